@@ -1,0 +1,442 @@
+//! The ingestion client (project key): capture and friends enqueue and return at once; flush
+//! and shutdown wait on the worker's progress.
+
+use crate::config::{ClientOptions, Config, OverflowPolicy};
+use crate::error::Error;
+use crate::event::{Event, EventMessage, QueuedEvent, serialize};
+use crate::keys::ProjectKey;
+use crate::queue::QueueState;
+use crate::stats::{Counters, DropCause, Stats};
+use serde_json::{Map, Value};
+use std::sync::{Condvar, Mutex, MutexGuard, RwLock};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+/// How long dropping a client waits for its queue to drain.
+pub const DROP_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
+/// The default bound of [`Client::shutdown`].
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// State shared by the caller's threads and the worker.
+pub(crate) struct Shared {
+    pub config: Config,
+    key: RwLock<ProjectKey>,
+    state: Mutex<QueueState>,
+    /// Signalled when events leave the queue or a batch finishes.
+    pub changed: Condvar,
+    /// Wakes the worker.
+    pub wake: tokio::sync::Notify,
+    pub stats: Counters,
+}
+
+impl Shared {
+    pub fn lock(&self) -> MutexGuard<'_, QueueState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    pub fn key(&self) -> ProjectKey {
+        self.key
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+    /// Logs an error and hands it to `on_error`; a panicking hook is contained.
+    pub fn report(&self, error: &Error) {
+        tracing::warn!(kind = %error.kind(), %error, "posthog");
+        if let Some(hook) = &self.config.on_error {
+            let hook = hook.clone();
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(error)));
+        }
+    }
+    fn drop_event(&self, cause: DropCause, error: Option<Error>) {
+        self.stats.drop(cause, 1);
+        if let Some(e) = error {
+            self.report(&e);
+        }
+    }
+}
+
+/// What a flush or shutdown achieved: counts of events resolved while it waited.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FlushReport {
+    /// Events acknowledged by the server.
+    pub sent: u64,
+    /// Events that definitively failed.
+    pub failed: u64,
+    /// Events dropped (any cause).
+    pub dropped: u64,
+    /// Requests sent again.
+    pub retried: u64,
+}
+
+impl FlushReport {
+    fn between(before: &Stats, after: &Stats) -> FlushReport {
+        FlushReport {
+            sent: after.sent - before.sent,
+            failed: after.failed - before.failed,
+            dropped: after.dropped() - before.dropped(),
+            retried: after.retried - before.retried,
+        }
+    }
+}
+
+/// The ingestion client. Cheap calls, one background thread, never panics into the caller.
+pub struct Client {
+    shared: Arc<Shared>,
+    worker: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.shared.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Validates the options and starts the worker.
+    pub fn new(options: ClientOptions) -> Result<Client, Error> {
+        let config = options.resolve()?;
+        let key = config.key.clone();
+        let shared = Arc::new(Shared {
+            config,
+            key: RwLock::new(key),
+            state: Mutex::new(QueueState::default()),
+            changed: Condvar::new(),
+            wake: tokio::sync::Notify::new(),
+            stats: Counters::default(),
+        });
+        let worker = crate::worker::spawn(shared.clone())?;
+        Ok(Client {
+            shared,
+            worker: Mutex::new(Some(worker)),
+        })
+    }
+
+    /// The resolved configuration.
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    /// Swaps the project key for every later request, without a restart.
+    pub fn rotate_key(&self, key: impl Into<String>) -> Result<(), Error> {
+        let key = ProjectKey::parse(key)?;
+        *self.shared.key.write().unwrap_or_else(|p| p.into_inner()) = key;
+        Ok(())
+    }
+
+    /// Queues an event and returns its uuid, or `None` when it was not accepted (disabled,
+    /// invalid, filtered, too large, queue full, shut down — each counted and reported).
+    /// Never blocks on I/O (only the `Block` overflow policy waits, up to its bound).
+    pub fn capture(&self, event: Event) -> Option<Uuid> {
+        let cfg = &self.shared.config;
+        if cfg.disabled {
+            return None;
+        }
+        if self.shared.lock().closed {
+            self.shared.drop_event(DropCause::Closed, Some(Error::Closed));
+            return None;
+        }
+        let msg = match self.message(event) {
+            Ok(m) => m,
+            Err(e) => {
+                self.shared.drop_event(DropCause::Invalid, Some(e));
+                return None;
+            }
+        };
+        let msg = match &cfg.before_send {
+            None => msg,
+            Some(hook) => {
+                let hook = hook.clone();
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(msg))) {
+                    Ok(Some(m)) => m,
+                    Ok(None) => {
+                        self.shared.drop_event(DropCause::BeforeSend, None);
+                        return None;
+                    }
+                    Err(_) => {
+                        let e = Error::InvalidInput("before_send panicked".into());
+                        self.shared.drop_event(DropCause::Invalid, Some(e));
+                        return None;
+                    }
+                }
+            }
+        };
+        if msg.event.is_empty() || msg.distinct_id.is_empty() {
+            let e = Error::InvalidInput("before_send returned an event without a name or distinct_id".into());
+            self.shared.drop_event(DropCause::Invalid, Some(e));
+            return None;
+        }
+        let uuid = msg.uuid;
+        let bytes = match serialize(&msg, cfg.protocol) {
+            Ok(b) => b,
+            Err(e) => {
+                let e = Error::InvalidInput(format!("the event cannot be serialised: {e}"));
+                self.shared.drop_event(DropCause::Invalid, Some(e));
+                return None;
+            }
+        };
+        if bytes.len() > cfg.max_event_bytes {
+            let e = Error::TooLarge(format!(
+                "event '{}' is {} bytes serialised, over the {}-byte limit",
+                truncate(&msg.event, 64),
+                bytes.len(),
+                cfg.max_event_bytes
+            ));
+            self.shared.drop_event(DropCause::TooLarge, Some(e));
+            return None;
+        }
+        self.enqueue(QueuedEvent {
+            seq: 0,
+            uuid,
+            bytes,
+        })
+        .then_some(uuid)
+    }
+
+    fn message(&self, event: Event) -> Result<EventMessage, Error> {
+        let cfg = &self.shared.config;
+        if event.event.is_empty() {
+            return Err(Error::InvalidInput("the event name is empty".into()));
+        }
+        if event.distinct_id.is_empty() {
+            return Err(Error::InvalidInput(format!(
+                "event '{}' has an empty distinct_id",
+                truncate(&event.event, 64)
+            )));
+        }
+        let mut properties = Map::with_capacity(cfg.super_properties.len() + event.properties.len() + 4);
+        for (k, v) in &cfg.super_properties {
+            properties.insert(k.clone(), v.clone());
+        }
+        properties.extend(event.properties);
+        properties.insert("$lib".into(), Value::String(cfg.sdk_name.clone()));
+        properties.insert("$lib_version".into(), Value::String(cfg.sdk_version.clone()));
+        if cfg.disable_geoip {
+            properties.entry("$geoip_disable").or_insert(Value::Bool(true));
+        }
+        if !event.groups.is_empty() {
+            properties.insert("$groups".into(), Value::Object(event.groups));
+        }
+        let timestamp = match event.timestamp {
+            Some(ts) => ts.with_timezone(&chrono::Utc),
+            None => cfg.clock.now(),
+        };
+        Ok(EventMessage {
+            event: event.event,
+            distinct_id: event.distinct_id,
+            properties,
+            timestamp,
+            uuid: event.uuid.unwrap_or_else(Uuid::now_v7),
+        })
+    }
+
+    fn enqueue(&self, ev: QueuedEvent) -> bool {
+        let cfg = &self.shared.config;
+        let len = ev.len();
+        let mut st = self.shared.lock();
+        let mut evicted = 0u64;
+        if !st.has_room(len, cfg.max_queue_size, cfg.max_queue_bytes) {
+            match cfg.overflow {
+                OverflowPolicy::DropNewest => {}
+                OverflowPolicy::DropOldest => {
+                    while !st.has_room(len, cfg.max_queue_size, cfg.max_queue_bytes)
+                        && st.pop_oldest().is_some()
+                    {
+                        evicted += 1;
+                    }
+                }
+                OverflowPolicy::Block(limit) => {
+                    let deadline = Instant::now() + limit;
+                    self.shared.wake.notify_one();
+                    while !st.closed && !st.has_room(len, cfg.max_queue_size, cfg.max_queue_bytes) {
+                        let now = Instant::now();
+                        if now >= deadline {
+                            break;
+                        }
+                        st = self
+                            .shared
+                            .changed
+                            .wait_timeout(st, deadline - now)
+                            .map(|(g, _)| g)
+                            .unwrap_or_else(|p| p.into_inner().0);
+                    }
+                }
+            }
+        }
+        let accepted = st.has_room(len, cfg.max_queue_size, cfg.max_queue_bytes);
+        if accepted {
+            st.push(ev);
+            Counters::add(&self.shared.stats.accepted, 1);
+        }
+        let due = st.len() >= cfg.flush_at || st.bytes() >= cfg.max_batch_bytes;
+        drop(st);
+        if due {
+            self.shared.wake.notify_one();
+        }
+        if evicted > 0 {
+            self.shared.changed.notify_all();
+            self.shared.stats.drop(DropCause::QueueFull, evicted);
+            self.shared.report(&Error::QueueFull(format!(
+                "the queue is full; dropped the {evicted} oldest event(s)"
+            )));
+        }
+        if !accepted {
+            self.shared.drop_event(
+                DropCause::QueueFull,
+                Some(Error::QueueFull(format!(
+                    "the queue is full ({} events max); the new event was dropped",
+                    cfg.max_queue_size
+                ))),
+            );
+        }
+        accepted
+    }
+
+    /// `$identify`: links `distinct_id` to a person and sets person properties.
+    pub fn identify(
+        &self,
+        distinct_id: impl Into<String>,
+        set: Map<String, Value>,
+        set_once: Map<String, Value>,
+    ) -> Option<Uuid> {
+        let mut e = Event::new("$identify", distinct_id);
+        e.properties.insert("$set".into(), Value::Object(set));
+        e.properties.insert("$set_once".into(), Value::Object(set_once));
+        self.capture(e)
+    }
+
+    /// `$create_alias`: makes `alias` another id of the person known as `distinct_id`.
+    pub fn alias(&self, distinct_id: impl Into<String>, alias: impl Into<String>) -> Option<Uuid> {
+        let distinct_id = distinct_id.into();
+        let e = Event::new("$create_alias", distinct_id.clone())
+            .property("distinct_id", distinct_id)
+            .property("alias", alias.into());
+        self.capture(e)
+    }
+
+    /// `$groupidentify`: sets properties of a group. Without a distinct id, `$<type>_<key>` is used.
+    pub fn group_identify(
+        &self,
+        group_type: impl Into<String>,
+        group_key: impl Into<String>,
+        properties: Map<String, Value>,
+        distinct_id: Option<String>,
+    ) -> Option<Uuid> {
+        let (group_type, group_key) = (group_type.into(), group_key.into());
+        let distinct_id = distinct_id.unwrap_or_else(|| format!("${group_type}_{group_key}"));
+        let e = Event::new("$groupidentify", distinct_id)
+            .property("$group_type", group_type)
+            .property("$group_key", group_key)
+            .property("$group_set", Value::Object(properties));
+        self.capture(e)
+    }
+
+    /// `$set`: sets person properties.
+    pub fn set(&self, distinct_id: impl Into<String>, properties: Map<String, Value>) -> Option<Uuid> {
+        self.capture(Event::new("$set", distinct_id).property("$set", Value::Object(properties)))
+    }
+
+    /// `$set_once`: sets person properties that are not set yet.
+    pub fn set_once(
+        &self,
+        distinct_id: impl Into<String>,
+        properties: Map<String, Value>,
+    ) -> Option<Uuid> {
+        self.capture(
+            Event::new("$set_once", distinct_id).property("$set_once", Value::Object(properties)),
+        )
+    }
+
+    /// Counts and reports an event a binding could not even convert (a wrong argument type).
+    pub fn reject_input(&self, message: impl Into<String>) {
+        self.shared
+            .drop_event(DropCause::Invalid, Some(Error::InvalidInput(message.into())));
+    }
+
+    /// The counters now.
+    pub fn stats(&self) -> Stats {
+        let st = self.shared.lock();
+        let queued = st.len() as u64;
+        let pending = queued + st.in_flight_events() as u64;
+        drop(st);
+        self.shared.stats.snapshot(queued, pending)
+    }
+
+    /// Sends everything queued before this call and waits until it is delivered or has
+    /// definitively failed. A flush with nothing queued sends nothing.
+    pub fn flush(&self, timeout: Duration) -> Result<FlushReport, Error> {
+        let before = self.stats();
+        let deadline = Instant::now() + timeout;
+        let mut st = self.shared.lock();
+        let target = st.next_seq();
+        if !st.resolved_below(target) {
+            st.flush_upto = st.flush_upto.max(target);
+            self.shared.wake.notify_one();
+            while !st.resolved_below(target) {
+                let now = Instant::now();
+                if now >= deadline {
+                    return Err(Error::Timeout(format!(
+                        "flush did not finish within {timeout:?} ({} events pending)",
+                        st.len() + st.in_flight_events()
+                    )));
+                }
+                st = self
+                    .shared
+                    .changed
+                    .wait_timeout(st, deadline - now)
+                    .map(|(g, _)| g)
+                    .unwrap_or_else(|p| p.into_inner().0);
+            }
+        }
+        drop(st);
+        Ok(FlushReport::between(&before, &self.stats()))
+    }
+
+    /// Stops accepting events, drains the queue (bounded by `timeout`), and stops the worker.
+    /// Events still undelivered at the deadline are counted as failed and reported.
+    pub fn shutdown(&self, timeout: Duration) -> Result<FlushReport, Error> {
+        let Some(handle) = self.worker.lock().unwrap_or_else(|p| p.into_inner()).take() else {
+            return Ok(FlushReport::default());
+        };
+        let before = self.stats();
+        self.shared.lock().closed = true;
+        let flushed = self.flush(timeout);
+        {
+            let mut st = self.shared.lock();
+            st.stop = true;
+        }
+        self.shared.wake.notify_one();
+        let _ = handle.join();
+        let (queued, in_flight) = self.shared.lock().abandon();
+        let lost = (queued + in_flight) as u64;
+        if lost > 0 {
+            Counters::add(&self.shared.stats.failed, lost);
+            self.shared.report(&Error::Timeout(format!(
+                "shutdown ran out of time; {lost} event(s) were not delivered"
+            )));
+        }
+        self.shared.changed.notify_all();
+        flushed.map(|_| FlushReport::between(&before, &self.stats()))
+    }
+
+    /// Whether `shutdown` has run.
+    pub fn is_shut_down(&self) -> bool {
+        self.worker
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_none()
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.shutdown(DROP_FLUSH_TIMEOUT);
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}

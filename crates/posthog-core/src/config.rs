@@ -1,0 +1,446 @@
+//! Client options with their defaults, validated once into a resolved [`Config`]. The
+//! environment is read here and nowhere else.
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::Error;
+use crate::event::EventMessage;
+use crate::keys::ProjectKey;
+use crate::transport::{HttpTransport, ReqwestTransport};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The default ingestion host (PostHog Cloud US).
+pub const DEFAULT_HOST: &str = "https://us.i.posthog.com";
+
+/// Called with every error the background work reports (failed batches, drops, rejected keys).
+pub type ErrorHook = Arc<dyn Fn(&Error) + Send + Sync>;
+/// Called on the capturing thread with each event; return `None` to drop it.
+pub type BeforeSendHook = Arc<dyn Fn(EventMessage) -> Option<EventMessage> + Send + Sync>;
+
+/// Which ingestion protocol the client speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Protocol {
+    /// `POST /batch/` with the key in the body (what every official SDK uses by default).
+    #[default]
+    V0,
+    /// `POST /i/v1/analytics/events` with a bearer project key and per-event results.
+    V1,
+}
+
+/// What `capture` does when the queue is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OverflowPolicy {
+    /// Refuse the new event (count and report it). The default, as in posthog-python.
+    #[default]
+    DropNewest,
+    /// Evict the oldest queued event to make room.
+    DropOldest,
+    /// Wait up to the given time for room, then drop the new event.
+    Block(Duration),
+}
+
+/// The options a user sets; everything is optional except the key. See [`ClientOptions::new`].
+#[derive(Clone)]
+pub struct ClientOptions {
+    api_key: String,
+    host: Option<String>,
+    flush_at: usize,
+    flush_interval: Duration,
+    max_queue_size: usize,
+    max_queue_bytes: usize,
+    max_batch_bytes: usize,
+    max_event_bytes: usize,
+    max_retries: u32,
+    request_timeout: Duration,
+    gzip: bool,
+    max_in_flight: usize,
+    overflow: OverflowPolicy,
+    protocol: Protocol,
+    disable_geoip: bool,
+    historical_migration: bool,
+    disabled: bool,
+    super_properties: serde_json::Map<String, serde_json::Value>,
+    on_error: Option<ErrorHook>,
+    before_send: Option<BeforeSendHook>,
+    sdk_name: String,
+    sdk_version: String,
+    clock: Option<Arc<dyn Clock>>,
+    transport: Option<Arc<dyn HttpTransport>>,
+}
+
+impl ClientOptions {
+    /// Options for a project key (`phc_…`) with posthog-python's defaults, except gzip (on).
+    pub fn new(api_key: impl Into<String>) -> ClientOptions {
+        ClientOptions {
+            api_key: api_key.into(),
+            host: None,
+            flush_at: 100,
+            flush_interval: Duration::from_secs(5),
+            max_queue_size: 10_000,
+            max_queue_bytes: 32 * 1024 * 1024,
+            max_batch_bytes: 5 * 1024 * 1024,
+            max_event_bytes: 1_000_000,
+            max_retries: 3,
+            request_timeout: Duration::from_secs(15),
+            gzip: true,
+            max_in_flight: 4,
+            overflow: OverflowPolicy::DropNewest,
+            protocol: Protocol::V0,
+            disable_geoip: false,
+            historical_migration: false,
+            disabled: false,
+            super_properties: serde_json::Map::new(),
+            on_error: None,
+            before_send: None,
+            sdk_name: "posthog-sdk-rust".into(),
+            sdk_version: env!("CARGO_PKG_VERSION").into(),
+            clock: None,
+            transport: None,
+        }
+    }
+
+    /// Options from `POSTHOG_PROJECT_API_KEY` and (optionally) `POSTHOG_HOST`.
+    pub fn from_env() -> Result<ClientOptions, Error> {
+        let key = std::env::var("POSTHOG_PROJECT_API_KEY").map_err(|_| {
+            Error::InvalidKey("POSTHOG_PROJECT_API_KEY is not set".into())
+        })?;
+        let mut opts = ClientOptions::new(key);
+        if let Ok(host) = std::env::var("POSTHOG_HOST") {
+            opts = opts.host(host);
+        }
+        Ok(opts)
+    }
+
+    /// The PostHog host (`https://us.i.posthog.com` by default). App hosts map to their
+    /// ingestion host; `http://` is only allowed for loopback.
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.host = Some(host.into());
+        self
+    }
+    /// Send a batch once this many events are queued (default 100).
+    pub fn flush_at(mut self, n: usize) -> Self {
+        self.flush_at = n;
+        self
+    }
+    /// Send what is queued at least this often (default 5 s).
+    pub fn flush_interval(mut self, d: Duration) -> Self {
+        self.flush_interval = d;
+        self
+    }
+    /// The most events the queue holds (default 10 000).
+    pub fn max_queue_size(mut self, n: usize) -> Self {
+        self.max_queue_size = n;
+        self
+    }
+    /// The most serialised bytes the queue holds (default 32 MiB).
+    pub fn max_queue_bytes(mut self, n: usize) -> Self {
+        self.max_queue_bytes = n;
+        self
+    }
+    /// The most serialised event bytes in one request (default 5 MiB, under PostHog's 20 MB cap).
+    pub fn max_batch_bytes(mut self, n: usize) -> Self {
+        self.max_batch_bytes = n;
+        self
+    }
+    /// The largest single event accepted (default 1 000 000 bytes serialised).
+    pub fn max_event_bytes(mut self, n: usize) -> Self {
+        self.max_event_bytes = n;
+        self
+    }
+    /// Resends after the first attempt (default 3).
+    pub fn max_retries(mut self, n: u32) -> Self {
+        self.max_retries = n;
+        self
+    }
+    /// Timeout of one HTTP request (default 15 s).
+    pub fn request_timeout(mut self, d: Duration) -> Self {
+        self.request_timeout = d;
+        self
+    }
+    /// Gzip request bodies (default on).
+    pub fn gzip(mut self, on: bool) -> Self {
+        self.gzip = on;
+        self
+    }
+    /// Requests in flight at once (default 4), so one slow batch never stalls the rest.
+    pub fn max_in_flight(mut self, n: usize) -> Self {
+        self.max_in_flight = n;
+        self
+    }
+    /// What happens when the queue is full (default: drop the newest).
+    pub fn overflow(mut self, p: OverflowPolicy) -> Self {
+        self.overflow = p;
+        self
+    }
+    /// The ingestion protocol (default v0).
+    pub fn protocol(mut self, p: Protocol) -> Self {
+        self.protocol = p;
+        self
+    }
+    /// Ask PostHog not to resolve locations from the sender's IP (`$geoip_disable`).
+    pub fn disable_geoip(mut self, on: bool) -> Self {
+        self.disable_geoip = on;
+        self
+    }
+    /// Route every batch to the import pipeline (back-fills).
+    pub fn historical_migration(mut self, on: bool) -> Self {
+        self.historical_migration = on;
+        self
+    }
+    /// Accept calls but send nothing.
+    pub fn disabled(mut self, on: bool) -> Self {
+        self.disabled = on;
+        self
+    }
+    /// Properties added to every event (the event's own win).
+    pub fn super_properties(mut self, p: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.super_properties = p;
+        self
+    }
+    /// Called with every error the background work reports.
+    pub fn on_error(mut self, hook: ErrorHook) -> Self {
+        self.on_error = Some(hook);
+        self
+    }
+    /// Called on the capturing thread with each event; may rewrite it or drop it (`None`).
+    pub fn before_send(mut self, hook: BeforeSendHook) -> Self {
+        self.before_send = Some(hook);
+        self
+    }
+    /// The `$lib` / `$lib_version` pair (each binding sets its own).
+    pub fn sdk(mut self, name: impl Into<String>, version: impl Into<String>) -> Self {
+        self.sdk_name = name.into();
+        self.sdk_version = version.into();
+        self
+    }
+    /// Replace the clock (tests).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+    /// Replace the HTTP transport (tests, or an app's own HTTP stack).
+    pub fn transport(mut self, transport: Arc<dyn HttpTransport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Validates everything once.
+    pub fn resolve(self) -> Result<Config, Error> {
+        let key = ProjectKey::parse(self.api_key)?;
+        let host = resolve_ingestion_host(self.host.as_deref().unwrap_or(DEFAULT_HOST))?;
+        let positive = |name: &str, v: usize| {
+            if v == 0 {
+                Err(Error::Config(format!("{name} must be at least 1")))
+            } else {
+                Ok(v)
+            }
+        };
+        positive("flush_at", self.flush_at)?;
+        positive("max_queue_size", self.max_queue_size)?;
+        positive("max_in_flight", self.max_in_flight)?;
+        positive("max_event_bytes", self.max_event_bytes)?;
+        if self.max_batch_bytes < self.max_event_bytes {
+            return Err(Error::Config(
+                "max_batch_bytes must be at least max_event_bytes".into(),
+            ));
+        }
+        if self.max_queue_bytes < self.max_event_bytes {
+            return Err(Error::Config(
+                "max_queue_bytes must be at least max_event_bytes".into(),
+            ));
+        }
+        if self.max_batch_bytes > 20 * 1024 * 1024 {
+            return Err(Error::Config(
+                "max_batch_bytes must stay under PostHog's 20 MB request limit".into(),
+            ));
+        }
+        if self.flush_interval.is_zero() || self.request_timeout.is_zero() {
+            return Err(Error::Config(
+                "flush_interval and request_timeout must be positive".into(),
+            ));
+        }
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let transport = match self.transport {
+            Some(t) => t,
+            None => Arc::new(ReqwestTransport::new()?),
+        };
+        Ok(Config {
+            key,
+            host,
+            flush_at: self.flush_at,
+            flush_interval: self.flush_interval,
+            max_queue_size: self.max_queue_size,
+            max_queue_bytes: self.max_queue_bytes,
+            max_batch_bytes: self.max_batch_bytes,
+            max_event_bytes: self.max_event_bytes,
+            max_retries: self.max_retries,
+            request_timeout: self.request_timeout,
+            gzip: self.gzip,
+            max_in_flight: self.max_in_flight,
+            overflow: self.overflow,
+            protocol: self.protocol,
+            disable_geoip: self.disable_geoip,
+            historical_migration: self.historical_migration,
+            disabled: self.disabled,
+            super_properties: self.super_properties,
+            on_error: self.on_error,
+            before_send: self.before_send,
+            sdk_name: self.sdk_name,
+            sdk_version: self.sdk_version,
+            clock,
+            transport,
+        })
+    }
+}
+
+impl fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("api_key", &"[redacted]")
+            .field("host", &self.host)
+            .field("flush_at", &self.flush_at)
+            .field("protocol", &self.protocol)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The validated configuration the client runs with.
+#[derive(Clone)]
+pub struct Config {
+    pub(crate) key: ProjectKey,
+    /// The ingestion origin, without a trailing slash.
+    pub host: String,
+    /// See [`ClientOptions::flush_at`].
+    pub flush_at: usize,
+    /// See [`ClientOptions::flush_interval`].
+    pub flush_interval: Duration,
+    /// See [`ClientOptions::max_queue_size`].
+    pub max_queue_size: usize,
+    /// See [`ClientOptions::max_queue_bytes`].
+    pub max_queue_bytes: usize,
+    /// See [`ClientOptions::max_batch_bytes`].
+    pub max_batch_bytes: usize,
+    /// See [`ClientOptions::max_event_bytes`].
+    pub max_event_bytes: usize,
+    /// See [`ClientOptions::max_retries`].
+    pub max_retries: u32,
+    /// See [`ClientOptions::request_timeout`].
+    pub request_timeout: Duration,
+    /// See [`ClientOptions::gzip`].
+    pub gzip: bool,
+    /// See [`ClientOptions::max_in_flight`].
+    pub max_in_flight: usize,
+    /// See [`ClientOptions::overflow`].
+    pub overflow: OverflowPolicy,
+    /// See [`ClientOptions::protocol`].
+    pub protocol: Protocol,
+    /// See [`ClientOptions::disable_geoip`].
+    pub disable_geoip: bool,
+    /// See [`ClientOptions::historical_migration`].
+    pub historical_migration: bool,
+    /// See [`ClientOptions::disabled`].
+    pub disabled: bool,
+    pub(crate) super_properties: serde_json::Map<String, serde_json::Value>,
+    pub(crate) on_error: Option<ErrorHook>,
+    pub(crate) before_send: Option<BeforeSendHook>,
+    /// `$lib`.
+    pub sdk_name: String,
+    /// `$lib_version`.
+    pub sdk_version: String,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) transport: Arc<dyn HttpTransport>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("key", &self.key)
+            .field("host", &self.host)
+            .field("flush_at", &self.flush_at)
+            .field("flush_interval", &self.flush_interval)
+            .field("max_queue_size", &self.max_queue_size)
+            .field("max_retries", &self.max_retries)
+            .field("gzip", &self.gzip)
+            .field("protocol", &self.protocol)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Checks a host and maps PostHog app hosts to their ingestion hosts.
+pub fn resolve_ingestion_host(host: &str) -> Result<String, Error> {
+    let origin = validate_origin(host)?;
+    let mapped = match origin.as_str() {
+        "https://us.posthog.com" | "https://app.posthog.com" => "https://us.i.posthog.com",
+        "https://eu.posthog.com" => "https://eu.i.posthog.com",
+        other => other,
+    };
+    Ok(mapped.to_string())
+}
+
+/// Parses a host URL: `https://` anywhere, `http://` only on loopback. Returns it without a
+/// trailing slash.
+pub fn validate_origin(host: &str) -> Result<String, Error> {
+    let url = reqwest::Url::parse(host.trim())
+        .map_err(|e| Error::Config(format!("host is not a valid URL ({e})")))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => return Err(Error::Config("host has no host name".into())),
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(Error::Config(
+                "host must use https:// (plain http is only allowed for loopback addresses)"
+                    .into(),
+            ));
+        }
+        other => return Err(Error::Config(format!("unsupported URL scheme {other:?}"))),
+    }
+    if !url.username().is_empty() || url.password().is_some() || url.query().is_some() {
+        return Err(Error::Config(
+            "host must not carry credentials or a query string".into(),
+        ));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts() {
+        assert_eq!(resolve_ingestion_host("https://us.posthog.com").unwrap(), "https://us.i.posthog.com");
+        assert_eq!(resolve_ingestion_host("https://eu.posthog.com/").unwrap(), "https://eu.i.posthog.com");
+        assert_eq!(resolve_ingestion_host("https://app.posthog.com").unwrap(), "https://us.i.posthog.com");
+        assert_eq!(resolve_ingestion_host("https://ph.example.com/").unwrap(), "https://ph.example.com");
+        for ok in ["http://127.0.0.1:8000", "http://localhost:1", "http://[::1]:9"] {
+            assert!(resolve_ingestion_host(ok).is_ok(), "{ok}");
+        }
+        for bad in ["http://ph.example.com", "ftp://x", "not a url", "http://10.0.0.1"] {
+            assert_eq!(resolve_ingestion_host(bad).unwrap_err().kind(), crate::ErrorKind::Config, "{bad}");
+        }
+    }
+
+    #[test]
+    fn resolve_refuses_personal_key_and_bad_sizes() {
+        let err = ClientOptions::new("phx_secret").resolve().unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidKey);
+        let err = ClientOptions::new("phc_x").flush_at(0).resolve().unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Config);
+        let err = ClientOptions::new("phc_x").max_batch_bytes(30 << 20).resolve().unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Config);
+    }
+
+    #[test]
+    fn debug_hides_key() {
+        let o = ClientOptions::new("phc_topsecret");
+        assert!(!format!("{o:?}").contains("topsecret"));
+        let c = o.resolve().unwrap();
+        assert!(!format!("{c:?}").contains("topsecret"));
+    }
+}

@@ -1,0 +1,247 @@
+//! The event model: what a caller captures, what `before_send` sees, and the serialised forms
+//! (v0 and v1) that are queued and sent unchanged on every retry.
+
+use crate::config::Protocol;
+use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+/// An event as the caller describes it. Only `event` and `distinct_id` are required.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Event {
+    /// The event name, e.g. `"signed_up"` or `"$pageview"`.
+    pub event: String,
+    /// Who did it.
+    pub distinct_id: String,
+    /// Event properties.
+    pub properties: Map<String, Value>,
+    /// When it happened (any offset; sent as UTC). `None` = now.
+    pub timestamp: Option<DateTime<FixedOffset>>,
+    /// The event's id. `None` = a new UUID v7.
+    pub uuid: Option<Uuid>,
+    /// Group type → group key (sent as `$groups`).
+    pub groups: Map<String, Value>,
+}
+
+impl Event {
+    /// An event with a name and a distinct id.
+    pub fn new(event: impl Into<String>, distinct_id: impl Into<String>) -> Event {
+        Event {
+            event: event.into(),
+            distinct_id: distinct_id.into(),
+            ..Event::default()
+        }
+    }
+    /// Adds one property.
+    pub fn property(mut self, key: impl Into<String>, value: impl Into<Value>) -> Event {
+        self.properties.insert(key.into(), value.into());
+        self
+    }
+    /// Sets all properties.
+    pub fn properties(mut self, properties: Map<String, Value>) -> Event {
+        self.properties = properties;
+        self
+    }
+    /// Sets the time it happened.
+    pub fn timestamp(mut self, ts: DateTime<FixedOffset>) -> Event {
+        self.timestamp = Some(ts);
+        self
+    }
+    /// Sets the uuid (for de-duplication of an event the caller may send twice).
+    pub fn uuid(mut self, uuid: Uuid) -> Event {
+        self.uuid = Some(uuid);
+        self
+    }
+    /// Adds a group.
+    pub fn group(mut self, group_type: impl Into<String>, group_key: impl Into<String>) -> Event {
+        self.groups
+            .insert(group_type.into(), Value::String(group_key.into()));
+        self
+    }
+}
+
+/// An event after defaults were applied: what `before_send` receives and returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventMessage {
+    /// The event name.
+    pub event: String,
+    /// Who did it.
+    pub distinct_id: String,
+    /// All properties, including `$lib`, super properties and `$groups`.
+    pub properties: Map<String, Value>,
+    /// When it happened, UTC.
+    pub timestamp: DateTime<Utc>,
+    /// The event's id, kept across retries.
+    pub uuid: Uuid,
+}
+
+/// A queued, serialised event: the bytes that go into every attempt of its batch.
+#[derive(Debug, Clone)]
+pub struct QueuedEvent {
+    pub(crate) seq: u64,
+    pub(crate) uuid: Uuid,
+    pub(crate) bytes: Vec<u8>,
+}
+
+impl QueuedEvent {
+    /// The serialised size.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+    /// Never true for a real event.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+}
+
+/// RFC 3339 UTC with microseconds and a `Z`.
+pub fn format_ts(ts: &DateTime<Utc>) -> String {
+    ts.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+#[derive(Serialize)]
+struct WireV0<'a> {
+    uuid: &'a Uuid,
+    event: &'a str,
+    distinct_id: &'a str,
+    properties: &'a Map<String, Value>,
+    timestamp: String,
+}
+
+#[derive(Serialize)]
+struct WireV1<'a> {
+    event: &'a str,
+    uuid: &'a Uuid,
+    distinct_id: &'a str,
+    timestamp: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    window_id: Option<String>,
+    properties: &'a Map<String, Value>,
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    options: Map<String, Value>,
+}
+
+/// Serialises a message in the wire form of `protocol`.
+pub fn serialize(msg: &EventMessage, protocol: Protocol) -> Result<Vec<u8>, serde_json::Error> {
+    match protocol {
+        Protocol::V0 => serde_json::to_vec(&WireV0 {
+            uuid: &msg.uuid,
+            event: &msg.event,
+            distinct_id: &msg.distinct_id,
+            properties: &msg.properties,
+            timestamp: format_ts(&msg.timestamp),
+        }),
+        Protocol::V1 => {
+            let mut properties = msg.properties.clone();
+            properties.remove("$lib");
+            properties.remove("$lib_version");
+            let options = v1_options(&mut properties);
+            let take_str = |p: &mut Map<String, Value>, k: &str| {
+                p.remove(k).and_then(|v| match v {
+                    Value::String(s) => Some(s),
+                    Value::Null => None,
+                    other => Some(other.to_string()),
+                })
+            };
+            let session_id = take_str(&mut properties, "$session_id");
+            let window_id = take_str(&mut properties, "$window_id");
+            serde_json::to_vec(&WireV1 {
+                event: &msg.event,
+                uuid: &msg.uuid,
+                distinct_id: &msg.distinct_id,
+                timestamp: format_ts(&msg.timestamp),
+                session_id,
+                window_id,
+                properties: &properties,
+                options,
+            })
+        }
+    }
+}
+
+/// Moves the legacy per-event option properties out of `properties` into v1 `options`,
+/// coerced to their strict JSON types; values that do not coerce are dropped.
+fn v1_options(properties: &mut Map<String, Value>) -> Map<String, Value> {
+    let mut options = Map::new();
+    for (prop, opt) in [
+        ("$cookieless_mode", "cookieless_mode"),
+        ("$ignore_sent_at", "disable_skew_correction"),
+        ("$process_person_profile", "process_person_profile"),
+    ] {
+        if let Some(v) = properties.remove(prop)
+            && let Some(b) = coerce_bool(&v)
+        {
+            options.insert(opt.into(), Value::Bool(b));
+        }
+    }
+    if let Some(v) = properties.remove("$product_tour_id") {
+        match v {
+            Value::String(s) => {
+                options.insert("product_tour_id".into(), Value::String(s));
+            }
+            Value::Number(n) => {
+                options.insert("product_tour_id".into(), Value::String(n.to_string()));
+            }
+            _ => {}
+        }
+    }
+    options
+}
+
+fn coerce_bool(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::Number(n) => n.as_f64().map(|f| f != 0.0),
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" => Some(true),
+            "false" | "0" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn msg(props: Value) -> EventMessage {
+        EventMessage {
+            event: "e".into(),
+            distinct_id: "d".into(),
+            properties: props.as_object().cloned().unwrap(),
+            timestamp: DateTime::parse_from_rfc3339("2026-01-02T03:04:05.678+02:00")
+                .unwrap()
+                .with_timezone(&Utc),
+            uuid: Uuid::nil(),
+        }
+    }
+
+    #[test]
+    fn v0_form() {
+        let b = serialize(&msg(json!({"$lib": "x", "a": 1})), Protocol::V0).unwrap();
+        let v: Value = serde_json::from_slice(&b).unwrap();
+        assert_eq!(v["timestamp"], "2026-01-02T01:04:05.678000Z");
+        assert_eq!(v["properties"]["$lib"], "x");
+        assert_eq!(v["uuid"], "00000000-0000-0000-0000-000000000000");
+    }
+
+    #[test]
+    fn v1_form_moves_options() {
+        let b = serialize(
+            &msg(json!({"$lib": "x", "$lib_version": "1", "$process_person_profile": "false",
+                "$cookieless_mode": "maybe", "$ignore_sent_at": 1, "$product_tour_id": 7,
+                "$session_id": "s1", "$set": {"a": 1}})),
+            Protocol::V1,
+        )
+        .unwrap();
+        let v: Value = serde_json::from_slice(&b).unwrap();
+        assert_eq!(v["options"], json!({"process_person_profile": false, "disable_skew_correction": true, "product_tour_id": "7"}));
+        assert_eq!(v["session_id"], "s1");
+        assert_eq!(v["properties"], json!({"$set": {"a": 1}}));
+    }
+}

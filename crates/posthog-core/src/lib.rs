@@ -1,0 +1,43 @@
+//! # posthog-core
+//!
+//! The behaviour of every posthog-sdk binding: keys as types, a bounded queue, a background
+//! worker that batches, gzips and retries, and one error vocabulary. Bindings (Python, Node,
+//! uniffi) only convert types and map errors.
+//!
+//! ```no_run
+//! use posthog_core::{Client, ClientOptions, Event};
+//! use std::time::Duration;
+//!
+//! let client = Client::new(ClientOptions::new("phc_your_project_key"))?;
+//! let uuid = client.capture(Event::new("signed_up", "user-1").property("plan", "pro"));
+//! assert!(uuid.is_some());
+//! client.shutdown(Duration::from_secs(10))?;
+//! # Ok::<(), posthog_core::Error>(())
+//! ```
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod client;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod event;
+pub mod keys;
+pub mod protocol;
+mod queue;
+pub mod redact;
+pub mod retry;
+mod sender;
+pub mod stats;
+pub mod transport;
+mod worker;
+
+pub use client::{Client, FlushReport, DEFAULT_SHUTDOWN_TIMEOUT};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{ClientOptions, Config, OverflowPolicy, Protocol};
+pub use error::{Error, ErrorKind};
+pub use event::{Event, EventMessage};
+pub use keys::{FlagsSecureKey, KeyType, PersonalKey, ProjectKey};
+pub use stats::{DropCause, Stats};
+
+/// The version of this crate.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,142 @@
+//! Delivery of one batch: attempts, classification, backoff, 413 halves, counters and reports.
+
+use crate::client::Shared;
+use crate::error::Error;
+use crate::event::QueuedEvent;
+use crate::protocol::{BatchIdentity, build_request};
+use crate::retry::{Backoff, Verdict, classify};
+use crate::stats::{Counters, DropCause};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use uuid::Uuid;
+
+/// Sends `events` until they are delivered or definitively failed; never returns an error
+/// (outcomes go to the counters and the error hook).
+pub(crate) fn send_batch(
+    shared: &Shared,
+    events: Vec<QueuedEvent>,
+) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+    Box::pin(async move {
+        let cfg = &shared.config;
+        let id = BatchIdentity {
+            request_id: Uuid::new_v4(),
+            created_at: cfg.clock.now(),
+        };
+        let mut pending = events;
+        let mut backoff = Backoff::new();
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let key = shared.key();
+            let req = build_request(cfg, &key, &pending, attempt, id, cfg.clock.now());
+            let outcome = cfg.transport.send(req).await;
+            track_auth(shared, &outcome);
+            let (again, after, error) = match classify(cfg.protocol, &outcome, cfg.clock.now()) {
+                Verdict::Delivered => {
+                    Counters::add(&shared.stats.sent, pending.len() as u64);
+                    return;
+                }
+                Verdict::Partial {
+                    retry,
+                    dropped,
+                    after,
+                } => {
+                    let mut again = Vec::new();
+                    let (mut ok, mut refused) = (0u64, 0u64);
+                    for ev in pending {
+                        let u = ev.uuid.to_string();
+                        if retry.contains(&u) {
+                            again.push(ev);
+                        } else if dropped.contains(&u) {
+                            refused += 1;
+                        } else {
+                            ok += 1;
+                        }
+                    }
+                    Counters::add(&shared.stats.sent, ok);
+                    if refused > 0 {
+                        shared.stats.drop(DropCause::Server, refused);
+                        shared.report(&Error::InvalidRequest {
+                            status: 200,
+                            detail: format!("the server dropped {refused} event(s)"),
+                            attr: None,
+                        });
+                    }
+                    if again.is_empty() {
+                        return;
+                    }
+                    let err = Error::Server {
+                        status: 200,
+                        detail: format!("the server asked to retry {} event(s)", again.len()),
+                        request_id: Some(id.request_id.to_string()),
+                    };
+                    (again, after, err)
+                }
+                Verdict::Retry { after, error } => (pending, after, error),
+                Verdict::Split(error) => {
+                    if pending.len() == 1 {
+                        shared.stats.drop(DropCause::TooLarge, 1);
+                        shared.report(&error);
+                        return;
+                    }
+                    let right = pending.split_off(pending.len() / 2);
+                    send_batch(shared, pending).await;
+                    send_batch(shared, right).await;
+                    return;
+                }
+                Verdict::Fail(error) => {
+                    fail(shared, pending.len(), &error);
+                    return;
+                }
+            };
+            if attempt > cfg.max_retries {
+                fail(shared, again.len(), &error);
+                return;
+            }
+            Counters::add(&shared.stats.retried, 1);
+            tracing::debug!(attempt, %error, "retrying a batch");
+            let delay = backoff.next_delay(after);
+            cfg.clock.sleep(delay).await;
+            pending = again;
+        }
+    })
+}
+
+fn fail(shared: &Shared, events: usize, error: &Error) {
+    Counters::add(&shared.stats.failed, events as u64);
+    Counters::add(&shared.stats.failed_batches, 1);
+    tracing::warn!(events, %error, "a batch failed");
+    let error = match error {
+        Error::Unauthorized { detail, request_id } => {
+            let n = shared
+                .stats
+                .consecutive_auth_failures
+                .load(Ordering::Relaxed);
+            Error::Unauthorized {
+                detail: format!(
+                    "{detail} (rejected {n} time(s) in a row; check the project API key)"
+                ),
+                request_id: request_id.clone(),
+            }
+        }
+        other => other.clone(),
+    };
+    shared.report(&error);
+}
+
+fn track_auth(
+    shared: &Shared,
+    outcome: &Result<crate::transport::HttpResponse, crate::transport::TransportFailure>,
+) {
+    if let Ok(resp) = outcome {
+        let c = &shared.stats.consecutive_auth_failures;
+        match resp.status {
+            401 | 403 => {
+                c.fetch_add(1, Ordering::Relaxed);
+            }
+            200..=299 => c.store(0, Ordering::Relaxed),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! The client's own background thread: a small current-thread tokio runtime that cuts batches
+//! and runs up to `max_in_flight` deliveries at once. Bindings never build a runtime for it.
+
+use crate::client::Shared;
+use crate::error::Error;
+use crate::sender::send_batch;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use tokio::sync::Semaphore;
+
+/// Starts the worker thread.
+pub(crate) fn spawn(shared: Arc<Shared>) -> Result<JoinHandle<()>, Error> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start the worker runtime: {e}")))?;
+    std::thread::Builder::new()
+        .name("posthog-worker".into())
+        .spawn(move || rt.block_on(run(shared)))
+        .map_err(|e| Error::Config(format!("cannot start the worker thread: {e}")))
+}
+
+async fn run(shared: Arc<Shared>) {
+    let cfg = &shared.config;
+    let permits = Arc::new(Semaphore::new(cfg.max_in_flight));
+    let mut ticker = tokio::time::interval(cfg.flush_interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticker.tick().await; // the first tick is immediate
+    loop {
+        // Cut and start every batch that is due, while permits last.
+        loop {
+            let Ok(permit) = permits.clone().try_acquire_owned() else {
+                break;
+            };
+            let batch = {
+                let mut st = shared.lock();
+                if st.stop {
+                    return;
+                }
+                if st.ready(cfg.flush_at, cfg.max_batch_bytes) {
+                    st.cut(cfg.flush_at, cfg.max_batch_bytes)
+                } else {
+                    None
+                }
+            };
+            let Some(batch) = batch else {
+                break;
+            };
+            // Room was made: wake producers blocked by the Block policy.
+            shared.changed.notify_all();
+            let shared2 = shared.clone();
+            tokio::spawn(async move {
+                send_batch(&shared2, batch.events).await;
+                shared2.lock().finish(batch.id);
+                drop(permit);
+                shared2.changed.notify_all();
+                shared2.wake.notify_one();
+            });
+        }
+        if shared.lock().stop {
+            return;
+        }
+        tokio::select! {
+            _ = shared.wake.notified() => {}
+            _ = ticker.tick() => {
+                let mut st = shared.lock();
+                st.flush_upto = st.flush_upto.max(st.next_seq());
+            }
+        }
+    }
+}
