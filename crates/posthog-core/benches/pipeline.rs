@@ -1,1 +1,94 @@
-fn main() {}
+//! Hot paths of the ingestion pipeline: `capture` (build + serialise + enqueue) and
+//! batch serialisation + gzip, per event.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use posthog_core::config::Protocol;
+use posthog_core::event::{EventMessage, serialize};
+use posthog_core::transport::{HttpFuture, HttpRequest, HttpResponse, HttpTransport, gzip};
+use posthog_core::{Client, ClientOptions, Event};
+use serde_json::{Map, Value, json};
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Answers 200 at once: measures the client, not the network.
+struct Accept;
+impl HttpTransport for Accept {
+    fn send(&self, _req: HttpRequest) -> HttpFuture {
+        Box::pin(async {
+            Ok(HttpResponse {
+                status: 200,
+                headers: vec![],
+                body: br#"{"status":"Ok"}"#.to_vec(),
+            })
+        })
+    }
+}
+
+fn props() -> Map<String, Value> {
+    json!({"plan": "pro", "seats": 12, "trial": false, "$current_url": "https://example.com/pricing",
+           "tags": ["a", "b"], "nested": {"k": 1.5}})
+    .as_object()
+    .cloned()
+    .unwrap()
+}
+
+fn bench_capture(c: &mut Criterion) {
+    let client = Client::new(
+        ClientOptions::new("phc_bench")
+            .host("http://127.0.0.1:9")
+            .max_queue_size(10_000_000)
+            .max_queue_bytes(4 << 30)
+            .flush_interval(Duration::from_secs(3600))
+            .transport(Arc::new(Accept)),
+    )
+    .unwrap();
+    let p = props();
+    let mut g = c.benchmark_group("capture");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("enqueue_event_6_props", |b| {
+        b.iter_batched(
+            || Event::new("pageview", "user-123").properties(p.clone()),
+            |e| black_box(client.capture(e)),
+            BatchSize::SmallInput,
+        )
+    });
+    g.finish();
+    client.shutdown(Duration::from_secs(30)).unwrap();
+}
+
+fn bench_serialise(c: &mut Criterion) {
+    let msgs: Vec<EventMessage> = (0..100)
+        .map(|i| EventMessage {
+            event: "pageview".into(),
+            distinct_id: format!("user-{i}"),
+            properties: props(),
+            timestamp: chrono::Utc::now(),
+            uuid: uuid::Uuid::now_v7(),
+        })
+        .collect();
+    let mut g = c.benchmark_group("serialise");
+    g.throughput(Throughput::Elements(100));
+    g.bench_function("v0_100_events", |b| {
+        b.iter(|| {
+            for m in &msgs {
+                black_box(serialize(m, Protocol::V0).unwrap());
+            }
+        })
+    });
+    g.bench_function("v0_100_events_plus_gzip", |b| {
+        b.iter(|| {
+            let mut body = Vec::with_capacity(64 * 1024);
+            for m in &msgs {
+                body.extend(serialize(m, Protocol::V0).unwrap());
+                body.push(b',');
+            }
+            black_box(gzip(&body))
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_capture, bench_serialise);
+criterion_main!(benches);

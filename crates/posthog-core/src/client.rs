@@ -8,8 +8,8 @@ use crate::keys::ProjectKey;
 use crate::queue::QueueState;
 use crate::stats::{Counters, DropCause, Stats};
 use serde_json::{Map, Value};
-use std::sync::{Condvar, Mutex, MutexGuard, RwLock};
 use std::sync::Arc;
+use std::sync::{Condvar, Mutex, MutexGuard, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -36,10 +36,7 @@ impl Shared {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
     pub fn key(&self) -> ProjectKey {
-        self.key
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.key.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
     /// Logs an error and hands it to `on_error`; a panicking hook is contained.
     pub fn report(&self, error: &Error) {
@@ -136,7 +133,8 @@ impl Client {
             return None;
         }
         if self.shared.lock().closed {
-            self.shared.drop_event(DropCause::Closed, Some(Error::Closed));
+            self.shared
+                .drop_event(DropCause::Closed, Some(Error::Closed));
             return None;
         }
         let msg = match self.message(event) {
@@ -165,7 +163,9 @@ impl Client {
             }
         };
         if msg.event.is_empty() || msg.distinct_id.is_empty() {
-            let e = Error::InvalidInput("before_send returned an event without a name or distinct_id".into());
+            let e = Error::InvalidInput(
+                "before_send returned an event without a name or distinct_id".into(),
+            );
             self.shared.drop_event(DropCause::Invalid, Some(e));
             return None;
         }
@@ -207,15 +207,21 @@ impl Client {
                 truncate(&event.event, 64)
             )));
         }
-        let mut properties = Map::with_capacity(cfg.super_properties.len() + event.properties.len() + 4);
+        let mut properties =
+            Map::with_capacity(cfg.super_properties.len() + event.properties.len() + 4);
         for (k, v) in &cfg.super_properties {
             properties.insert(k.clone(), v.clone());
         }
         properties.extend(event.properties);
         properties.insert("$lib".into(), Value::String(cfg.sdk_name.clone()));
-        properties.insert("$lib_version".into(), Value::String(cfg.sdk_version.clone()));
+        properties.insert(
+            "$lib_version".into(),
+            Value::String(cfg.sdk_version.clone()),
+        );
         if cfg.disable_geoip {
-            properties.entry("$geoip_disable").or_insert(Value::Bool(true));
+            properties
+                .entry("$geoip_disable")
+                .or_insert(Value::Bool(true));
         }
         if !event.groups.is_empty() {
             properties.insert("$groups".into(), Value::Object(event.groups));
@@ -304,7 +310,8 @@ impl Client {
     ) -> Option<Uuid> {
         let mut e = Event::new("$identify", distinct_id);
         e.properties.insert("$set".into(), Value::Object(set));
-        e.properties.insert("$set_once".into(), Value::Object(set_once));
+        e.properties
+            .insert("$set_once".into(), Value::Object(set_once));
         self.capture(e)
     }
 
@@ -335,7 +342,11 @@ impl Client {
     }
 
     /// `$set`: sets person properties.
-    pub fn set(&self, distinct_id: impl Into<String>, properties: Map<String, Value>) -> Option<Uuid> {
+    pub fn set(
+        &self,
+        distinct_id: impl Into<String>,
+        properties: Map<String, Value>,
+    ) -> Option<Uuid> {
         self.capture(Event::new("$set", distinct_id).property("$set", Value::Object(properties)))
     }
 
@@ -352,8 +363,10 @@ impl Client {
 
     /// Counts and reports an event a binding could not even convert (a wrong argument type).
     pub fn reject_input(&self, message: impl Into<String>) {
-        self.shared
-            .drop_event(DropCause::Invalid, Some(Error::InvalidInput(message.into())));
+        self.shared.drop_event(
+            DropCause::Invalid,
+            Some(Error::InvalidInput(message.into())),
+        );
     }
 
     /// The counters now.

@@ -102,9 +102,8 @@ impl ClientOptions {
 
     /// Options from `POSTHOG_PROJECT_API_KEY` and (optionally) `POSTHOG_HOST`.
     pub fn from_env() -> Result<ClientOptions, Error> {
-        let key = std::env::var("POSTHOG_PROJECT_API_KEY").map_err(|_| {
-            Error::InvalidKey("POSTHOG_PROJECT_API_KEY is not set".into())
-        })?;
+        let key = std::env::var("POSTHOG_PROJECT_API_KEY")
+            .map_err(|_| Error::InvalidKey("POSTHOG_PROJECT_API_KEY is not set".into()))?;
         let mut opts = ClientOptions::new(key);
         if let Ok(host) = std::env::var("POSTHOG_HOST") {
             opts = opts.host(host);
@@ -394,8 +393,7 @@ pub fn validate_origin(host: &str) -> Result<String, Error> {
         "http" if loopback => {}
         "http" => {
             return Err(Error::Config(
-                "host must use https:// (plain http is only allowed for loopback addresses)"
-                    .into(),
+                "host must use https:// (plain http is only allowed for loopback addresses)".into(),
             ));
         }
         other => return Err(Error::Config(format!("unsupported URL scheme {other:?}"))),
@@ -414,15 +412,40 @@ mod tests {
 
     #[test]
     fn hosts() {
-        assert_eq!(resolve_ingestion_host("https://us.posthog.com").unwrap(), "https://us.i.posthog.com");
-        assert_eq!(resolve_ingestion_host("https://eu.posthog.com/").unwrap(), "https://eu.i.posthog.com");
-        assert_eq!(resolve_ingestion_host("https://app.posthog.com").unwrap(), "https://us.i.posthog.com");
-        assert_eq!(resolve_ingestion_host("https://ph.example.com/").unwrap(), "https://ph.example.com");
-        for ok in ["http://127.0.0.1:8000", "http://localhost:1", "http://[::1]:9"] {
+        assert_eq!(
+            resolve_ingestion_host("https://us.posthog.com").unwrap(),
+            "https://us.i.posthog.com"
+        );
+        assert_eq!(
+            resolve_ingestion_host("https://eu.posthog.com/").unwrap(),
+            "https://eu.i.posthog.com"
+        );
+        assert_eq!(
+            resolve_ingestion_host("https://app.posthog.com").unwrap(),
+            "https://us.i.posthog.com"
+        );
+        assert_eq!(
+            resolve_ingestion_host("https://ph.example.com/").unwrap(),
+            "https://ph.example.com"
+        );
+        for ok in [
+            "http://127.0.0.1:8000",
+            "http://localhost:1",
+            "http://[::1]:9",
+        ] {
             assert!(resolve_ingestion_host(ok).is_ok(), "{ok}");
         }
-        for bad in ["http://ph.example.com", "ftp://x", "not a url", "http://10.0.0.1"] {
-            assert_eq!(resolve_ingestion_host(bad).unwrap_err().kind(), crate::ErrorKind::Config, "{bad}");
+        for bad in [
+            "http://ph.example.com",
+            "ftp://x",
+            "not a url",
+            "http://10.0.0.1",
+        ] {
+            assert_eq!(
+                resolve_ingestion_host(bad).unwrap_err().kind(),
+                crate::ErrorKind::Config,
+                "{bad}"
+            );
         }
     }
 
@@ -430,9 +453,15 @@ mod tests {
     fn resolve_refuses_personal_key_and_bad_sizes() {
         let err = ClientOptions::new("phx_secret").resolve().unwrap_err();
         assert_eq!(err.kind(), crate::ErrorKind::InvalidKey);
-        let err = ClientOptions::new("phc_x").flush_at(0).resolve().unwrap_err();
+        let err = ClientOptions::new("phc_x")
+            .flush_at(0)
+            .resolve()
+            .unwrap_err();
         assert_eq!(err.kind(), crate::ErrorKind::Config);
-        let err = ClientOptions::new("phc_x").max_batch_bytes(30 << 20).resolve().unwrap_err();
+        let err = ClientOptions::new("phc_x")
+            .max_batch_bytes(30 << 20)
+            .resolve()
+            .unwrap_err();
         assert_eq!(err.kind(), crate::ErrorKind::Config);
     }
 

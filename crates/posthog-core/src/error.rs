@@ -89,7 +89,9 @@ pub enum Error {
 }
 
 fn request_suffix(id: &Option<String>) -> String {
-    id.as_ref().map(|id| format!(" (request id {id})")).unwrap_or_default()
+    id.as_ref()
+        .map(|id| format!(" (request id {id})"))
+        .unwrap_or_default()
 }
 
 /// The stable, fieldless list of error kinds every binding maps once.
@@ -311,7 +313,8 @@ struct ServerDetail {
 impl ServerDetail {
     fn parse(body: &[u8]) -> ServerDetail {
         let text = String::from_utf8_lossy(body);
-        if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(&text) {
+        if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(&text)
+        {
             let pick = |k: &str| map.get(k).and_then(|v| v.as_str()).map(str::to_string);
             let detail = pick("detail")
                 .or_else(|| pick("error_description"))
@@ -370,19 +373,48 @@ mod tests {
             None,
         );
         assert_eq!(e.kind(), ErrorKind::Forbidden);
-        assert!(matches!(e, Error::Forbidden { scope: Some(ref s), .. } if s == "feature_flag:read"));
-        let e = Error::from_status(400, br#"{"type":"validation_error","code":"invalid_input","detail":"bad","attr":"key"}"#, None, None);
-        assert!(matches!(e, Error::InvalidRequest { status: 400, attr: Some(ref a), .. } if a == "key"));
-        assert_eq!(Error::from_status(503, b"busy", None, None).kind(), ErrorKind::Server);
-        assert_eq!(Error::from_status(429, b"", Some(3), None).kind(), ErrorKind::RateLimited);
-        assert_eq!(Error::from_status(413, b"", None, None).kind(), ErrorKind::TooLarge);
-        assert_eq!(Error::from_status(401, b"", None, None).kind(), ErrorKind::Unauthorized);
-        assert_eq!(Error::from_status(402, b"", None, None).kind(), ErrorKind::QuotaLimited);
+        assert!(
+            matches!(e, Error::Forbidden { scope: Some(ref s), .. } if s == "feature_flag:read")
+        );
+        let e = Error::from_status(
+            400,
+            br#"{"type":"validation_error","code":"invalid_input","detail":"bad","attr":"key"}"#,
+            None,
+            None,
+        );
+        assert!(
+            matches!(e, Error::InvalidRequest { status: 400, attr: Some(ref a), .. } if a == "key")
+        );
+        assert_eq!(
+            Error::from_status(503, b"busy", None, None).kind(),
+            ErrorKind::Server
+        );
+        assert_eq!(
+            Error::from_status(429, b"", Some(3), None).kind(),
+            ErrorKind::RateLimited
+        );
+        assert_eq!(
+            Error::from_status(413, b"", None, None).kind(),
+            ErrorKind::TooLarge
+        );
+        assert_eq!(
+            Error::from_status(401, b"", None, None).kind(),
+            ErrorKind::Unauthorized
+        );
+        assert_eq!(
+            Error::from_status(402, b"", None, None).kind(),
+            ErrorKind::QuotaLimited
+        );
     }
 
     #[test]
     fn messages_never_carry_keys() {
-        let e = Error::from_status(401, b"API key is not valid: phc_abcdefghijklmnop", None, None);
+        let e = Error::from_status(
+            401,
+            b"API key is not valid: phc_abcdefghijklmnop",
+            None,
+            None,
+        );
         let text = e.to_string();
         assert!(!text.contains("phc_abcdefghijklmnop"), "{text}");
     }

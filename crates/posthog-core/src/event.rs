@@ -95,6 +95,34 @@ impl QueuedEvent {
     }
 }
 
+/// Parses a caller's timestamp: RFC 3339 with any offset, or a date-time without an offset
+/// (taken as UTC). Bindings use this so every language reads times the same way.
+pub fn parse_timestamp(text: &str) -> Result<DateTime<FixedOffset>, crate::Error> {
+    let t = text.trim();
+    if let Ok(ts) = DateTime::parse_from_rfc3339(t) {
+        return Ok(ts);
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+        if let Ok(naive) = chrono::NaiveDateTime::parse_from_str(t, fmt) {
+            return Ok(naive.and_utc().fixed_offset());
+        }
+    }
+    Err(crate::Error::InvalidInput(format!(
+        "timestamp {:?} is not an RFC 3339 date-time",
+        t.chars().take(40).collect::<String>()
+    )))
+}
+
+/// Parses a caller's uuid (any case, with or without hyphens or braces).
+pub fn parse_uuid(text: &str) -> Result<Uuid, crate::Error> {
+    Uuid::parse_str(text.trim()).map_err(|_| {
+        crate::Error::InvalidInput(format!(
+            "uuid {:?} is not a UUID",
+            text.chars().take(40).collect::<String>()
+        ))
+    })
+}
+
 /// RFC 3339 UTC with microseconds and a `Z`.
 pub fn format_ts(ts: &DateTime<Utc>) -> String {
     ts.to_rfc3339_opts(SecondsFormat::Micros, true)
@@ -222,6 +250,23 @@ mod tests {
     }
 
     #[test]
+    fn parses_inputs() {
+        let t = parse_timestamp("2026-01-02T03:04:05+05:30").unwrap();
+        assert_eq!(
+            t.with_timezone(&Utc).to_rfc3339(),
+            "2026-01-01T21:34:05+00:00"
+        );
+        let naive = parse_timestamp("2026-01-02T03:04:05.5").unwrap();
+        assert_eq!(naive.offset().local_minus_utc(), 0);
+        assert!(parse_timestamp("yesterday").is_err());
+        assert!(parse_uuid("{67E55044-10B1-426F-9247-BB680E5FE0C8}").is_ok());
+        assert_eq!(
+            parse_uuid("nope").unwrap_err().kind(),
+            crate::ErrorKind::InvalidInput
+        );
+    }
+
+    #[test]
     fn v0_form() {
         let b = serialize(&msg(json!({"$lib": "x", "a": 1})), Protocol::V0).unwrap();
         let v: Value = serde_json::from_slice(&b).unwrap();
@@ -233,14 +278,19 @@ mod tests {
     #[test]
     fn v1_form_moves_options() {
         let b = serialize(
-            &msg(json!({"$lib": "x", "$lib_version": "1", "$process_person_profile": "false",
+            &msg(
+                json!({"$lib": "x", "$lib_version": "1", "$process_person_profile": "false",
                 "$cookieless_mode": "maybe", "$ignore_sent_at": 1, "$product_tour_id": 7,
-                "$session_id": "s1", "$set": {"a": 1}})),
+                "$session_id": "s1", "$set": {"a": 1}}),
+            ),
             Protocol::V1,
         )
         .unwrap();
         let v: Value = serde_json::from_slice(&b).unwrap();
-        assert_eq!(v["options"], json!({"process_person_profile": false, "disable_skew_correction": true, "product_tour_id": "7"}));
+        assert_eq!(
+            v["options"],
+            json!({"process_person_profile": false, "disable_skew_correction": true, "product_tour_id": "7"})
+        );
         assert_eq!(v["session_id"], "s1");
         assert_eq!(v["properties"], json!({"$set": {"a": 1}}));
     }

@@ -31,11 +31,11 @@ pub mod stats;
 pub mod transport;
 mod worker;
 
-pub use client::{Client, FlushReport, DEFAULT_SHUTDOWN_TIMEOUT};
+pub use client::{Client, DEFAULT_SHUTDOWN_TIMEOUT, FlushReport};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{ClientOptions, Config, OverflowPolicy, Protocol};
 pub use error::{Error, ErrorKind};
-pub use event::{Event, EventMessage};
+pub use event::{Event, EventMessage, parse_timestamp, parse_uuid};
 pub use keys::{FlagsSecureKey, KeyType, PersonalKey, ProjectKey};
 pub use stats::{DropCause, Stats};
 

@@ -37,7 +37,11 @@ pub fn build_request(
             head.push_str("{\"api_key\":");
             head.push_str(&json_string(key.expose()));
             head.push_str(",\"historical_migration\":");
-            head.push_str(if cfg.historical_migration { "true" } else { "false" });
+            head.push_str(if cfg.historical_migration {
+                "true"
+            } else {
+                "false"
+            });
             head.push_str(",\"sent_at\":\"");
             head.push_str(&format_ts(&now));
             head.push_str("\",\"batch\":[");
@@ -52,7 +56,10 @@ pub fn build_request(
                 "PostHog-Request-Timestamp".into(),
                 now.to_rfc3339_opts(SecondsFormat::Millis, true),
             ));
-            let head = format!("{{\"created_at\":\"{}\",\"batch\":[", format_ts(&id.created_at));
+            let head = format!(
+                "{{\"created_at\":\"{}\",\"batch\":[",
+                format_ts(&id.created_at)
+            );
             let tail = if cfg.historical_migration {
                 "],\"historical_migration\":true}"
             } else {
@@ -122,7 +129,11 @@ mod tests {
 
     #[test]
     fn v0_body_and_headers() {
-        let cfg = ClientOptions::new("phc_k").gzip(false).host("http://127.0.0.1:1").resolve().unwrap();
+        let cfg = ClientOptions::new("phc_k")
+            .gzip(false)
+            .host("http://127.0.0.1:1")
+            .resolve()
+            .unwrap();
         let req = build_request(&cfg, &cfg.key, &events(), 1, id(), Utc::now());
         assert_eq!(req.url, "http://127.0.0.1:1/batch/");
         let v: Value = serde_json::from_slice(&req.body).unwrap();
@@ -143,12 +154,18 @@ mod tests {
             .unwrap();
         let req = build_request(&cfg, &cfg.key, &events(), 3, id(), Utc::now());
         assert_eq!(req.url, "http://127.0.0.1:1/i/v1/analytics/events");
-        let h = |n: &str| req.headers.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+        let h = |n: &str| {
+            req.headers
+                .iter()
+                .find(|(k, _)| k == n)
+                .map(|(_, v)| v.clone())
+        };
         assert_eq!(h("Authorization").as_deref(), Some("Bearer phc_k"));
         assert_eq!(h("PostHog-Attempt").as_deref(), Some("3"));
         assert_eq!(h("Content-Encoding").as_deref(), Some("gzip"));
         let mut raw = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&req.body[..]), &mut raw).unwrap();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&req.body[..]), &mut raw)
+            .unwrap();
         let v: Value = serde_json::from_slice(&raw).unwrap();
         assert_eq!(v["historical_migration"], true);
         assert!(v.get("api_key").is_none() && v.get("sent_at").is_none());

@@ -171,7 +171,10 @@ mod tests {
         let b2 = q.cut(1, 1000).unwrap();
         q.push(ev(1)); // after the flush started: not waited for
         q.finish(b2.id);
-        assert!(!q.resolved_below(target), "the first batch is still in flight");
+        assert!(
+            !q.resolved_below(target),
+            "the first batch is still in flight"
+        );
         q.finish(b.id);
         assert!(q.resolved_below(target));
         assert!(!q.resolved_below(q.next_seq()));

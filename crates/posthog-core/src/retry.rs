@@ -178,10 +178,17 @@ impl Backoff {
 mod tests {
     use super::*;
 
-    fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> Result<HttpResponse, TransportFailure> {
+    fn resp(
+        status: u16,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Result<HttpResponse, TransportFailure> {
         Ok(HttpResponse {
             status,
-            headers: headers.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+            headers: headers
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
             body: body.as_bytes().to_vec(),
         })
     }
@@ -190,16 +197,41 @@ mod tests {
     fn classifies_statuses() {
         let now = Utc::now();
         for s in [408, 429, 500, 502, 503, 504] {
-            assert!(matches!(classify(Protocol::V0, &resp(s, &[], ""), now), Verdict::Retry { .. }), "{s}");
+            assert!(
+                matches!(
+                    classify(Protocol::V0, &resp(s, &[], ""), now),
+                    Verdict::Retry { .. }
+                ),
+                "{s}"
+            );
         }
         for s in [400, 401, 402, 403, 404, 415] {
-            assert!(matches!(classify(Protocol::V0, &resp(s, &[], ""), now), Verdict::Fail(_)), "{s}");
+            assert!(
+                matches!(
+                    classify(Protocol::V0, &resp(s, &[], ""), now),
+                    Verdict::Fail(_)
+                ),
+                "{s}"
+            );
         }
-        assert!(matches!(classify(Protocol::V0, &resp(413, &[], ""), now), Verdict::Split(_)));
-        assert_eq!(classify(Protocol::V0, &resp(200, &[], "whatever"), now), Verdict::Delivered);
-        assert!(matches!(classify(Protocol::V0, &Err(TransportFailure::Timeout), now), Verdict::Retry { .. }));
         assert!(matches!(
-            classify(Protocol::V0, &Err(TransportFailure::Connection("reset".into())), now),
+            classify(Protocol::V0, &resp(413, &[], ""), now),
+            Verdict::Split(_)
+        ));
+        assert_eq!(
+            classify(Protocol::V0, &resp(200, &[], "whatever"), now),
+            Verdict::Delivered
+        );
+        assert!(matches!(
+            classify(Protocol::V0, &Err(TransportFailure::Timeout), now),
+            Verdict::Retry { .. }
+        ));
+        assert!(matches!(
+            classify(
+                Protocol::V0,
+                &Err(TransportFailure::Connection("reset".into())),
+                now
+            ),
             Verdict::Retry { .. }
         ));
         match classify(Protocol::V0, &resp(429, &[("Retry-After", "7")], ""), now) {
@@ -223,20 +255,31 @@ mod tests {
             v => panic!("{v:?}"),
         }
         let ok = r#"{"results":{"a":{"result":"ok"}}}"#;
-        assert_eq!(classify(Protocol::V1, &resp(200, &[], ok), now), Verdict::Delivered);
-        assert!(matches!(classify(Protocol::V1, &resp(200, &[], "{}"), now), Verdict::Fail(_)));
+        assert_eq!(
+            classify(Protocol::V1, &resp(200, &[], ok), now),
+            Verdict::Delivered
+        );
+        assert!(matches!(
+            classify(Protocol::V1, &resp(200, &[], "{}"), now),
+            Verdict::Fail(_)
+        ));
     }
 
     #[test]
     fn retry_after_forms() {
-        let now = DateTime::parse_from_rfc3339("2015-10-21T07:28:00Z").unwrap().with_timezone(&Utc);
+        let now = DateTime::parse_from_rfc3339("2015-10-21T07:28:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         assert_eq!(parse_retry_after("5", now), Some(Duration::from_secs(5)));
         assert_eq!(parse_retry_after("3600", now), Some(MAX_DELAY));
         assert_eq!(
             parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT", now),
             Some(Duration::from_secs(10))
         );
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon", now), None);
     }
 
@@ -247,13 +290,19 @@ mod tests {
             let first = b.next_delay(None);
             assert!(first >= MIN_DELAY && first < MIN_DELAY * 2, "{first:?}");
             let second = b.next_delay(None);
-            assert!(second >= MIN_DELAY * 2 && second < MIN_DELAY * 4, "{second:?}");
+            assert!(
+                second >= MIN_DELAY * 2 && second < MIN_DELAY * 4,
+                "{second:?}"
+            );
             for _ in 0..20 {
                 assert!(b.next_delay(None) <= MAX_DELAY);
             }
         }
         let mut b = Backoff::new();
-        assert_eq!(b.next_delay(Some(Duration::from_secs(5))), Duration::from_secs(5));
+        assert_eq!(
+            b.next_delay(Some(Duration::from_secs(5))),
+            Duration::from_secs(5)
+        );
         assert_eq!(b.next_delay(Some(Duration::from_secs(999))), MAX_DELAY);
     }
 }

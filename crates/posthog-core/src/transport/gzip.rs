@@ -22,7 +22,9 @@ mod tests {
         assert_eq!(&z[..2], &[0x1f, 0x8b]);
         assert!(z.len() < data.len());
         let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&z[..]).read_to_end(&mut out).unwrap();
+        flate2::read::GzDecoder::new(&z[..])
+            .read_to_end(&mut out)
+            .unwrap();
         assert_eq!(out, data);
     }
 }

@@ -1,0 +1,231 @@
+use crate::common::*;
+use posthog_core::{ErrorKind, Event};
+use posthog_testserver::{Fault, TestServer};
+use std::time::Duration;
+
+fn status(s: u16) -> Fault {
+    Fault::Status {
+        status: s,
+        headers: vec![],
+        body: String::new(),
+    }
+}
+
+#[test]
+fn retries_every_retryable_status_with_the_same_uuid_and_timestamp() {
+    for s in [408, 429, 500, 502, 503, 504] {
+        let server = TestServer::spawn();
+        server.push_fault(status(s));
+        let (o, clock) = opts(&server);
+        let c = client(o);
+        c.capture(Event::new("retry-me", "u"));
+        let report = flush(&c);
+        assert_eq!((report.sent, report.retried), (1, 1), "status {s}");
+        let reqs = ingestion_requests(&server);
+        assert_eq!(reqs.len(), 2, "status {s}");
+        let (first, second) = (batch(&reqs[0]), batch(&reqs[1]));
+        assert_eq!(first[0]["uuid"], second[0]["uuid"]);
+        assert_eq!(first[0]["timestamp"], second[0]["timestamp"]);
+        assert_eq!(server.events().len(), 1);
+        let sleeps = clock.sleeps();
+        assert_eq!(sleeps.len(), 1);
+        assert!(
+            sleeps[0] >= Duration::from_millis(100),
+            "first retry waits at least 100 ms"
+        );
+    }
+}
+
+#[test]
+fn retries_dropped_connections() {
+    let server = TestServer::spawn();
+    server.push_fault(Fault::DropConnection);
+    let (o, _) = opts(&server);
+    let c = client(o);
+    c.capture(Event::new("e", "u"));
+    assert_eq!(flush(&c).sent, 1);
+    assert_eq!(server.events().len(), 1);
+}
+
+#[test]
+fn never_retries_client_errors() {
+    for (s, kind) in [
+        (400, ErrorKind::InvalidRequest),
+        (401, ErrorKind::Unauthorized),
+        (402, ErrorKind::QuotaLimited),
+        (403, ErrorKind::Forbidden),
+        (415, ErrorKind::InvalidRequest),
+    ] {
+        let server = TestServer::spawn();
+        server.push_fault(status(s));
+        let (o, clock) = opts(&server);
+        let reports = Reports::default();
+        let c = client(o.on_error(reports.hook()));
+        c.capture(Event::new("e", "u"));
+        let report = flush(&c);
+        assert_eq!(
+            (report.sent, report.failed, report.retried),
+            (0, 1, 0),
+            "status {s}"
+        );
+        assert_eq!(ingestion_requests(&server).len(), 1, "status {s}");
+        assert_eq!(reports.kinds(), vec![kind], "status {s}");
+        assert!(clock.sleeps().is_empty());
+        assert_eq!(c.stats().failed_batches, 1);
+    }
+}
+
+#[test]
+fn retry_after_is_a_floor() {
+    let server = TestServer::spawn();
+    server.push_fault(Fault::Status {
+        status: 429,
+        headers: vec![("Retry-After".into(), "7".into())],
+        body: String::new(),
+    });
+    let date = (chrono::Utc::now() + chrono::Duration::seconds(3600)).to_rfc2822();
+    server.push_fault(Fault::Status {
+        status: 503,
+        headers: vec![("Retry-After".into(), date)],
+        body: String::new(),
+    });
+    let (o, clock) = opts(&server);
+    let c = client(o);
+    c.capture(Event::new("e", "u"));
+    assert_eq!(flush(&c).sent, 1);
+    let sleeps = clock.sleeps();
+    assert_eq!(sleeps.len(), 2);
+    assert!(sleeps[0] >= Duration::from_secs(7), "{sleeps:?}");
+    assert_eq!(
+        sleeps[1],
+        Duration::from_secs(30),
+        "an HTTP date an hour away is clamped to 30 s"
+    );
+}
+
+#[test]
+fn max_retries_is_exact() {
+    let server = TestServer::spawn();
+    server.push_faults((0..6).map(|_| status(503)));
+    let (o, clock) = opts(&server);
+    let reports = Reports::default();
+    let c = client(o.max_retries(2).on_error(reports.hook()));
+    c.capture(Event::new("e", "u"));
+    let report = flush(&c);
+    assert_eq!((report.sent, report.failed, report.retried), (0, 1, 2));
+    assert_eq!(
+        ingestion_requests(&server).len(),
+        3,
+        "1 attempt + 2 retries"
+    );
+    assert_eq!(clock.sleeps().len(), 2);
+    assert_eq!(reports.kinds(), vec![ErrorKind::Server]);
+    let s = clock.sleeps();
+    assert!(s[1] >= Duration::from_millis(200), "backoff grows: {s:?}");
+}
+
+#[test]
+fn a_413_splits_the_batch_in_halves() {
+    let server = TestServer::spawn();
+    server.push_fault(status(413));
+    let (o, _) = opts(&server);
+    let c = client(o.flush_at(4));
+    for i in 0..4 {
+        c.capture(Event::new("e", format!("u{i}")));
+    }
+    let report = flush(&c);
+    assert_eq!(report.sent, 4);
+    let sizes: Vec<usize> = ingestion_requests(&server)
+        .iter()
+        .map(|r| batch(r).len())
+        .collect();
+    assert_eq!(sizes, vec![4, 2, 2]);
+    assert_eq!(server.stats().duplicate_events, 0);
+}
+
+#[test]
+fn a_413_for_one_event_drops_it() {
+    let server = TestServer::spawn();
+    server.push_fault(status(413));
+    let (o, _) = opts(&server);
+    let reports = Reports::default();
+    let c = client(o.on_error(reports.hook()));
+    c.capture(Event::new("e", "u"));
+    flush(&c);
+    assert_eq!(ingestion_requests(&server).len(), 1);
+    assert_eq!(c.stats().dropped_too_large, 1);
+    assert_eq!(reports.kinds(), vec![ErrorKind::TooLarge]);
+}
+
+#[test]
+fn repeated_auth_failures_say_the_key_was_rejected() {
+    let server = TestServer::spawn();
+    server.push_faults((0..3).map(|_| status(401)));
+    let (o, _) = opts(&server);
+    let reports = Reports::default();
+    let c = client(o.flush_at(1).max_in_flight(1).on_error(reports.hook()));
+    for i in 0..3 {
+        c.capture(Event::new("e", format!("u{i}")));
+        flush(&c);
+    }
+    assert_eq!(c.stats().consecutive_auth_failures, 3);
+    let last = reports.all().pop().unwrap();
+    assert_eq!(last.kind(), ErrorKind::Unauthorized);
+    let text = last.to_string();
+    assert!(text.contains("3 time(s) in a row"), "{text}");
+    assert!(!text.contains(KEY));
+    // A success resets the streak.
+    c.capture(Event::new("ok", "u"));
+    flush(&c);
+    assert_eq!(c.stats().consecutive_auth_failures, 0);
+}
+
+#[test]
+fn ack_loss_only_produces_uuid_identical_duplicates() {
+    let server = TestServer::spawn();
+    server.push_faults([Fault::AckLoss, Fault::AckLoss]);
+    let (o, _) = opts(&server);
+    let c = client(o.flush_at(3));
+    for i in 0..3 {
+        c.capture(Event::new("e", format!("u{i}")));
+    }
+    assert_eq!(flush(&c).sent, 3);
+    let stats = server.stats();
+    assert_eq!(stats.unique_uuids, 3);
+    assert_eq!(
+        stats.duplicate_events, 6,
+        "two lost acks resend the same three uuids twice"
+    );
+    assert_eq!(server.events().len(), 9);
+}
+
+#[test]
+fn nothing_is_lost_under_thirty_percent_503s() {
+    let server = TestServer::spawn();
+    // A deterministic pattern: 3 of every 10 requests fail.
+    let pattern = (0..200).map(|i| {
+        if i % 10 < 3 {
+            status(503)
+        } else {
+            Fault::Latency(Duration::ZERO)
+        }
+    });
+    server.push_faults(pattern);
+    let (o, _) = opts(&server);
+    let c = client(o.flush_at(10).max_retries(5));
+    let mut uuids = std::collections::HashSet::new();
+    for i in 0..300 {
+        uuids.insert(
+            c.capture(Event::new("load", format!("u{}", i % 17)))
+                .unwrap()
+                .to_string(),
+        );
+    }
+    let report = c.shutdown(WAIT).unwrap();
+    assert_eq!(report.failed, 0);
+    let stats = c.stats();
+    assert_eq!((stats.sent, stats.failed, stats.dropped()), (300, 0, 0));
+    let stored: std::collections::HashSet<_> =
+        server.events().into_iter().filter_map(|e| e.uuid).collect();
+    assert_eq!(stored, uuids);
+}

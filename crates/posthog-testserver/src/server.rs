@@ -1,0 +1,207 @@
+//! The running server: its thread, runtime, accept loop and public handle.
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener as StdListener};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, oneshot};
+use tower::ServiceExt;
+
+use crate::error::Error;
+use crate::fault::Fault;
+use crate::options::ServerOptions;
+use crate::records::{RecordedRequest, ServerStats, StoredEvent};
+use crate::router;
+use crate::state::Shared;
+
+/// Per-connection facts handed to handlers through request extensions.
+#[derive(Clone)]
+pub(crate) struct ConnInfo {
+    pub(crate) peer: SocketAddr,
+    abort: Arc<Notify>,
+}
+
+impl ConnInfo {
+    /// Closes this connection without answering; the returned future never completes.
+    pub(crate) async fn abort(&self) -> ! {
+        self.abort.notify_one();
+        std::future::pending::<()>().await;
+        unreachable!("pending never completes")
+    }
+}
+
+/// A running test server on `127.0.0.1`. Dropping it stops the server.
+pub struct TestServer {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for TestServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestServer")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TestServer {
+    /// Starts a server with default options on a free port.
+    ///
+    /// # Panics
+    /// When it cannot bind a loopback port or start its thread.
+    pub fn spawn() -> TestServer {
+        Self::spawn_with(ServerOptions::default())
+    }
+
+    /// Starts a server with these options on its own thread and tokio runtime.
+    ///
+    /// # Panics
+    /// When it cannot bind the port or start its thread; see [`TestServer::try_spawn_with`].
+    pub fn spawn_with(opts: ServerOptions) -> TestServer {
+        match Self::try_spawn_with(opts) {
+            Ok(server) => server,
+            Err(err) => panic!("posthog-testserver: {err}"),
+        }
+    }
+
+    /// Starts a server with these options, reporting bind and thread errors.
+    pub fn try_spawn_with(opts: ServerOptions) -> Result<TestServer, Error> {
+        let port = opts.port;
+        let listener = StdListener::bind((Ipv4Addr::LOCALHOST, port))
+            .and_then(|l| l.set_nonblocking(true).map(|()| l))
+            .map_err(|source| Error::Bind { port, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| Error::Bind { port, source })?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(Error::Runtime)?;
+        let shared = Arc::new(Shared::new(opts));
+        let (tx, rx) = oneshot::channel();
+        let thread_shared = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name(format!("posthog-testserver-{}", addr.port()))
+            .spawn(move || runtime.block_on(serve(listener, thread_shared, rx)))
+            .map_err(Error::Runtime)?;
+        Ok(TestServer {
+            shared,
+            addr,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// The base URL, `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// The options it runs with.
+    pub fn options(&self) -> &ServerOptions {
+        &self.shared.options
+    }
+
+    /// Every stored event, in arrival order, duplicates included.
+    pub fn events(&self) -> Vec<StoredEvent> {
+        self.shared.events()
+    }
+
+    /// Every request received, in completion order (control routes excluded).
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.requests()
+    }
+
+    /// Counters since start or the last [`TestServer::reset`].
+    pub fn stats(&self) -> ServerStats {
+        self.shared.stats()
+    }
+
+    /// Queues one fault for a coming ingestion request.
+    pub fn push_fault(&self, fault: Fault) {
+        self.shared.push_faults([fault]);
+    }
+
+    /// Queues several faults, in order.
+    pub fn push_faults(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.shared.push_faults(faults);
+    }
+
+    /// Clears events, requests, queued faults and counters.
+    pub fn reset(&self) {
+        self.shared.reset();
+    }
+
+    /// Blocks until at least `n` events are stored or `timeout` passes; true when they are.
+    pub fn wait_for_events(&self, n: usize, timeout: Duration) -> bool {
+        self.shared.wait_until(timeout, |s| s.events.len() >= n)
+    }
+
+    /// Blocks until at least `n` requests are recorded or `timeout` passes; true when they are.
+    pub fn wait_for_requests(&self, n: usize, timeout: Duration) -> bool {
+        self.shared.wait_until(timeout, |s| s.requests.len() >= n)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+async fn serve(listener: StdListener, shared: Arc<Shared>, mut shutdown: oneshot::Receiver<()>) {
+    let listener = match TcpListener::from_std(listener) {
+        Ok(l) => l,
+        Err(err) => {
+            eprintln!("posthog-testserver: cannot listen: {err}");
+            return;
+        }
+    };
+    let app = router::build(shared);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    tokio::spawn(serve_connection(stream, peer, app.clone()));
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+            },
+        }
+    }
+}
+
+async fn serve_connection(stream: TcpStream, peer: SocketAddr, app: axum::Router) {
+    let _ = stream.set_nodelay(true);
+    let info = ConnInfo {
+        peer,
+        abort: Arc::new(Notify::new()),
+    };
+    let abort = Arc::clone(&info.abort);
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+        req.extensions_mut().insert(info.clone());
+        app.clone().oneshot(req)
+    });
+    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    tokio::select! {
+        _ = conn => {}
+        () = abort.notified() => {}
+    }
+}

@@ -1,0 +1,148 @@
+//! The shared, lock-protected record of everything the server saw.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+use crate::fault::Fault;
+use crate::options::ServerOptions;
+use crate::records::{RecordedRequest, ServerStats, StoredEvent};
+
+/// The state one server shares between its handlers and its owner.
+pub(crate) struct Shared {
+    inner: Mutex<Inner>,
+    cond: Condvar,
+    changed: watch::Sender<u64>,
+    seq: AtomicU64,
+    pub(crate) options: ServerOptions,
+}
+
+#[derive(Default)]
+pub(crate) struct Inner {
+    pub(crate) events: Vec<StoredEvent>,
+    pub(crate) requests: Vec<RecordedRequest>,
+    faults: VecDeque<Fault>,
+    uuids: HashSet<String>,
+    stats: ServerStats,
+}
+
+impl Shared {
+    pub(crate) fn new(options: ServerOptions) -> Self {
+        Self {
+            inner: Mutex::new(Inner::default()),
+            cond: Condvar::new(),
+            changed: watch::channel(0).0,
+            seq: AtomicU64::new(1),
+            options,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn notify(&self) {
+        self.cond.notify_all();
+        self.changed.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
+    /// A receiver that changes whenever events or requests are recorded.
+    pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.seq.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub(crate) fn pop_fault(&self) -> Option<Fault> {
+        self.lock().faults.pop_front()
+    }
+
+    pub(crate) fn push_faults(&self, faults: impl IntoIterator<Item = Fault>) -> usize {
+        let mut inner = self.lock();
+        inner.faults.extend(faults);
+        inner.faults.len()
+    }
+
+    pub(crate) fn store_events(&self, events: Vec<StoredEvent>) {
+        if events.is_empty() {
+            return;
+        }
+        let mut inner = self.lock();
+        for event in events {
+            inner.stats.events_stored += 1;
+            if let Some(uuid) = &event.uuid {
+                if inner.uuids.insert(uuid.clone()) {
+                    inner.stats.unique_uuids += 1;
+                } else {
+                    inner.stats.duplicate_events += 1;
+                }
+            }
+            inner.events.push(event);
+        }
+        drop(inner);
+        self.notify();
+    }
+
+    pub(crate) fn record_request(&self, request: RecordedRequest) {
+        let mut inner = self.lock();
+        inner.stats.requests += 1;
+        if request.status == 0 {
+            inner.stats.dropped_connections += 1;
+        } else {
+            *inner.stats.statuses.entry(request.status).or_default() += 1;
+        }
+        inner.requests.push(request);
+        drop(inner);
+        self.notify();
+    }
+
+    pub(crate) fn events(&self) -> Vec<StoredEvent> {
+        self.lock().events.clone()
+    }
+
+    pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
+        self.lock().requests.clone()
+    }
+
+    pub(crate) fn counts(&self) -> (usize, usize) {
+        let inner = self.lock();
+        (inner.events.len(), inner.requests.len())
+    }
+
+    pub(crate) fn stats(&self) -> ServerStats {
+        let inner = self.lock();
+        let mut stats = inner.stats.clone();
+        stats.faults_pending = inner.faults.len() as u64;
+        stats
+    }
+
+    pub(crate) fn reset(&self) {
+        *self.lock() = Inner::default();
+        self.notify();
+    }
+
+    /// Blocks the calling (non-async) thread until `done` holds or `timeout` passes.
+    pub(crate) fn wait_until(&self, timeout: Duration, done: impl Fn(&Inner) -> bool) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut inner = self.lock();
+        loop {
+            if done(&inner) {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            inner = self
+                .cond
+                .wait_timeout(inner, deadline - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+}

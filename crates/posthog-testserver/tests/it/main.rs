@@ -1,0 +1,10 @@
+//! Integration tests of posthog-testserver, in one test binary.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod binary;
+mod control;
+mod faults;
+mod http;
+mod v1;
+mod wire;
