@@ -1,0 +1,1 @@
+//! Runnable examples of posthog-sdk. See `src/bin/`.

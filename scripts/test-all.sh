@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Every test in every language: Rust (fmt, clippy, unit + integration + examples), Python
+# (pytest), Node (node --test) and Kotlin on the JVM (JUnit via Maven). Installs what it needs
+# (maturin and pytest into a venv under target/, npm packages, Maven artefacts).
+# Usage: scripts/test-all.sh [rust|python|node|kotlin ...]   (default: all)
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export CARGO_INCREMENTAL=0
+export CARGO_PROFILE_DEV_DEBUG=0
+export CARGO_PROFILE_DEV_BUILD_OVERRIDE_DEBUG=0
+export CARGO_TERM_COLOR=never
+export POSTHOG_TESTSERVER_BIN="$root/target/debug/posthog-testserver"
+
+suites=("$@")
+[ ${#suites[@]} -eq 0 ] && suites=(rust python node kotlin)
+
+passed=0
+failed=0
+failed_names=()
+
+run() {
+  local name=$1
+  shift
+  echo
+  echo "=== $name: $* ==="
+  local start=$SECONDS
+  if "$@"; then
+    passed=$((passed + 1))
+    echo "=== $name: passed in $((SECONDS - start)) s ==="
+  else
+    failed=$((failed + 1))
+    failed_names+=("$name")
+    echo "=== $name: FAILED after $((SECONDS - start)) s ==="
+  fi
+}
+
+rust() {
+  cargo fmt --all --check &&
+    cargo build --workspace --exclude posthog-sdk-python --exclude posthog-sdk-node --all-targets &&
+    cargo clippy --workspace --exclude posthog-sdk-python --exclude posthog-sdk-node --all-targets -- -D warnings &&
+    cargo test &&
+    cargo run -q -p posthog-sdk-examples --bin demo
+}
+
+for s in "${suites[@]}"; do
+  case "$s" in
+    rust) run rust rust ;;
+    python) run python bash bindings/python/test.sh ;;
+    node) run node bash bindings/node/test.sh ;;
+    kotlin) run kotlin bash bindings/uniffi/test.sh ;;
+    *) echo "unknown suite: $s" >&2; exit 2 ;;
+  esac
+done
+
+echo
+[ $failed -gt 0 ] && echo "failed suites: ${failed_names[*]}"
+echo "suites: $passed passed, $failed failed"
+[ $failed -eq 0 ]
