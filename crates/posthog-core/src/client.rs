@@ -16,6 +16,8 @@ use uuid::Uuid;
 
 /// How long dropping a client waits for its queue to drain.
 pub const DROP_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
+/// The default bound bindings use for [`Client::flush`].
+pub const DEFAULT_FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
 /// The default bound of [`Client::shutdown`].
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -367,6 +369,12 @@ impl Client {
             DropCause::Invalid,
             Some(Error::InvalidInput(message.into())),
         );
+    }
+
+    /// Counts an event that a binding's own `before_send` layer filtered out (Node applies
+    /// `beforeSend` in JavaScript), so `stats()` tells the same story in every language.
+    pub fn record_filtered(&self) {
+        self.shared.drop_event(DropCause::BeforeSend, None);
     }
 
     /// The counters now.

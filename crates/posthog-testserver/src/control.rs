@@ -54,8 +54,9 @@ pub(crate) async fn faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Re
     }
 }
 
-/// `POST /_test/reset`: clears everything.
-pub(crate) async fn reset(State(shared): State<Arc<Shared>>) -> Json<Value> {
+/// `POST /_test/reset`: clears everything. The body is read (and ignored) so a client that
+/// sends one can keep its connection alive.
+pub(crate) async fn reset(State(shared): State<Arc<Shared>>, _body: Bytes) -> Json<Value> {
     shared.reset();
     Json(json!({"ok": true}))
 }

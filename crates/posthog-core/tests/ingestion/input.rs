@@ -88,6 +88,8 @@ fn before_send_may_rewrite_or_drop() {
     assert_eq!(ev.event, "public");
     assert_eq!(ev.properties["rewritten"], true);
     assert_eq!(c.stats().dropped_before_send, 1);
+    c.record_filtered();
+    assert_eq!(c.stats().dropped_before_send, 2);
 }
 
 #[test]

@@ -1,0 +1,77 @@
+import { test, before, after, beforeEach } from 'node:test'
+import assert from 'node:assert/strict'
+import { PostHog, PostHogError } from '../posthog.mjs'
+import { startServer, opts, uid, KEY, nextError } from './helpers.mjs'
+
+let server
+before(async () => {
+  server = await startServer()
+})
+after(async () => {
+  await server?.stop()
+})
+beforeEach(async () => {
+  await server.control.reset()
+})
+
+test('nothing is lost under 503 and 429 faults', async () => {
+  await server.control.faults([
+    { status: 503 },
+    { status: 429, headers: { 'Retry-After': '1' } },
+    { status: 503 },
+    { status: 502 },
+  ])
+  const client = new PostHog(KEY, opts(server.url, { flushAt: 10, maxRetries: 5 }))
+  const errors = []
+  client.on('error', (e) => errors.push(e))
+  const id = uid()
+  const uuids = new Set()
+  for (let i = 0; i < 50; i++) uuids.add(client.capture({ distinctId: id, event: 'e', properties: { i } }))
+  const report = await client.flush(20_000)
+  assert.equal(report.failed, 0)
+  assert.ok(report.retried >= 4, `retried ${report.retried}`)
+  const stored = new Set((await server.control.events()).filter((e) => e.distinct_id === id).map((e) => e.uuid))
+  assert.deepEqual(stored, uuids)
+  const s = await server.control.stats()
+  assert.equal(s.faults_pending, 0)
+  assert.equal(client.stats().failed, 0)
+  await client.shutdown(5000)
+})
+
+test("on('error') receives a 400 fault's error on the JS thread", async () => {
+  await server.control.faults([{ status: 400, body: '{"type":"validation_error","detail":"bad batch"}', headers: { 'Content-Type': 'application/json' } }])
+  const client = new PostHog(KEY, opts(server.url))
+  const errorSeen = nextError(client)
+  client.capture({ distinctId: uid(), event: 'refused' })
+  const report = await client.flush(10_000)
+  assert.equal(report.failed, 1)
+  const err = await errorSeen
+  assert.ok(err instanceof PostHogError)
+  assert.equal(err.code, 'invalid_request')
+  assert.equal(err.status, 400)
+  assert.ok(!err.message.includes(KEY))
+  await client.shutdown(5000)
+})
+
+test('the onError option is a listener too', async () => {
+  await server.control.faults([{ status: 401 }])
+  let resolveSeen
+  const seen = new Promise((r) => (resolveSeen = r))
+  const client = new PostHog(KEY, opts(server.url, { onError: resolveSeen }))
+  client.capture({ distinctId: uid(), event: 'x' })
+  await client.flush(10_000)
+  const err = await Promise.race([seen, new Promise((_, rej) => setTimeout(() => rej(new Error('no error')), 10_000).unref())])
+  assert.equal(err.code, 'unauthorized')
+  assert.equal(err.status, 401)
+  await client.shutdown(5000)
+})
+
+test('flush rejects with code timeout when delivery takes too long', async () => {
+  await server.control.faults([{ latency_ms: 3000 }])
+  const client = new PostHog(KEY, opts(server.url))
+  client.capture({ distinctId: uid(), event: 'slow' })
+  await assert.rejects(client.flush(200), (e) => e instanceof PostHogError && e.code === 'timeout')
+  const report = await client.shutdown(10_000)
+  assert.equal(report.failed, 0)
+  assert.equal((await server.control.events()).length, 1)
+})

@@ -1,0 +1,351 @@
+//! `NativeClient`: the core `Client` behind a napi class. Each method converts its argument,
+//! calls the core and converts the result; `flush` and `shutdown` wait on the libuv pool.
+
+use crate::convert::{self, Fields, Rejection};
+use crate::errors::{self, ErrorInfo};
+use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use posthog_core::{
+    Client, ClientOptions, DEFAULT_SHUTDOWN_TIMEOUT, Error as CoreError, FlushReport, Stats,
+};
+use serde_json::Value;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The error listener: unref'ed (`Weak = true`), so it never keeps the process alive.
+type Listener = ThreadsafeFunction<ErrorInfo, (), ErrorInfo, Status, false, true>;
+/// Shared by the core's `on_error` hook and the client, which releases it after `shutdown`.
+type ListenerSlot = Arc<Mutex<Option<Listener>>>;
+
+/// The `$lib` this binding reports.
+pub const SDK_NAME: &str = "posthog-sdk-node";
+
+/// The native client. Use the `PostHog` class of the package; this one is its engine.
+#[napi]
+pub struct NativeClient {
+    client: Arc<Client>,
+    listener: ListenerSlot,
+}
+
+#[napi]
+impl NativeClient {
+    /// Validates the options and starts the core's worker. Throws an error with `code`
+    /// `invalid_key` or `config`. `onError` is called on the JS thread with each error the
+    /// background work reports.
+    #[napi(constructor)]
+    pub fn new(
+        env: Env,
+        #[napi(ts_arg_type = "string")] api_key: Unknown,
+        #[napi(ts_arg_type = "Record<string, unknown> | undefined | null")] options: Option<
+            Unknown,
+        >,
+        #[napi(ts_arg_type = "((err: ErrorInfo) => void) | undefined | null")] on_error: Option<
+            Unknown,
+        >,
+    ) -> Result<Self> {
+        let fail = |e: CoreError| errors::to_js(&env, &e);
+        let key = string_key(api_key).map_err(fail)?;
+        let listener: ListenerSlot = Arc::new(Mutex::new(None));
+        let mut opts = ClientOptions::new(key).sdk(SDK_NAME, env!("CARGO_PKG_VERSION"));
+        opts = crate::options::apply(opts, options).map_err(fail)?;
+        if let Some(f) = on_error.filter(|f| matches!(f.get_type(), Ok(ValueType::Function))) {
+            let f: Function<ErrorInfo, ()> = Function::from_unknown(f)?;
+            let tsfn: Listener = f
+                .build_threadsafe_function::<ErrorInfo>()
+                .callee_handled::<false>()
+                .weak::<true>()
+                .build_callback(|ctx| Ok(ctx.value))?;
+            *lock(&listener) = Some(tsfn);
+            let slot = listener.clone();
+            opts = opts.on_error(Arc::new(move |e: &CoreError| {
+                if let Some(l) = lock(&slot).as_ref() {
+                    l.call(ErrorInfo::from(e), ThreadsafeFunctionCallMode::NonBlocking);
+                }
+            }));
+        }
+        let client = Client::new(opts).map_err(fail)?;
+        Ok(NativeClient {
+            client: Arc::new(client),
+            listener,
+        })
+    }
+
+    /// Queues `{ distinctId, event, properties?, timestamp?, uuid?, groups? }` (property maps
+    /// as JSON text, timestamp as RFC 3339). Returns the event's uuid, or `undefined` when it
+    /// was not accepted. Never throws: an unreadable argument is counted and reported.
+    #[napi(ts_args_type = "message: NativeEvent")]
+    pub fn capture(&self, message: Unknown) -> Option<String> {
+        let event = self.accept(convert::event(message))?;
+        self.client.capture(event).map(|u| u.to_string())
+    }
+
+    /// `{ distinctId, properties? }` (JSON text); `properties.$set_once` becomes `$set_once`,
+    /// `properties.$set` (or else the rest of `properties`) becomes `$set`, as in posthog-node.
+    #[napi(ts_args_type = "message: { distinctId: string; properties?: string }")]
+    pub fn identify(&self, message: Unknown) -> Option<String> {
+        let read = || -> std::result::Result<_, Rejection> {
+            let f = Fields::new(message, "identify")?;
+            let distinct_id = f.string("distinctId")?;
+            let mut props = f.json_map("properties")?;
+            let set_once = match props.remove("$set_once") {
+                None | Some(Value::Null) => Default::default(),
+                Some(Value::Object(m)) => m,
+                Some(_) => return Err("properties.$set_once must be an object".into()),
+            };
+            let set = match props.remove("$set") {
+                None | Some(Value::Null) => props,
+                Some(Value::Object(m)) => m,
+                Some(_) => return Err("properties.$set must be an object".into()),
+            };
+            Ok((distinct_id, set, set_once))
+        };
+        let (distinct_id, set, set_once) = self.accept(read())?;
+        self.client
+            .identify(distinct_id, set, set_once)
+            .map(|u| u.to_string())
+    }
+
+    /// `{ distinctId, alias }`.
+    #[napi(ts_args_type = "message: { distinctId: string; alias: string }")]
+    pub fn alias(&self, message: Unknown) -> Option<String> {
+        let read = || -> std::result::Result<_, Rejection> {
+            let f = Fields::new(message, "alias")?;
+            Ok((f.string("distinctId")?, f.string("alias")?))
+        };
+        let (distinct_id, alias) = self.accept(read())?;
+        self.client.alias(distinct_id, alias).map(|u| u.to_string())
+    }
+
+    /// `{ groupType, groupKey, properties?, distinctId? }` (properties as JSON text).
+    #[napi(
+        ts_args_type = "message: { groupType: string; groupKey: string; properties?: string; distinctId?: string }"
+    )]
+    pub fn group_identify(&self, message: Unknown) -> Option<String> {
+        let read = || -> std::result::Result<_, Rejection> {
+            let f = Fields::new(message, "groupIdentify")?;
+            Ok((
+                f.string("groupType")?,
+                f.string("groupKey")?,
+                f.json_map("properties")?,
+                f.opt_string("distinctId")?,
+            ))
+        };
+        let (group_type, group_key, props, distinct_id) = self.accept(read())?;
+        self.client
+            .group_identify(group_type, group_key, props, distinct_id)
+            .map(|u| u.to_string())
+    }
+
+    /// Counts and reports an argument the JS layer could not convert (e.g. a BigInt property).
+    #[napi]
+    pub fn reject_input(&self, message: String) {
+        self.client.reject_input(message);
+    }
+
+    /// Counts an event the JS layer's `beforeSend` dropped.
+    #[napi]
+    pub fn record_filtered(&self) {
+        self.client.record_filtered();
+    }
+
+    /// Swaps the project key for every later request. Throws `invalid_key`.
+    #[napi]
+    pub fn rotate_key(&self, env: Env, #[napi(ts_arg_type = "string")] key: Unknown) -> Result<()> {
+        let key = string_key(key).and_then(|k| self.client.rotate_key(k));
+        key.map_err(|e| errors::to_js(&env, &e))
+    }
+
+    /// The resolved ingestion host.
+    #[napi(getter)]
+    pub fn host(&self) -> String {
+        self.client.config().host.clone()
+    }
+
+    /// The counters now.
+    #[napi]
+    pub fn stats(&self) -> JsStats {
+        self.client.stats().into()
+    }
+
+    /// Sends everything queued and resolves once it is delivered or definitively failed;
+    /// rejects with `code` `timeout` after `timeoutMs` (default 30 000).
+    #[napi(ts_return_type = "Promise<JsFlushReport>")]
+    pub fn flush(&self, timeout_ms: Option<f64>) -> AsyncTask<Wait> {
+        AsyncTask::new(Wait {
+            client: self.client.clone(),
+            timeout: timeout(timeout_ms),
+            listener: None,
+        })
+    }
+
+    /// Stops accepting events, drains the queue within `timeoutMs` (default 30 000), stops the
+    /// worker and releases the error listener.
+    #[napi(ts_return_type = "Promise<JsFlushReport>")]
+    pub fn shutdown(&self, timeout_ms: Option<f64>) -> AsyncTask<Wait> {
+        AsyncTask::new(Wait {
+            client: self.client.clone(),
+            timeout: timeout(timeout_ms),
+            listener: Some(self.listener.clone()),
+        })
+    }
+
+    /// Whether `shutdown` has run.
+    #[napi(getter)]
+    pub fn is_shut_down(&self) -> bool {
+        self.client.is_shut_down()
+    }
+
+    fn accept<T>(&self, r: std::result::Result<T, Rejection>) -> Option<T> {
+        r.map_err(|msg| self.client.reject_input(msg)).ok()
+    }
+}
+
+/// A key argument: a string, or an `invalid_key` error that does not echo the value.
+fn string_key(v: Unknown) -> std::result::Result<String, CoreError> {
+    match v.get_type() {
+        Ok(ValueType::String) => String::from_unknown(v)
+            .map_err(|_| CoreError::InvalidKey("the API key cannot be read".into())),
+        _ => Err(CoreError::InvalidKey("the API key must be a string".into())),
+    }
+}
+
+fn lock(slot: &ListenerSlot) -> std::sync::MutexGuard<'_, Option<Listener>> {
+    slot.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn timeout(ms: Option<f64>) -> Duration {
+    match ms {
+        Some(ms) if ms.is_finite() && ms >= 0.0 => Duration::from_millis(ms as u64),
+        _ => DEFAULT_SHUTDOWN_TIMEOUT,
+    }
+}
+
+/// A blocking `flush` or `shutdown`, run on the libuv pool.
+pub struct Wait {
+    client: Arc<Client>,
+    timeout: Duration,
+    /// `Some` for shutdown: the listener to release once it is done.
+    listener: Option<ListenerSlot>,
+}
+
+impl Task for Wait {
+    type Output = std::result::Result<FlushReport, CoreError>;
+    type JsValue = JsFlushReport;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        Ok(match self.listener {
+            None => self.client.flush(self.timeout),
+            Some(_) => self.client.shutdown(self.timeout),
+        })
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<JsFlushReport> {
+        output.map(Into::into).map_err(|e| errors::to_js(&env, &e))
+    }
+
+    fn finally(self, _env: Env) -> Result<()> {
+        // Errors reported during shutdown are already queued on the listener; releasing it
+        // lets them be delivered and then lets the listener go.
+        if let Some(slot) = self.listener {
+            lock(&slot).take();
+        }
+        Ok(())
+    }
+}
+
+/// What a flush or shutdown achieved while it waited.
+#[napi(object)]
+pub struct JsFlushReport {
+    /// Events acknowledged by the server.
+    pub sent: f64,
+    /// Events that definitively failed.
+    pub failed: f64,
+    /// Events dropped (any cause).
+    pub dropped: f64,
+    /// Requests sent again.
+    pub retried: f64,
+}
+
+impl From<FlushReport> for JsFlushReport {
+    fn from(r: FlushReport) -> Self {
+        JsFlushReport {
+            sent: r.sent as f64,
+            failed: r.failed as f64,
+            dropped: r.dropped as f64,
+            retried: r.retried as f64,
+        }
+    }
+}
+
+/// The client's counters.
+#[napi(object)]
+pub struct JsStats {
+    /// Events waiting in the queue now.
+    pub queued: f64,
+    /// Events waiting or being sent now.
+    pub pending: f64,
+    /// Events accepted by `capture` since start.
+    pub accepted: f64,
+    /// Events the server acknowledged.
+    pub sent: f64,
+    /// Requests sent again after a failure.
+    pub retried: f64,
+    /// Events that definitively failed.
+    pub failed: f64,
+    /// Batches that definitively failed.
+    pub failed_batches: f64,
+    /// Events dropped, every cause.
+    pub dropped: f64,
+    /// Dropped: queue full.
+    pub dropped_queue_full: f64,
+    /// Dropped: too large.
+    pub dropped_too_large: f64,
+    /// Dropped: invalid input.
+    pub dropped_invalid: f64,
+    /// Dropped: captured after shutdown.
+    pub dropped_closed: f64,
+    /// Dropped by `beforeSend`.
+    pub dropped_before_send: f64,
+    /// Dropped by the server.
+    pub dropped_server: f64,
+}
+
+impl From<Stats> for JsStats {
+    fn from(s: Stats) -> Self {
+        let n = |v: u64| v as f64;
+        JsStats {
+            queued: n(s.queued),
+            pending: n(s.pending),
+            accepted: n(s.accepted),
+            sent: n(s.sent),
+            retried: n(s.retried),
+            failed: n(s.failed),
+            failed_batches: n(s.failed_batches),
+            dropped: n(s.dropped()),
+            dropped_queue_full: n(s.dropped_queue_full),
+            dropped_too_large: n(s.dropped_too_large),
+            dropped_invalid: n(s.dropped_invalid),
+            dropped_closed: n(s.dropped_closed),
+            dropped_before_send: n(s.dropped_before_send),
+            dropped_server: n(s.dropped_server),
+        }
+    }
+}
+
+/// What the JS layer passes to `capture` (property maps as JSON text). Only its type is used.
+#[allow(dead_code)]
+#[napi(object)]
+pub struct NativeEvent {
+    /// Who did it.
+    pub distinct_id: String,
+    /// The event name.
+    pub event: String,
+    /// Properties as JSON text.
+    pub properties: Option<String>,
+    /// RFC 3339.
+    pub timestamp: Option<String>,
+    /// A UUID.
+    pub uuid: Option<String>,
+    /// Group type → key, as JSON text.
+    pub groups: Option<String>,
+}

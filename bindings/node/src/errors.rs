@@ -1,0 +1,60 @@
+//! The one place where a core error becomes a JavaScript value.
+//!
+//! Every core error reaches JavaScript as an `Error` whose `code` is the core's
+//! [`ErrorKind::as_str`] and whose `status` is the HTTP status behind it (or `null`). The JS
+//! layer (`posthog.js`) turns it into a `PostHogError`; nothing else about errors is decided
+//! here or there.
+
+use napi::bindgen_prelude::*;
+use posthog_core::{Error as CoreError, ErrorKind};
+
+/// The JS `code` of a core error kind: the core's stable snake_case name.
+/// `__test__/errors.test.mjs` walks every kind, so a kind added to the core is checked there.
+pub fn code(kind: ErrorKind) -> &'static str {
+    kind.as_str()
+}
+
+/// A core error as plain data, for the error listener (it crosses threads).
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct ErrorInfo {
+    /// The core's error kind, e.g. `"server"`.
+    pub code: String,
+    /// The human-readable message (never contains keys or payloads).
+    pub message: String,
+    /// The HTTP status behind the error, when there was one.
+    pub status: Option<u32>,
+}
+
+impl From<&CoreError> for ErrorInfo {
+    fn from(e: &CoreError) -> Self {
+        ErrorInfo {
+            code: code(e.kind()).to_string(),
+            message: e.to_string(),
+            status: e.status().map(u32::from),
+        }
+    }
+}
+
+/// Builds the JS `Error` for a core error, ready to be thrown or to reject a promise.
+pub fn to_js(env: &Env, e: &CoreError) -> napi::Error {
+    match build(env, &ErrorInfo::from(e)) {
+        Ok(err) => err,
+        // Building the object failed (a pending exception): fall back to a plain error that
+        // still carries the code.
+        Err(_) => napi::Error::new(Status::GenericFailure, e.to_string()),
+    }
+}
+
+fn build(env: &Env, info: &ErrorInfo) -> Result<napi::Error> {
+    let mut obj = env.create_error(napi::Error::new(
+        Status::GenericFailure,
+        info.message.clone(),
+    ))?;
+    obj.set("code", info.code.as_str())?;
+    match info.status {
+        Some(s) => obj.set("status", s)?,
+        None => obj.set("status", Null)?,
+    }
+    Ok(napi::Error::from(obj.to_unknown()))
+}

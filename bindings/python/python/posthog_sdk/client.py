@@ -1,0 +1,259 @@
+"""The PostHog client: a thin Python layer over the native core."""
+
+from __future__ import annotations
+
+import atexit
+import dataclasses
+import functools
+import weakref
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Callable, Dict, Mapping, Optional, Type, TypeVar, Union
+from uuid import UUID
+
+from . import _native
+from .errors import PostHogError
+
+__all__ = ["Client", "FlushReport", "Stats", "DEFAULT_SHUTDOWN_TIMEOUT"]
+
+#: The default bound of :meth:`Client.flush`, :meth:`Client.shutdown` and the exit hook.
+DEFAULT_SHUTDOWN_TIMEOUT: float = _native.DEFAULT_SHUTDOWN_TIMEOUT
+
+Properties = Mapping[str, Any]
+DistinctId = Union[str, int, UUID]
+OnError = Callable[[PostHogError], Any]
+BeforeSend = Callable[[Dict[str, Any]], Optional[Dict[str, Any]]]
+
+
+@dataclasses.dataclass(frozen=True)
+class FlushReport:
+    """What a flush or shutdown achieved: events resolved while it waited."""
+
+    sent: int
+    failed: int
+    dropped: int
+    retried: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Stats:
+    """A snapshot of the client's counters."""
+
+    queued: int
+    pending: int
+    accepted: int
+    sent: int
+    retried: int
+    failed: int
+    failed_batches: int
+    dropped_queue_full: int
+    dropped_too_large: int
+    dropped_invalid: int
+    dropped_closed: int
+    dropped_before_send: int
+    dropped_server: int
+    consecutive_auth_failures: int
+
+    @property
+    def dropped(self) -> int:
+        """All drops, every cause."""
+        return (
+            self.dropped_queue_full
+            + self.dropped_too_large
+            + self.dropped_invalid
+            + self.dropped_closed
+            + self.dropped_before_send
+            + self.dropped_server
+        )
+
+
+_T = TypeVar("_T", FlushReport, Stats)
+
+
+def _build(cls: Type[_T], values: Mapping[str, Any]) -> _T:
+    return cls(**{f.name: values[f.name] for f in dataclasses.fields(cls)})
+
+
+def _shutdown_at_exit(ref: "weakref.ReferenceType[Client]") -> None:
+    client = ref()
+    if client is not None:
+        client._exit()
+
+
+class Client:
+    """Sends events to PostHog from a background thread of the native core.
+
+    ``capture`` and friends never raise and never block: they queue the event and return its
+    uuid, or ``None`` when it was not accepted (counted in :meth:`stats` and reported to
+    ``on_error``). ``flush`` and ``shutdown`` wait without holding the GIL. A client still
+    open at interpreter exit is shut down by an ``atexit`` hook, bounded by
+    ``shutdown_timeout``. Options left at ``None`` take the core's defaults.
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        host: Optional[str] = None,
+        flush_at: Optional[int] = None,
+        flush_interval: Optional[float] = None,
+        max_queue_size: Optional[int] = None,
+        max_queue_bytes: Optional[int] = None,
+        max_batch_bytes: Optional[int] = None,
+        max_event_bytes: Optional[int] = None,
+        max_retries: Optional[int] = None,
+        timeout: Optional[float] = None,
+        gzip: Optional[bool] = None,
+        max_in_flight: Optional[int] = None,
+        overflow: Optional[str] = None,
+        block_timeout: Optional[float] = None,
+        protocol: Optional[str] = None,
+        disable_geoip: Optional[bool] = None,
+        historical_migration: Optional[bool] = None,
+        disabled: Optional[bool] = None,
+        super_properties: Optional[Properties] = None,
+        on_error: Optional[OnError] = None,
+        before_send: Optional[BeforeSend] = None,
+        shutdown_timeout: Optional[float] = None,
+    ) -> None:
+        self._native = _native.Client(
+            api_key,
+            host=host,
+            flush_at=flush_at,
+            flush_interval=flush_interval,
+            max_queue_size=max_queue_size,
+            max_queue_bytes=max_queue_bytes,
+            max_batch_bytes=max_batch_bytes,
+            max_event_bytes=max_event_bytes,
+            max_retries=max_retries,
+            timeout=timeout,
+            gzip=gzip,
+            max_in_flight=max_in_flight,
+            overflow=overflow,
+            block_timeout=block_timeout,
+            protocol=protocol,
+            disable_geoip=disable_geoip,
+            historical_migration=historical_migration,
+            disabled=disabled,
+            super_properties=super_properties,
+            on_error=on_error,
+            before_send=before_send,
+        )
+        self._shutdown_timeout = (
+            DEFAULT_SHUTDOWN_TIMEOUT if shutdown_timeout is None else float(shutdown_timeout)
+        )
+        # One hook object per client, so shutdown() unregisters only its own.
+        self._exit_hook = functools.partial(_shutdown_at_exit, weakref.ref(self))
+        atexit.register(self._exit_hook)
+
+    @property
+    def host(self) -> str:
+        """The ingestion host events go to."""
+        return self._native.host
+
+    def __repr__(self) -> str:
+        return f"<posthog_sdk.Client host={self._native.host!r}>"
+
+    __str__ = __repr__
+
+    def capture(
+        self,
+        event: str,
+        distinct_id: DistinctId,
+        properties: Optional[Properties] = None,
+        timestamp: Optional[Union[datetime, str]] = None,
+        uuid: Optional[Union[UUID, str]] = None,
+        groups: Optional[Mapping[str, Any]] = None,
+    ) -> Optional[str]:
+        """Queues an event; returns its uuid, or ``None`` when it was not accepted.
+
+        ``timestamp`` is a datetime (naive means UTC) or an RFC 3339 string; ``groups`` maps
+        group type to group key. Never raises for a bad argument: it is counted and reported.
+        """
+        return self._native.capture(event, distinct_id, properties, timestamp, uuid, groups)
+
+    def identify(
+        self,
+        distinct_id: DistinctId,
+        properties: Optional[Properties] = None,
+        set_once: Optional[Properties] = None,
+    ) -> Optional[str]:
+        """``$identify``: sets person properties (``$set``) and ``$set_once``."""
+        return self._native.identify(distinct_id, properties, set_once)
+
+    def alias(self, distinct_id: DistinctId, alias: DistinctId) -> Optional[str]:
+        """``$create_alias``: makes ``alias`` another id of the person ``distinct_id``."""
+        return self._native.alias(distinct_id, alias)
+
+    def group_identify(
+        self,
+        group_type: str,
+        group_key: Union[str, int],
+        properties: Optional[Properties] = None,
+        distinct_id: Optional[DistinctId] = None,
+    ) -> Optional[str]:
+        """``$groupidentify``: sets properties of a group."""
+        return self._native.group_identify(group_type, group_key, properties, distinct_id)
+
+    def set(self, distinct_id: DistinctId, properties: Optional[Properties] = None) -> Optional[str]:
+        """``$set``: sets person properties."""
+        return self._native.set(distinct_id, properties)
+
+    def set_once(
+        self, distinct_id: DistinctId, properties: Optional[Properties] = None
+    ) -> Optional[str]:
+        """``$set_once``: sets person properties that are not set yet."""
+        return self._native.set_once(distinct_id, properties)
+
+    def flush(self, timeout: Optional[float] = None) -> FlushReport:
+        """Sends everything queued and waits until it is delivered or definitively failed.
+
+        Raises :class:`posthog_sdk.TimeoutError` when ``timeout`` (seconds) passes first.
+        """
+        report = self._native.flush(self._timeout(timeout))
+        return _build(FlushReport, report)
+
+    def shutdown(self, timeout: Optional[float] = None) -> FlushReport:
+        """Stops accepting events, drains the queue (bounded by ``timeout``) and stops the
+        worker. Calling it again does nothing."""
+        atexit.unregister(self._exit_hook)
+        report = self._native.shutdown(self._timeout(timeout))
+        return _build(FlushReport, report)
+
+    def stats(self) -> Stats:
+        """The counters now."""
+        return _build(Stats, self._native.stats())
+
+    def rotate_key(self, api_key: str) -> None:
+        """Uses another project key for every later request."""
+        self._native.rotate_key(api_key)
+
+    @property
+    def is_shut_down(self) -> bool:
+        """Whether :meth:`shutdown` has run."""
+        return self._native.is_shut_down
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.shutdown()
+
+    def _timeout(self, timeout: Optional[float]) -> float:
+        return self._shutdown_timeout if timeout is None else float(timeout)
+
+    def _exit(self) -> None:
+        try:
+            self._native.shutdown(self._shutdown_timeout)
+        except PostHogError:
+            pass  # already reported to on_error by the core
+
+
+# Registered first, so it runs last at exit: after every client's hook has shut it down,
+# on_error callbacks from the native side stop.
+atexit.register(_native._mark_finalizing)

@@ -1,0 +1,74 @@
+//! `on_error` and `before_send`: Python callables wrapped as the core's hooks.
+
+use crate::convert::{message_from_dict, message_to_dict};
+use crate::errors::exception;
+use posthog_core::config::{BeforeSendHook, ErrorHook};
+use posthog_core::{Error, EventMessage};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set by the last `atexit` hook: from then on `on_error` is not called (attaching to an
+/// interpreter that is finalizing can hang or crash the calling thread).
+static FINALIZING: AtomicBool = AtomicBool::new(false);
+
+/// Whether the interpreter is shutting down (as far as this module knows).
+pub fn finalizing() -> bool {
+    FINALIZING.load(Ordering::Acquire)
+}
+
+/// Marks the interpreter as shutting down; registered with `atexit` on import.
+#[pyfunction]
+#[pyo3(name = "_mark_finalizing")]
+pub fn mark_finalizing() {
+    FINALIZING.store(true, Ordering::Release);
+}
+
+/// Calls `callback(exception)` on whatever thread reports (usually the worker). A callback
+/// that raises is reported to `sys.unraisablehook`; nothing escapes into the core.
+pub fn on_error(callback: Py<PyAny>) -> ErrorHook {
+    Arc::new(move |err: &Error| {
+        if finalizing() {
+            return;
+        }
+        let _ = Python::try_attach(|py| {
+            if finalizing() {
+                return;
+            }
+            let cb = callback.bind(py);
+            if let Err(e) = exception(py, err).and_then(|exc| cb.call1((exc,))) {
+                e.write_unraisable(py, Some(cb));
+            }
+        });
+    })
+}
+
+/// Calls `callback(dict)` on the capturing thread. `None` drops the event; a dict replaces it.
+/// A callback that raises or returns something else is reported to `sys.unraisablehook` and
+/// the event is sent unchanged.
+pub fn before_send(callback: Py<PyAny>) -> BeforeSendHook {
+    Arc::new(move |msg: EventMessage| {
+        Python::attach(|py| {
+            let cb = callback.bind(py);
+            let result = message_to_dict(py, &msg)
+                .and_then(|d| cb.call1((d,)))
+                .and_then(|out| {
+                    if out.is_none() {
+                        Ok(None)
+                    } else {
+                        message_from_dict(&out, &msg)
+                            .map(Some)
+                            .map_err(PyValueError::new_err)
+                    }
+                });
+            match result {
+                Ok(out) => out,
+                Err(e) => {
+                    e.write_unraisable(py, Some(cb));
+                    Some(msg)
+                }
+            }
+        })
+    })
+}

@@ -1,0 +1,26 @@
+//! `posthog_sdk._native`: the private native module of the Python binding. It converts
+//! arguments, calls `posthog-core`, converts results and maps errors; the public API is the
+//! hand-written Python package `posthog_sdk` over it.
+
+mod client;
+mod convert;
+mod errors;
+mod hooks;
+
+use pyo3::prelude::*;
+
+/// The module: the native `Client`, the error-walk helpers and a few constants.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<client::NativeClient>()?;
+    m.add_function(wrap_pyfunction!(errors::error_kinds, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::raise_sample, m)?)?;
+    m.add_function(wrap_pyfunction!(hooks::mark_finalizing, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("SDK_NAME", client::SDK_NAME)?;
+    m.add(
+        "DEFAULT_SHUTDOWN_TIMEOUT",
+        posthog_core::DEFAULT_SHUTDOWN_TIMEOUT.as_secs_f64(),
+    )?;
+    Ok(())
+}

@@ -1,0 +1,23 @@
+//! The uniffi binding of posthog-sdk: one client for Kotlin (`com.posthog.sdk`) and Swift
+//! (`PostHogSDK`). It only converts: records in, core calls, records out, errors mapped once
+//! in [`error`]. Every PostHog rule lives in `posthog-core`.
+//!
+//! Properties cross the boundary as JSON text (`properties_json`), because uniffi has no JSON
+//! type; a `Map<String, String>` is accepted too for the common case of string values.
+
+uniffi::setup_scaffolding!();
+
+mod client;
+mod convert;
+mod error;
+mod options;
+
+pub use client::{CaptureEvent, FlushReport, PostHogClient, Stats};
+pub use error::{PostHogError, error_kinds, raise_error_sample};
+pub use options::{ClientOptions, ErrorListener, Protocol, Sdk};
+
+/// The version of this binding (the workspace version), sent as `$lib_version`.
+#[uniffi::export]
+pub fn sdk_version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The uniffi binding's test command, from any directory:
+#   builds the test server and the cdylib, generates Kotlin and Swift with the pinned
+#   uniffi-bindgen (library mode), checks the Swift declares the public API, and runs the
+#   JUnit tests on the JVM against the generated Kotlin (Maven, JNA).
+# Env: CARGO_INCREMENTAL (default 0), MVN_ARGS (extra Maven arguments), POSTHOG_TESTSERVER_BIN.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cd "$root"
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
+target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])' 2>/dev/null || echo "$root/target")"
+case "$(uname -s)" in
+  Darwin) lib="$target_dir/debug/libposthog_sdk_uniffi.dylib" ;;
+  *) lib="$target_dir/debug/libposthog_sdk_uniffi.so" ;;
+esac
+
+echo "==> cargo build (test server, uniffi cdylib, pinned bindgen)"
+cargo build -p posthog-testserver -p posthog-sdk-uniffi -p uniffi-bindgen
+bindgen="$target_dir/debug/uniffi-bindgen"
+
+kotlin_out="$target_dir/uniffi-kotlin"
+swift_out="$target_dir/uniffi-swift"
+rm -rf "$kotlin_out" "$swift_out"
+
+echo "==> uniffi-bindgen: Kotlin -> $kotlin_out"
+"$bindgen" generate --library "$lib" --language kotlin --no-format --out-dir "$kotlin_out"
+kt="$kotlin_out/com/posthog/sdk/posthog_sdk_uniffi.kt"
+[ -f "$kt" ] || { echo "generated Kotlin not found at $kt" >&2; exit 1; }
+
+echo "==> uniffi-bindgen: Swift -> $swift_out"
+"$bindgen" generate --library "$lib" --language swift --no-format --out-dir "$swift_out"
+for f in PostHogSDK.swift PostHogSDKFFI.h PostHogSDKFFI.modulemap; do
+  [ -s "$swift_out/$f" ] || { echo "missing generated Swift file $f" >&2; exit 1; }
+done
+swift="$swift_out/PostHogSDK.swift"
+check() { grep -Eq "$2" "$1" || { echo "$(basename "$1") does not declare: $2" >&2; exit 1; }; }
+check "$swift" 'open class PostHogClient'
+check "$swift" 'func capture\(event: CaptureEvent\) *-> String\?'
+check "$swift" 'func flush\(timeoutMs: UInt64\) *throws'
+check "$swift" '^enum PostHogError: Swift.Error'
+check "$swift" 'public protocol ErrorListener'
+check "$swift" 'public struct ClientOptions'
+check "$swift" 'public func errorKinds\(\)'
+check "$kt" 'class PostHogClient'
+check "$kt" 'sealed class PostHogException'
+echo "Swift bindings generated and declare PostHogClient, capture, flush, PostHogError"
+
+echo "==> mvn test (bindings/uniffi/kotlin)"
+export POSTHOG_TESTSERVER_BIN="${POSTHOG_TESTSERVER_BIN:-$target_dir/debug/posthog-testserver}"
+cd "$here/kotlin"
+# shellcheck disable=SC2086
+mvn -B -ntp test \
+  -Duniffi.generated="$kotlin_out" \
+  -Dnative.dir="$target_dir/debug" \
+  ${MVN_ARGS:-}
+echo "uniffi binding tests passed"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Benchmarks, ours beside the official SDKs. Usage: scripts/bench.sh [rust|python|node ...]
+# (default: all). Python and Node need their bindings built (scripts/test-all.sh python node).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export CARGO_INCREMENTAL=0
+suites=("$@")
+[ ${#suites[@]} -eq 0 ] && suites=(rust python node)
+cargo build -q -p posthog-testserver
+for s in "${suites[@]}"; do
+  case "$s" in
+    rust) cargo bench -p posthog-core --bench pipeline -- --warm-up-time 1 --measurement-time 4 ;;
+    python)
+      py="$root/target/py-venv/bin/python"
+      "$py" -m pip install -q "posthog==7.91.1"
+      "$py" benchmarks/bench_python.py ;;
+    node)
+      npm install --silent --prefix benchmarks/node
+      node benchmarks/bench_node.mjs ;;
+  esac
+done
