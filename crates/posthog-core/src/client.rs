@@ -31,6 +31,8 @@ pub(crate) struct Shared {
     /// Wakes the worker.
     pub wake: tokio::sync::Notify,
     pub stats: Counters,
+    /// Local-evaluation state and `$feature_flag_called` de-duplication.
+    pub flags: crate::flags::FlagsState,
 }
 
 impl Shared {
@@ -84,6 +86,7 @@ impl FlushReport {
 pub struct Client {
     shared: Arc<Shared>,
     worker: Mutex<Option<JoinHandle<()>>>,
+    runtime: tokio::runtime::Handle,
 }
 
 impl std::fmt::Debug for Client {
@@ -106,12 +109,22 @@ impl Client {
             changed: Condvar::new(),
             wake: tokio::sync::Notify::new(),
             stats: Counters::default(),
+            flags: crate::flags::FlagsState::new(),
         });
-        let worker = crate::worker::spawn(shared.clone())?;
+        let (worker, runtime) = crate::worker::spawn(shared.clone())?;
         Ok(Client {
             shared,
             worker: Mutex::new(Some(worker)),
+            runtime,
         })
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    pub(crate) fn runtime(&self) -> &tokio::runtime::Handle {
+        &self.runtime
     }
 
     /// The resolved configuration.

@@ -4,7 +4,7 @@
 use crate::clock::{Clock, SystemClock};
 use crate::error::Error;
 use crate::event::EventMessage;
-use crate::keys::ProjectKey;
+use crate::keys::{FlagsSecureKey, ProjectKey};
 use crate::transport::{HttpTransport, ReqwestTransport};
 use std::fmt;
 use std::sync::Arc;
@@ -67,6 +67,10 @@ pub struct ClientOptions {
     sdk_version: String,
     clock: Option<Arc<dyn Clock>>,
     transport: Option<Arc<dyn HttpTransport>>,
+    personal_api_key: Option<String>,
+    poll_interval: Duration,
+    flags_request_timeout: Duration,
+    send_feature_flag_events: bool,
 }
 
 impl ClientOptions {
@@ -97,6 +101,10 @@ impl ClientOptions {
             sdk_version: env!("CARGO_PKG_VERSION").into(),
             clock: None,
             transport: None,
+            personal_api_key: None,
+            poll_interval: Duration::from_secs(30),
+            flags_request_timeout: Duration::from_secs(3),
+            send_feature_flag_events: true,
         }
     }
 
@@ -107,6 +115,11 @@ impl ClientOptions {
         let mut opts = ClientOptions::new(key);
         if let Ok(host) = std::env::var("POSTHOG_HOST") {
             opts = opts.host(host);
+        }
+        if let Ok(secret) = std::env::var("POSTHOG_FEATURE_FLAGS_SECURE_API_KEY")
+            .or_else(|_| std::env::var("POSTHOG_PERSONAL_API_KEY"))
+        {
+            opts = opts.personal_api_key(secret);
         }
         Ok(opts)
     }
@@ -213,6 +226,28 @@ impl ClientOptions {
         self.sdk_version = version.into();
         self
     }
+    /// A flags secure key (`phs_…`) or personal key (`phx_…`) with `feature_flag:read`: turns on
+    /// local evaluation (definitions polled every `poll_interval`). Sent only as a bearer to the
+    /// definitions endpoint.
+    pub fn personal_api_key(mut self, key: impl Into<String>) -> Self {
+        self.personal_api_key = Some(key.into());
+        self
+    }
+    /// How often flag definitions are polled (default 30 s).
+    pub fn poll_interval(mut self, d: Duration) -> Self {
+        self.poll_interval = d;
+        self
+    }
+    /// Timeout of one `/flags` request (default 3 s), so a lookup never stalls the app.
+    pub fn feature_flags_request_timeout(mut self, d: Duration) -> Self {
+        self.flags_request_timeout = d;
+        self
+    }
+    /// Capture `$feature_flag_called` on flag lookups (default on).
+    pub fn send_feature_flag_events(mut self, on: bool) -> Self {
+        self.send_feature_flag_events = on;
+        self
+    }
     /// Replace the clock (tests).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
@@ -259,6 +294,18 @@ impl ClientOptions {
                 "flush_interval and request_timeout must be positive".into(),
             ));
         }
+        if self.poll_interval < Duration::from_secs(1) && self.clock.is_none() {
+            return Err(Error::Config("poll_interval must be at least 1 s".into()));
+        }
+        if self.flags_request_timeout.is_zero() {
+            return Err(Error::Config(
+                "feature_flags_request_timeout must be positive".into(),
+            ));
+        }
+        let flags_key = self
+            .personal_api_key
+            .map(FlagsSecureKey::parse)
+            .transpose()?;
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let transport = match self.transport {
             Some(t) => t,
@@ -289,6 +336,10 @@ impl ClientOptions {
             sdk_version: self.sdk_version,
             clock,
             transport,
+            flags_key,
+            poll_interval: self.poll_interval,
+            flags_request_timeout: self.flags_request_timeout,
+            send_feature_flag_events: self.send_feature_flag_events,
         })
     }
 }
@@ -349,6 +400,20 @@ pub struct Config {
     pub sdk_version: String,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) transport: Arc<dyn HttpTransport>,
+    pub(crate) flags_key: Option<FlagsSecureKey>,
+    /// See [`ClientOptions::poll_interval`].
+    pub poll_interval: Duration,
+    /// See [`ClientOptions::feature_flags_request_timeout`].
+    pub flags_request_timeout: Duration,
+    /// See [`ClientOptions::send_feature_flag_events`].
+    pub send_feature_flag_events: bool,
+}
+
+impl Config {
+    /// Whether local evaluation is configured (a definitions key was given).
+    pub fn local_evaluation(&self) -> bool {
+        self.flags_key.is_some()
+    }
 }
 
 impl fmt::Debug for Config {
@@ -362,6 +427,8 @@ impl fmt::Debug for Config {
             .field("max_retries", &self.max_retries)
             .field("gzip", &self.gzip)
             .field("protocol", &self.protocol)
+            .field("flags_key", &self.flags_key)
+            .field("poll_interval", &self.poll_interval)
             .finish_non_exhaustive()
     }
 }

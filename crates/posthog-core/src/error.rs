@@ -86,6 +86,24 @@ pub enum Error {
     /// Something answered that PostHog never answers.
     #[error("unexpected answer: {0}")]
     Unexpected(String),
+    /// Local flag evaluation cannot decide (only from local-only evaluation APIs).
+    #[error("inconclusive ({reason}): {detail}")]
+    Inconclusive {
+        /// `experience_continuity`, `unsupported_definition`, `unresolved_dependency`,
+        /// `missing_context` or `unknown_flag`.
+        reason: String,
+        /// What could not be decided.
+        detail: String,
+    },
+}
+
+impl From<posthog_flags::Inconclusive> for Error {
+    fn from(i: posthog_flags::Inconclusive) -> Error {
+        Error::Inconclusive {
+            reason: i.reason.as_str().to_string(),
+            detail: i.detail,
+        }
+    }
 }
 
 fn request_suffix(id: &Option<String>) -> String {
@@ -131,11 +149,13 @@ pub enum ErrorKind {
     Closed,
     /// See [`Error::Unexpected`].
     Unexpected,
+    /// See [`Error::Inconclusive`].
+    Inconclusive,
 }
 
 impl ErrorKind {
     /// Every kind, so binding tests can walk them all.
-    pub const ALL: [ErrorKind; 17] = [
+    pub const ALL: [ErrorKind; 18] = [
         ErrorKind::Config,
         ErrorKind::InvalidKey,
         ErrorKind::InvalidInput,
@@ -153,6 +173,7 @@ impl ErrorKind {
         ErrorKind::QueueFull,
         ErrorKind::Closed,
         ErrorKind::Unexpected,
+        ErrorKind::Inconclusive,
     ];
 
     /// The snake_case name used as `err.code` in Node and `kind` in Python.
@@ -175,6 +196,7 @@ impl ErrorKind {
             ErrorKind::QueueFull => "queue_full",
             ErrorKind::Closed => "closed",
             ErrorKind::Unexpected => "unexpected",
+            ErrorKind::Inconclusive => "inconclusive",
         }
     }
 
@@ -216,6 +238,10 @@ impl ErrorKind {
             ErrorKind::QueueFull => Error::QueueFull(d()),
             ErrorKind::Closed => Error::Closed,
             ErrorKind::Unexpected => Error::Unexpected(d()),
+            ErrorKind::Inconclusive => Error::Inconclusive {
+                reason: "missing_context".into(),
+                detail: d(),
+            },
         }
     }
 }
@@ -247,6 +273,7 @@ impl Error {
             Error::QueueFull(_) => ErrorKind::QueueFull,
             Error::Closed => ErrorKind::Closed,
             Error::Unexpected(_) => ErrorKind::Unexpected,
+            Error::Inconclusive { .. } => ErrorKind::Inconclusive,
         }
     }
 

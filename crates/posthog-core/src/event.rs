@@ -53,6 +53,14 @@ impl Event {
         self.uuid = Some(uuid);
         self
     }
+    /// Attaches evaluated flags: `$feature/<key>` for each and `$active_feature_flags`
+    /// (properties the caller set explicitly win).
+    pub fn flags(mut self, snapshot: &crate::flags::FlagsSnapshot) -> Event {
+        for (k, v) in snapshot.event_properties() {
+            self.properties.entry(k).or_insert(v);
+        }
+        self
+    }
     /// Adds a group.
     pub fn group(mut self, group_type: impl Into<String>, group_key: impl Into<String>) -> Event {
         self.groups

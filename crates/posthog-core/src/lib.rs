@@ -21,6 +21,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod event;
+pub mod flags;
 pub mod keys;
 pub mod protocol;
 mod queue;
@@ -36,6 +37,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{ClientOptions, Config, OverflowPolicy, Protocol};
 pub use error::{Error, ErrorKind};
 pub use event::{Event, EventMessage, parse_timestamp, parse_uuid};
+pub use flags::{FlagOptions, FlagResult, FlagValue, FlagsSnapshot};
 pub use keys::{FlagsSecureKey, KeyType, PersonalKey, ProjectKey};
 pub use stats::{DropCause, Stats};
 

@@ -8,16 +8,20 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use tokio::sync::Semaphore;
 
-/// Starts the worker thread.
-pub(crate) fn spawn(shared: Arc<Shared>) -> Result<JoinHandle<()>, Error> {
+/// Starts the worker thread; returns it and a handle to spawn work on its runtime.
+pub(crate) fn spawn(
+    shared: Arc<Shared>,
+) -> Result<(JoinHandle<()>, tokio::runtime::Handle), Error> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Config(format!("cannot start the worker runtime: {e}")))?;
-    std::thread::Builder::new()
+    let handle = rt.handle().clone();
+    let thread = std::thread::Builder::new()
         .name("posthog-worker".into())
         .spawn(move || rt.block_on(run(shared)))
-        .map_err(|e| Error::Config(format!("cannot start the worker thread: {e}")))
+        .map_err(|e| Error::Config(format!("cannot start the worker thread: {e}")))?;
+    Ok((thread, handle))
 }
 
 async fn run(shared: Arc<Shared>) {
@@ -26,6 +30,7 @@ async fn run(shared: Arc<Shared>) {
     let mut ticker = tokio::time::interval(cfg.flush_interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticker.tick().await; // the first tick is immediate
+    tokio::spawn(crate::flags::poller::run(shared.clone()));
     loop {
         // Cut and start every batch that is due, while permits last.
         loop {

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::fault::Fault;
+use crate::fault::{Fault, FaultRoute};
 use crate::records::{RecordedRequest, ServerStats, StoredEvent};
 use crate::state::Shared;
 
@@ -33,7 +33,8 @@ pub(crate) async fn stats(State(shared): State<Arc<Shared>>) -> Json<ServerStats
     Json(shared.stats())
 }
 
-/// `POST /_test/faults`: a JSON array of faults (or one fault object) to queue.
+/// `POST /_test/faults`: a JSON array of faults (or one fault object) to queue, each with
+/// an optional `"route"`: `capture` (default), `flags` or `definitions`.
 pub(crate) async fn faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let value: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
@@ -43,11 +44,17 @@ pub(crate) async fn faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Re
         Value::Array(items) => items,
         single => vec![single],
     };
-    let parsed: Result<Vec<Fault>, String> = items.iter().map(Fault::from_json).collect();
+    let parsed: Result<Vec<(FaultRoute, Fault)>, String> = items
+        .iter()
+        .map(|item| Ok((FaultRoute::from_json(item)?, Fault::from_json(item)?)))
+        .collect();
     match parsed {
         Ok(faults) => {
             let queued = faults.len();
-            let pending = shared.push_faults(faults);
+            let mut pending = shared.stats().faults_pending as usize;
+            for (route, fault) in faults {
+                pending = shared.push_faults(route, [fault]);
+            }
             Json(json!({"queued": queued, "pending": pending})).into_response()
         }
         Err(err) => bad_request(err),

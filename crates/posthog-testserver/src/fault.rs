@@ -1,11 +1,48 @@
-//! Scripted faults: what the next ingestion request gets instead of a normal answer.
+//! Scripted faults: what the next request of a route family gets instead of a normal answer.
 
 use std::time::Duration;
 
 use serde_json::Value;
 
-/// One scripted misbehaviour. Faults wait in a FIFO queue; every ingestion request (v0 or
-/// v1 route, any method but `OPTIONS`) pops one, if any, before normal handling.
+/// Which queue a fault waits in: each route family pops only its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum FaultRoute {
+    /// Ingestion (v0 and v1 capture routes).
+    #[default]
+    Capture,
+    /// `POST /flags`.
+    Flags,
+    /// `GET /flags/definitions` and `GET /api/feature_flag/local_evaluation/`.
+    Definitions,
+}
+
+impl FaultRoute {
+    /// The queue's index.
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Reads the control API's optional `"route"` member (default `capture`).
+    pub(crate) fn from_json(value: &Value) -> Result<FaultRoute, String> {
+        match value.get("route") {
+            None | Some(Value::Null) => Ok(FaultRoute::Capture),
+            Some(Value::String(s)) => match s.as_str() {
+                "capture" => Ok(FaultRoute::Capture),
+                "flags" => Ok(FaultRoute::Flags),
+                "definitions" => Ok(FaultRoute::Definitions),
+                other => Err(format!("unknown fault route {other:?}")),
+            },
+            Some(other) => Err(format!("invalid fault route {other}")),
+        }
+    }
+}
+
+/// One scripted misbehaviour. Faults wait in FIFO queues, one per route family: every
+/// ingestion request (v0 or v1 route, any method but `OPTIONS`) pops one of the capture
+/// queue ([`crate::TestServer::push_fault`]), every `POST /flags` one of the flags queue
+/// ([`crate::TestServer::push_flags_fault`]), every `GET`/`HEAD` of a definitions route one
+/// of the definitions queue ([`crate::TestServer::push_definitions_fault`]), before normal
+/// handling.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
     /// Answer this status, headers and body instead; store nothing.
@@ -21,7 +58,8 @@ pub enum Fault {
     Latency(Duration),
     /// Close the connection before the body is read; answer nothing, store nothing.
     DropConnection,
-    /// Store the events normally, then close the connection without any answer.
+    /// Store the events normally (flag routes: compute the answer), then close the
+    /// connection without any answer.
     AckLoss,
     /// For a v1 request: the per-event result strings in batch order (`"ok"`, `"retry"`,
     /// `"drop"`, `"limited"`, `"warning"` or anything else); events beyond the list get `"ok"`.

@@ -1,10 +1,13 @@
-//! A faithful local stand-in for PostHog's capture service, for tests.
+//! A faithful local stand-in for PostHog's capture service and feature-flag endpoints,
+//! for tests.
 //!
 //! [`TestServer`] is a real HTTP/1.1 server on `127.0.0.1`. It speaks the ingestion
 //! contract of PostHog's capture service (v0 routes `/e`, `/batch`, `/i/v0/e`, … and the
-//! v1 route `/i/v1/analytics/events`), records every request and every stored event, and
-//! can be scripted with [`Fault`]s (error statuses, latency, dropped connections, lost
-//! acknowledgements, per-event v1 results).
+//! v1 route `/i/v1/analytics/events`) and its feature-flag routes (`POST /flags`,
+//! `GET /flags/definitions`, `GET /api/feature_flag/local_evaluation/`, evaluated with
+//! `posthog-flags`), records every request and every stored event, and can be scripted
+//! with [`Fault`]s (error statuses, latency, dropped connections, lost acknowledgements,
+//! per-event v1 results), one queue per route family.
 //!
 //! It runs on its own background thread with its own tokio runtime, so plain `#[test]`
 //! functions can use it. The `posthog-testserver` binary exposes the same server, with an
@@ -25,6 +28,7 @@
 mod control;
 mod error;
 mod fault;
+mod flags;
 mod ingest;
 mod options;
 mod records;

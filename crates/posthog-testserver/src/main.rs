@@ -7,7 +7,8 @@ use std::io::Write;
 use posthog_testserver::{Error, Profile, ServerOptions, TestServer};
 
 const USAGE: &str = "usage: posthog-testserver [--port N] [--max-body-bytes N] \
-[--max-event-bytes N] [--profile current|capture-2024] [--v1-retry-after SECS]\n\
+[--max-event-bytes N] [--profile current|capture-2024] [--v1-retry-after SECS] \
+[--definitions-route-missing]\n\
 (--profile capture-2024 sets the 2 MiB body limit and no event limit unless given)";
 
 fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<ServerOptions>, Error> {
@@ -33,6 +34,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<ServerOptions
                 .map_err(|_| Error::Usage(format!("{name}: not a number: {v}\n{USAGE}")))
         };
         match name.as_str() {
+            "--definitions-route-missing" => opts.definitions_route_missing = true,
             "--port" => {
                 opts.port = u16::try_from(number(value()?)?)
                     .map_err(|_| Error::Usage(format!("--port out of range\n{USAGE}")))?;

@@ -33,6 +33,10 @@ pub struct ServerOptions {
     /// The `Retry-After` seconds a v1 answer carries when some event is marked `retry`.
     /// Default 0, so client tests do not wait.
     pub v1_retry_after_secs: u64,
+    /// Whether `/flags/definitions` answers 404, as servers older than that route do, so
+    /// clients can test their fallback to `/api/feature_flag/local_evaluation/`. Default
+    /// false; [`crate::TestServer::set_definitions_route_missing`] switches it at run time.
+    pub definitions_route_missing: bool,
 }
 
 impl Default for ServerOptions {
@@ -43,6 +47,7 @@ impl Default for ServerOptions {
             max_event_bytes: 1024 * 1024,
             profile: Profile::Current,
             v1_retry_after_secs: 0,
+            definitions_route_missing: false,
         }
     }
 }

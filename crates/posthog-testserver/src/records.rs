@@ -140,8 +140,15 @@ pub struct ServerStats {
     pub duplicate_events: u64,
     /// Requests closed without an answer (`DropConnection`, `AckLoss`, client gone).
     pub dropped_connections: u64,
+    /// Requests to `/flags` (remote evaluation), whatever the answer.
+    pub flags_requests: u64,
+    /// Requests to either definitions route, whatever the answer (404s of a missing route
+    /// included).
+    pub definitions_requests: u64,
+    /// Definitions requests answered `304 Not Modified`.
+    pub definitions_not_modified: u64,
     /// Answers by status code.
     pub statuses: BTreeMap<u16, u64>,
-    /// Faults still queued.
+    /// Faults still queued, all route families together.
     pub faults_pending: u64,
 }

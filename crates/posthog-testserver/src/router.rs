@@ -1,9 +1,11 @@
-//! The axum router: control routes under `/_test/`, everything else to ingestion.
+//! The axum router: control routes under `/_test/`, everything else to [`crate::ingest`].
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{get, post};
+
+use crate::flags::control as flags_control;
 
 use crate::control;
 use crate::ingest;
@@ -18,6 +20,20 @@ pub(crate) fn build(shared: Arc<Shared>) -> Router {
         .route("/_test/faults", post(control::faults))
         .route("/_test/reset", post(control::reset))
         .route("/_test/wait", get(control::wait))
+        .route("/_test/flags/definitions", post(flags_control::definitions))
+        .route(
+            "/_test/flags/overrides",
+            post(flags_control::overrides).delete(flags_control::clear_overrides),
+        )
+        .route(
+            "/_test/flags/quota_limited",
+            post(flags_control::quota_limited),
+        )
+        .route(
+            "/_test/flags/definitions_route_missing",
+            post(flags_control::definitions_route_missing),
+        )
+        .route("/_test/keys", post(flags_control::keys))
         .fallback(ingest::handle)
         .with_state(shared)
 }

@@ -13,7 +13,8 @@ use tokio::sync::{Notify, oneshot};
 use tower::ServiceExt;
 
 use crate::error::Error;
-use crate::fault::Fault;
+use crate::fault::{Fault, FaultRoute};
+use crate::flags::store::{Loaded, Override};
 use crate::options::ServerOptions;
 use crate::records::{RecordedRequest, ServerStats, StoredEvent};
 use crate::router;
@@ -131,15 +132,82 @@ impl TestServer {
 
     /// Queues one fault for a coming ingestion request.
     pub fn push_fault(&self, fault: Fault) {
-        self.shared.push_faults([fault]);
+        self.shared.push_faults(FaultRoute::Capture, [fault]);
     }
 
-    /// Queues several faults, in order.
+    /// Queues several faults for coming ingestion requests, in order.
     pub fn push_faults(&self, faults: impl IntoIterator<Item = Fault>) {
-        self.shared.push_faults(faults);
+        self.shared.push_faults(FaultRoute::Capture, faults);
     }
 
-    /// Clears events, requests, queued faults and counters.
+    /// Queues one fault for a coming `POST /flags` request.
+    pub fn push_flags_fault(&self, fault: Fault) {
+        self.shared.push_faults(FaultRoute::Flags, [fault]);
+    }
+
+    /// Queues one fault for a coming definitions request (either route).
+    pub fn push_definitions_fault(&self, fault: Fault) {
+        self.shared.push_faults(FaultRoute::Definitions, [fault]);
+    }
+
+    /// Replaces the flag definitions both definitions routes serve and `/flags` evaluates
+    /// (the JSON is served as given, even when `posthog-flags` cannot parse it). The ETag
+    /// changes with the content.
+    pub fn set_flag_definitions(&self, definitions: serde_json::Value) {
+        let loaded = Arc::new(Loaded::new(definitions));
+        self.shared.with_flags(|flags| flags.loaded = loaded);
+    }
+
+    /// The current definitions' `ETag` header value, quotes included.
+    pub fn flag_definitions_etag(&self) -> String {
+        self.shared.with_flags(|flags| flags.loaded.etag.clone())
+    }
+
+    /// Makes `/flags` answer `value` (`true`, `false` or a variant key) and `payload` for
+    /// `key`, whatever local evaluation says; the flag need not exist in the definitions.
+    pub fn set_flag_override(
+        &self,
+        key: &str,
+        value: serde_json::Value,
+        payload: Option<serde_json::Value>,
+    ) {
+        let over = Override { value, payload };
+        self.shared.with_flags(|flags| {
+            flags.overrides.insert(key.to_owned(), over);
+        });
+    }
+
+    /// Removes every override.
+    pub fn clear_flag_overrides(&self) {
+        self.shared.with_flags(|flags| flags.overrides.clear());
+    }
+
+    /// While on, `/flags` answers 200 with no flags and `quotaLimited: ["feature_flags"]`.
+    pub fn set_flags_quota_limited(&self, on: bool) {
+        self.shared.with_flags(|flags| flags.quota_limited = on);
+    }
+
+    /// Registers a secret key for the definitions routes: a `phs_…` flags secure key
+    /// (scopes ignored) or a `phx_…` personal key with these scopes (it may read
+    /// definitions with `feature_flag:read`, `feature_flag:write` or `*`). Registering a
+    /// key again replaces its scopes.
+    pub fn register_key(&self, key: &str, scopes: &[&str]) {
+        let scopes = scopes.iter().map(|s| (*s).to_owned()).collect();
+        self.shared.with_flags(|flags| {
+            flags.keys.insert(key.to_owned(), scopes);
+        });
+    }
+
+    /// While on, `/flags/definitions` answers 404 as older servers do (the older
+    /// `/api/feature_flag/local_evaluation/` keeps working).
+    pub fn set_definitions_route_missing(&self, on: bool) {
+        self.shared
+            .with_flags(|flags| flags.definitions_route_missing = on);
+    }
+
+    /// Clears events, requests, queued faults and counters, and restores the flag
+    /// defaults (definitions, no overrides, no quota limit, the two default keys, the
+    /// definitions route as in the options).
     pub fn reset(&self) {
         self.shared.reset();
     }

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use crate::fault::Fault;
+use crate::fault::{Fault, FaultRoute};
+use crate::flags::{self, FlagRoute, store::FlagState};
 use crate::options::ServerOptions;
 use crate::records::{RecordedRequest, ServerStats, StoredEvent};
 
@@ -20,19 +21,33 @@ pub(crate) struct Shared {
     pub(crate) options: ServerOptions,
 }
 
-#[derive(Default)]
 pub(crate) struct Inner {
     pub(crate) events: Vec<StoredEvent>,
     pub(crate) requests: Vec<RecordedRequest>,
-    faults: VecDeque<Fault>,
+    /// One FIFO per route family, indexed by [`FaultRoute::index`].
+    faults: [VecDeque<Fault>; 3],
     uuids: HashSet<String>,
     stats: ServerStats,
+    flags: FlagState,
+}
+
+impl Inner {
+    fn new(options: &ServerOptions) -> Inner {
+        Inner {
+            events: Vec::new(),
+            requests: Vec::new(),
+            faults: Default::default(),
+            uuids: HashSet::new(),
+            stats: ServerStats::default(),
+            flags: FlagState::new(options.definitions_route_missing),
+        }
+    }
 }
 
 impl Shared {
     pub(crate) fn new(options: ServerOptions) -> Self {
         Self {
-            inner: Mutex::new(Inner::default()),
+            inner: Mutex::new(Inner::new(&options)),
             cond: Condvar::new(),
             changed: watch::channel(0).0,
             seq: AtomicU64::new(1),
@@ -58,14 +73,24 @@ impl Shared {
         self.seq.fetch_add(1, Ordering::Relaxed)
     }
 
-    pub(crate) fn pop_fault(&self) -> Option<Fault> {
-        self.lock().faults.pop_front()
+    pub(crate) fn pop_fault(&self, route: FaultRoute) -> Option<Fault> {
+        self.lock().faults[route.index()].pop_front()
     }
 
-    pub(crate) fn push_faults(&self, faults: impl IntoIterator<Item = Fault>) -> usize {
+    /// Queues faults for one route family; answers how many are pending in all queues.
+    pub(crate) fn push_faults(
+        &self,
+        route: FaultRoute,
+        faults: impl IntoIterator<Item = Fault>,
+    ) -> usize {
         let mut inner = self.lock();
-        inner.faults.extend(faults);
-        inner.faults.len()
+        inner.faults[route.index()].extend(faults);
+        inner.faults.iter().map(VecDeque::len).sum()
+    }
+
+    /// Runs `f` on the flag state under the lock (keep `f` short: no evaluation in it).
+    pub(crate) fn with_flags<R>(&self, f: impl FnOnce(&mut FlagState) -> R) -> R {
+        f(&mut self.lock().flags)
     }
 
     pub(crate) fn store_events(&self, events: Vec<StoredEvent>) {
@@ -91,6 +116,16 @@ impl Shared {
     pub(crate) fn record_request(&self, request: RecordedRequest) {
         let mut inner = self.lock();
         inner.stats.requests += 1;
+        match flags::route(&request.path) {
+            Some(FlagRoute::Remote) => inner.stats.flags_requests += 1,
+            Some(FlagRoute::Definitions | FlagRoute::LocalEvaluation) => {
+                inner.stats.definitions_requests += 1;
+                if request.status == 304 {
+                    inner.stats.definitions_not_modified += 1;
+                }
+            }
+            None => {}
+        }
         if request.status == 0 {
             inner.stats.dropped_connections += 1;
         } else {
@@ -117,12 +152,12 @@ impl Shared {
     pub(crate) fn stats(&self) -> ServerStats {
         let inner = self.lock();
         let mut stats = inner.stats.clone();
-        stats.faults_pending = inner.faults.len() as u64;
+        stats.faults_pending = inner.faults.iter().map(VecDeque::len).sum::<usize>() as u64;
         stats
     }
 
     pub(crate) fn reset(&self) {
-        *self.lock() = Inner::default();
+        *self.lock() = Inner::new(&self.options);
         self.notify();
     }
 

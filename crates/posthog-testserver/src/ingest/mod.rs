@@ -1,6 +1,7 @@
-//! The ingestion side: routing of non-control requests, faults, recording, answers.
+//! Every non-control request: routing (ingestion here, flag routes in [`crate::flags`]),
+//! faults, recording, answers.
 
-mod decode;
+pub(crate) mod decode;
 mod event;
 mod query;
 mod rejection;
@@ -16,7 +17,8 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use http_body_util::BodyExt;
 
-use crate::fault::Fault;
+use crate::fault::{Fault, FaultRoute};
+use crate::flags::{self, FlagRoute};
 use crate::options::{Profile, ServerOptions};
 use crate::records::{RecordedRequest, StoredEvent};
 use crate::server::ConnInfo;
@@ -43,7 +45,7 @@ pub(crate) struct Input<'a> {
 }
 
 impl Input<'_> {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
@@ -56,12 +58,22 @@ impl Input<'_> {
 enum Route {
     V0,
     V1,
+    /// `POST /flags`.
+    Flags,
+    /// Either definitions route.
+    Definitions,
     Health,
     NotFound,
 }
 
-fn classify(path: &str, profile: Profile) -> Route {
+fn classify(path: &str, profile: Profile, definitions_route_missing: bool) -> Route {
     let current = profile == Profile::Current;
+    match flags::route(path) {
+        Some(FlagRoute::Remote) => return Route::Flags,
+        Some(FlagRoute::Definitions) if definitions_route_missing => return Route::NotFound,
+        Some(FlagRoute::Definitions | FlagRoute::LocalEvaluation) => return Route::Definitions,
+        None => {}
+    }
     match path {
         "/e" | "/e/" | "/batch" | "/batch/" | "/i/v0/e" | "/i/v0/e/" => Route::V0,
         "/capture" | "/capture/" | "/track" | "/track/" | "/engage" | "/engage/" if current => {
@@ -82,7 +94,8 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
     if path == "/_test" || path.starts_with("/_test/") {
         return text(404, "unknown control route");
     }
-    let route = classify(&path, shared.options.profile);
+    let route_missing = shared.with_flags(|f| f.definitions_route_missing);
+    let route = classify(&path, shared.options.profile, route_missing);
     let conn = parts.extensions.get::<ConnInfo>().cloned();
     let mut record = RecordedRequest {
         seq: shared.next_seq(),
@@ -104,13 +117,20 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
         status: 0,
     };
     let method = parts.method.clone();
-    let ingestion = match route {
-        Route::V0 => matches!(method, Method::GET | Method::HEAD | Method::POST),
-        Route::V1 => method == Method::POST,
-        _ => false,
+    let queue = match route {
+        Route::V0 if matches!(method, Method::GET | Method::HEAD | Method::POST) => {
+            Some(FaultRoute::Capture)
+        }
+        Route::V1 if method == Method::POST => Some(FaultRoute::Capture),
+        Route::Flags if method == Method::POST => Some(FaultRoute::Flags),
+        Route::Definitions if matches!(method, Method::GET | Method::HEAD) => {
+            Some(FaultRoute::Definitions)
+        }
+        _ => None,
     };
+    let handled = queue.is_some();
 
-    let fault = if ingestion { shared.pop_fault() } else { None };
+    let fault = queue.and_then(|q| shared.pop_fault(q));
     if let (Some(Fault::DropConnection), Some(conn)) = (&fault, &conn) {
         shared.record_request(record);
         conn.abort().await;
@@ -133,7 +153,7 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
 
     let mut response = if method == Method::OPTIONS {
         preflight(&parts.headers)
-    } else if !ingestion {
+    } else if !handled {
         match route {
             Route::NotFound => empty(404),
             Route::Health if matches!(method, Method::GET | Method::HEAD) => text(200, "capture"),
@@ -148,6 +168,7 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
         status_fault(*status, headers, body)
     } else if read.too_large {
         match route {
+            Route::Flags | Route::Definitions => empty(413),
             Route::V1 => json(413, &v1::error_body(&rejection::Rejection::BodyTooLarge)),
             _ => text(413, &rejection::Rejection::BodyTooLarge.to_string()),
         }
@@ -165,6 +186,8 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
             received_at,
         };
         let (response, events) = match route {
+            Route::Flags => (flags::remote::handle(&shared, &input), Vec::new()),
+            Route::Definitions => (flags::definitions::handle(&shared, &input), Vec::new()),
             Route::V1 => {
                 let scripted = match &fault {
                     Some(Fault::V1Results(results)) => Some(results.as_slice()),
@@ -264,7 +287,7 @@ fn status_code(status: u16) -> StatusCode {
     StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
-fn empty(status: u16) -> Response {
+pub(crate) fn empty(status: u16) -> Response {
     let mut response = Response::new(Body::empty());
     *response.status_mut() = status_code(status);
     response
@@ -277,7 +300,7 @@ fn text(status: u16, body: &str) -> Response {
     response
 }
 
-fn json(status: u16, body: &serde_json::Value) -> Response {
+pub(crate) fn json(status: u16, body: &serde_json::Value) -> Response {
     let mut response = Response::new(Body::from(body.to_string()));
     *response.status_mut() = status_code(status);
     set_header(&mut response, "content-type", "application/json");
@@ -292,7 +315,7 @@ fn status_fault(status: u16, headers: &[(String, String)], body: &str) -> Respon
     response
 }
 
-fn set_header(response: &mut Response, name: &str, value: &str) {
+pub(crate) fn set_header(response: &mut Response, name: &str, value: &str) {
     if let (Ok(name), Ok(value)) = (
         HeaderName::from_bytes(name.as_bytes()),
         HeaderValue::from_str(value),

@@ -5,6 +5,9 @@
 mod binary;
 mod control;
 mod faults;
+mod flags_control;
+mod flags_definitions;
+mod flags_remote;
 mod http;
 mod v1;
 mod wire;

@@ -74,6 +74,31 @@ fn raw_request(port: u16, request: &Value) -> Vec<u8> {
 }
 
 /// Compares what was stored with the recorded `event_fields`; returns the differences.
+/// JSON equality where two doubles may differ by one ULP. The workspace parses floats correctly
+/// rounded (serde_json's `float_roundtrip`, which exact flag evaluation needs); the 2024 capture
+/// service's parser could land one ULP off on very long literals (`props-big-int-huge`).
+fn same_json(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) if x.is_f64() || y.is_f64() => {
+            match (x.as_f64(), y.as_f64()) {
+                (Some(x), Some(y)) => {
+                    x == y || (x.to_bits() as i64 - y.to_bits() as i64).abs() <= 1
+                }
+                _ => false,
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_json(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
 fn compare_fields(stored: &[StoredEvent], expected: &[Value]) -> Vec<String> {
     let mut diffs = Vec::new();
     if stored.len() != expected.len() {
@@ -85,7 +110,7 @@ fn compare_fields(stored: &[StoredEvent], expected: &[Value]) -> Vec<String> {
     }
     for (i, (got, want)) in stored.iter().zip(expected).enumerate() {
         let mut check = |field: &str, got: Value, want: &Value| {
-            if got != *want {
+            if !same_json(&got, want) {
                 diffs.push(format!("event {i} {field}: got {got}, recorded {want}"));
             }
         };

@@ -1,10 +1,12 @@
-//! One integration test binary: the ingestion client against the local PostHog test server.
+//! One integration test binary: the client against the local PostHog test server.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod common;
 
 mod batching;
 mod delivery;
+mod flags_local;
+mod flags_remote;
 mod input;
 mod queue;
 mod retries;

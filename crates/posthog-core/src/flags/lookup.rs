@@ -1,0 +1,370 @@
+//! The flag API of [`Client`]: local first, `/flags` when local evaluation cannot decide, and
+//! one `$feature_flag_called` per (distinct id, flag, response, groups).
+
+use super::options::FlagOptions;
+use super::snapshot::{FlagResult, FlagsSnapshot};
+use super::{poller, remote};
+use crate::client::Client;
+use crate::error::{Error, ErrorKind};
+use crate::event::Event;
+use posthog_flags::{Definitions, FlagValue};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+fn check(distinct_id: &str, key: Option<&str>) -> Result<(), Error> {
+    if distinct_id.is_empty() {
+        return Err(Error::InvalidInput("distinct_id is empty".into()));
+    }
+    if key.is_some_and(str::is_empty) {
+        return Err(Error::InvalidInput("the flag key is empty".into()));
+    }
+    Ok(())
+}
+
+impl Client {
+    /// Runs `fut` on the client's worker and waits for it, bounded by `timeout`.
+    fn on_worker<T: Send + 'static>(
+        &self,
+        fut: impl Future<Output = Result<T, Error>> + Send + 'static,
+        timeout: Duration,
+    ) -> Result<T, Error> {
+        if self.is_shut_down() {
+            return Err(Error::Closed);
+        }
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.runtime().spawn(async move {
+            let _ = tx.send(fut.await);
+        });
+        match rx.recv_timeout(timeout) {
+            Ok(r) => r,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                Err(Error::Timeout(format!("no answer within {timeout:?}")))
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(Error::Closed),
+        }
+    }
+
+    fn remote_bound(&self) -> Duration {
+        self.config().flags_request_timeout * 2 + Duration::from_secs(1)
+    }
+
+    fn remote_flags(
+        &self,
+        distinct_id: &str,
+        opts: &FlagOptions,
+        keys: Option<Vec<String>>,
+    ) -> Result<remote::RemoteFlags, Error> {
+        let shared = self.shared().clone();
+        let (did, o) = (distinct_id.to_string(), opts.clone());
+        let r = self.on_worker(
+            async move { remote::fetch(&shared, &did, &o, keys.as_deref()).await },
+            self.remote_bound(),
+        )?;
+        if r.quota_limited {
+            return Err(Error::QuotaLimited(
+                "feature flags are quota limited: no flag value is available".into(),
+            ));
+        }
+        Ok(r)
+    }
+
+    /// The current local definitions (waiting, bounded, for the first load), if configured.
+    pub fn flag_definitions(&self) -> Option<Arc<Definitions>> {
+        let cfg = self.config();
+        if !cfg.local_evaluation() {
+            return None;
+        }
+        let flags = &self.shared().flags;
+        if flags.loads.load(Ordering::Relaxed) == 0 {
+            flags.wait_first_attempt(cfg.request_timeout.min(Duration::from_secs(10)));
+        }
+        flags.definitions.load_full()
+    }
+
+    /// Fetches the flag definitions now and waits for them.
+    pub fn reload_feature_flags(&self) -> Result<(), Error> {
+        if !self.config().local_evaluation() {
+            return Err(Error::Config(
+                "reload_feature_flags needs personal_api_key (a phs_ or phx_ key)".into(),
+            ));
+        }
+        let shared = self.shared().clone();
+        let bound = self.config().request_timeout * 2 + Duration::from_secs(1);
+        self.on_worker(
+            async move { poller::load_once(&shared).await.map(|_| ()) },
+            bound,
+        )
+    }
+
+    /// One flag with its metadata: local when possible, else `/flags` (unless local-only).
+    /// Errors for bad input and for network/server failures; no event is captured.
+    pub fn evaluate_flag(
+        &self,
+        key: &str,
+        distinct_id: &str,
+        opts: &FlagOptions,
+    ) -> Result<Option<FlagResult>, Error> {
+        check(distinct_id, Some(key))?;
+        if !opts.force_remote
+            && let Some(defs) = self.flag_definitions()
+        {
+            match defs.evaluate(key, &opts.context(distinct_id)) {
+                Ok(ev) => return Ok(Some(FlagResult::local(ev))),
+                Err(inc) if opts.only_evaluate_locally => {
+                    tracing::debug!(
+                        flag = key,
+                        reason = inc.reason.as_str(),
+                        "flag undecided locally"
+                    );
+                    return Ok(None);
+                }
+                Err(_) => {}
+            }
+        } else if opts.only_evaluate_locally {
+            return Ok(None);
+        }
+        let r = self.remote_flags(distinct_id, opts, Some(vec![key.to_string()]))?;
+        Ok(r.flags
+            .get(key)
+            .map(|f| FlagResult::remote(f, r.request_id.as_ref())))
+    }
+
+    /// Like [`Client::evaluate_flag`], but a network or server failure gives `Ok(None)` and is
+    /// reported through `on_error`; captures `$feature_flag_called` (de-duplicated).
+    pub fn get_feature_flag_result(
+        &self,
+        key: &str,
+        distinct_id: &str,
+        opts: &FlagOptions,
+    ) -> Result<Option<FlagResult>, Error> {
+        match self.evaluate_flag(key, distinct_id, opts) {
+            Ok(r) => {
+                self.flag_called(key, distinct_id, opts, r.as_ref());
+                Ok(r)
+            }
+            Err(e) if e.kind() == ErrorKind::InvalidInput => Err(e),
+            Err(e) => {
+                self.shared().report(&e);
+                Ok(None)
+            }
+        }
+    }
+
+    /// The flag's value (`true`, `false` or a variant), or `None` when unknown or unavailable.
+    pub fn get_feature_flag(
+        &self,
+        key: &str,
+        distinct_id: &str,
+        opts: &FlagOptions,
+    ) -> Result<Option<FlagValue>, Error> {
+        Ok(self
+            .get_feature_flag_result(key, distinct_id, opts)?
+            .map(|r| r.value))
+    }
+
+    /// Whether the flag is on, or `None` when unknown or unavailable.
+    pub fn is_feature_enabled(
+        &self,
+        key: &str,
+        distinct_id: &str,
+        opts: &FlagOptions,
+    ) -> Result<Option<bool>, Error> {
+        Ok(self
+            .get_feature_flag(key, distinct_id, opts)?
+            .map(|v| v.is_enabled()))
+    }
+
+    /// The payload of the flag's current value, or `None`. Captures no event.
+    pub fn get_feature_flag_payload(
+        &self,
+        key: &str,
+        distinct_id: &str,
+        opts: &FlagOptions,
+    ) -> Result<Option<Value>, Error> {
+        match self.evaluate_flag(key, distinct_id, opts) {
+            Ok(r) => Ok(r.and_then(|r| r.payload)),
+            Err(e) if e.kind() == ErrorKind::InvalidInput => Err(e),
+            Err(e) => {
+                self.shared().report(&e);
+                Ok(None)
+            }
+        }
+    }
+
+    /// Every flag (or `keys` only) for one distinct id in one snapshot: local first, and one
+    /// `/flags` request for whatever local evaluation could not decide. Returns every error.
+    pub fn evaluate_flags(
+        &self,
+        distinct_id: &str,
+        opts: &FlagOptions,
+        keys: Option<&[String]>,
+    ) -> Result<FlagsSnapshot, Error> {
+        check(distinct_id, None)?;
+        let mut snap = FlagsSnapshot {
+            distinct_id: distinct_id.to_string(),
+            ..FlagsSnapshot::default()
+        };
+        let defs = if opts.force_remote {
+            None
+        } else {
+            self.flag_definitions()
+        };
+        let ask: Option<Vec<String>> = match defs {
+            Some(defs) => {
+                let ctx = opts.context(distinct_id);
+                let results = match keys {
+                    Some(keys) => keys
+                        .iter()
+                        .map(|k| (k.clone(), defs.evaluate(k, &ctx)))
+                        .collect(),
+                    None => defs.evaluate_all(&ctx),
+                };
+                for (k, r) in results {
+                    match r {
+                        Ok(ev) => {
+                            snap.flags.insert(k, FlagResult::local(ev));
+                        }
+                        Err(inc) => {
+                            snap.unresolved.insert(k, inc.reason.as_str().to_string());
+                        }
+                    }
+                }
+                if snap.unresolved.is_empty() || opts.only_evaluate_locally {
+                    return Ok(snap);
+                }
+                Some(snap.unresolved.keys().cloned().collect())
+            }
+            None if opts.only_evaluate_locally => {
+                for k in keys.unwrap_or_default() {
+                    snap.unresolved
+                        .insert(k.clone(), "definitions_not_loaded".into());
+                }
+                return Ok(snap);
+            }
+            None => keys.map(<[String]>::to_vec),
+        };
+        let r = self.remote_flags(distinct_id, opts, ask.clone())?;
+        snap.request_id = r.request_id.clone();
+        for (k, f) in &r.flags {
+            if ask.as_ref().is_some_and(|a| !a.contains(k)) {
+                continue;
+            }
+            snap.unresolved.remove(k);
+            snap.flags
+                .insert(k.clone(), FlagResult::remote(f, r.request_id.as_ref()));
+        }
+        if let Some(ask) = ask {
+            for k in ask {
+                if !snap.flags.contains_key(&k) {
+                    snap.unresolved
+                        .entry(k)
+                        .or_insert_with(|| "not_in_answer".into());
+                }
+            }
+        }
+        Ok(snap)
+    }
+
+    fn all_flags_snapshot(
+        &self,
+        distinct_id: &str,
+        opts: &FlagOptions,
+    ) -> Result<FlagsSnapshot, Error> {
+        match self.evaluate_flags(distinct_id, opts, None) {
+            Ok(s) => Ok(s),
+            Err(e) if e.kind() == ErrorKind::InvalidInput => Err(e),
+            Err(e) => {
+                self.shared().report(&e);
+                let local = FlagOptions {
+                    only_evaluate_locally: true,
+                    ..opts.clone()
+                };
+                self.evaluate_flags(distinct_id, &local, None)
+            }
+        }
+    }
+
+    /// Every known flag value; on a network or server failure, the locally decided ones (the
+    /// failure is reported through `on_error`).
+    pub fn get_all_flags(
+        &self,
+        distinct_id: &str,
+        opts: &FlagOptions,
+    ) -> Result<BTreeMap<String, FlagValue>, Error> {
+        let snap = self.all_flags_snapshot(distinct_id, opts)?;
+        Ok(snap.flags.into_iter().map(|(k, f)| (k, f.value)).collect())
+    }
+
+    /// Every known flag value and every payload (as [`Client::get_all_flags`]).
+    #[allow(clippy::type_complexity)]
+    pub fn get_all_flags_and_payloads(
+        &self,
+        distinct_id: &str,
+        opts: &FlagOptions,
+    ) -> Result<(BTreeMap<String, FlagValue>, BTreeMap<String, Value>), Error> {
+        let snap = self.all_flags_snapshot(distinct_id, opts)?;
+        let mut flags = BTreeMap::new();
+        let mut payloads = BTreeMap::new();
+        for (k, f) in snap.flags {
+            if let Some(p) = f.payload {
+                payloads.insert(k.clone(), p);
+            }
+            flags.insert(k, f.value);
+        }
+        Ok((flags, payloads))
+    }
+
+    /// Captures `$feature_flag_called` once per (distinct id, key, response, groups).
+    fn flag_called(
+        &self,
+        key: &str,
+        distinct_id: &str,
+        opts: &FlagOptions,
+        r: Option<&FlagResult>,
+    ) {
+        let cfg = self.config();
+        if !opts
+            .send_feature_flag_events
+            .unwrap_or(cfg.send_feature_flag_events)
+        {
+            return;
+        }
+        let response = r.map(|r| r.value.to_json()).unwrap_or(Value::Null);
+        let groups = Value::Object(opts.groups.clone()).to_string();
+        let first = self
+            .shared()
+            .flags
+            .called
+            .lock()
+            .map(|mut d| d.first_time(distinct_id, key, &response.to_string(), &groups))
+            .unwrap_or(true);
+        if !first {
+            return;
+        }
+        let mut e = Event::new("$feature_flag_called", distinct_id)
+            .property("$feature_flag", key)
+            .property("$feature_flag_response", response.clone())
+            .property(format!("$feature/{key}"), response)
+            .property("locally_evaluated", r.is_some_and(|r| r.locally_evaluated));
+        if let Some(r) = r {
+            if let Some(id) = &r.request_id {
+                e = e.property("$feature_flag_request_id", id.clone());
+            }
+            if let Some(reason) = &r.reason {
+                e = e.property("$feature_flag_reason", reason.clone());
+            }
+            if let Some(v) = r.version {
+                e = e.property("$feature_flag_version", v);
+            }
+            if let Some(id) = r.id {
+                e = e.property("$feature_flag_id", id);
+            }
+        }
+        e.groups = opts.groups.clone();
+        self.capture(e);
+    }
+}

@@ -1,0 +1,27 @@
+//! Feature flags: remote evaluation through `/flags`, local evaluation over polled definitions
+//! (the pure evaluator lives in the `posthog-flags` crate, shared with the test server), and
+//! `$feature_flag_called` events.
+//!
+//! Which API fails how: the getters (`get_feature_flag`, `is_feature_enabled`,
+//! `get_feature_flag_payload`, `get_all_flags*`) return an error only for bad input; a network
+//! or server problem gives `None` (or the locally known flags) and is reported through
+//! `on_error`, as the official SDKs do. `evaluate_flags` and `reload_feature_flags` return every
+//! error, quota limits included.
+
+mod called;
+mod lookup;
+mod options;
+pub(crate) mod poller;
+pub mod remote;
+mod snapshot;
+
+pub use options::FlagOptions;
+pub use posthog_flags::{
+    Definitions, EvalContext, Evaluation, FlagValue, Inconclusive, InconclusiveReason, hash,
+    match_property,
+};
+pub use remote::{RemoteFlag, RemoteFlags};
+pub use snapshot::{FlagResult, FlagsSnapshot};
+
+pub(crate) use called::CalledDedup;
+pub(crate) use poller::FlagsState;

@@ -1,0 +1,38 @@
+//! Per-call options of a flag lookup.
+
+use posthog_flags::EvalContext;
+use serde_json::{Map, Value};
+
+/// Options of one flag lookup; everything defaults to "not given".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FlagOptions {
+    /// Group type → group key.
+    pub groups: Map<String, Value>,
+    /// Person properties for evaluation.
+    pub person_properties: Map<String, Value>,
+    /// Group type → that group's properties.
+    pub group_properties: Map<String, Value>,
+    /// Overrides the client's `disable_geoip` for this lookup.
+    pub disable_geoip: Option<bool>,
+    /// Never ask the server: an undecidable flag gives `None`.
+    pub only_evaluate_locally: bool,
+    /// Ignore local definitions and ask the server.
+    pub force_remote: bool,
+    /// Overrides the client's `send_feature_flag_events` for this lookup.
+    pub send_feature_flag_events: Option<bool>,
+    /// The device id, for flags that bucket by device.
+    pub device_id: Option<String>,
+}
+
+impl FlagOptions {
+    /// The evaluation context for `distinct_id`.
+    pub(crate) fn context(&self, distinct_id: &str) -> EvalContext {
+        EvalContext {
+            distinct_id: distinct_id.to_string(),
+            device_id: self.device_id.clone(),
+            person_properties: self.person_properties.clone(),
+            groups: self.groups.clone(),
+            group_properties: self.group_properties.clone(),
+        }
+    }
+}
