@@ -143,7 +143,7 @@ impl Definitions {
 
         let cohorts = raw_cohorts
             .values()
-            .map(|group| cohort::build(group, &mut |leaf| ctx.filter(leaf, true)))
+            .map(|group| cohort::build(group, &mut |leaf| ctx.filter(leaf)))
             .collect();
         let flags = raw_flags.iter().map(|f| ctx.flag(f)).collect();
         Ok(Definitions {
@@ -267,7 +267,7 @@ impl Builder<'_> {
                     .and_then(Value::as_array)
                     .into_iter()
                     .flatten()
-                    .map(|p| self.filter(p, false))
+                    .map(|p| self.filter(p))
                     .collect(),
                 rollout: as_f64(c.get("rollout_percentage")),
                 variant: c
@@ -329,8 +329,7 @@ impl Builder<'_> {
         }
     }
 
-    fn filter(&self, p: &Value, in_cohort: bool) -> Filter {
-        let _ = in_cohort;
+    fn filter(&self, p: &Value) -> Filter {
         match p.get("type").and_then(Value::as_str) {
             Some("cohort") => {
                 let negate = match p.get("operator") {

@@ -207,13 +207,14 @@ impl<'a> State<'a> {
             ),
         };
         if let (Some(h), Some(bucket)) = (&c.holdout, &bucket)
-            && h.holds_out(bucket) {
-                return Ok(Decided {
-                    value: Val::Variant(&h.value),
-                    condition_index: None,
-                    reason: "holdout",
-                });
-            }
+            && h.holds_out(bucket)
+        {
+            return Ok(Decided {
+                value: Val::Variant(&h.value),
+                condition_index: None,
+                reason: "holdout",
+            });
+        }
         let mut out_of_rollout = false;
         for (i, cond) in c.conditions.iter().enumerate() {
             let (cscope, cbucket) = match &cond.aggregation {
@@ -324,9 +325,10 @@ impl<'a> State<'a> {
         bucket: &str,
     ) -> CondResult<'a> {
         if let Some(pct) = cond.rollout
-            && !rollout::in_rollout(key, bucket, pct) {
-                return CondResult::OutOfRollout;
-            }
+            && !rollout::in_rollout(key, bucket, pct)
+        {
+            return CondResult::OutOfRollout;
+        }
         let value = match &cond.variant {
             Some(v) => Val::Variant(v.as_str()),
             None => match rollout::pick_variant(&c.variants, key, bucket) {

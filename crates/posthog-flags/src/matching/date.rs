@@ -82,9 +82,10 @@ pub(crate) fn parse_iso(text: &str) -> Option<DateTime<Utc>> {
             .map(|d| Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN)));
     }
     if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d")
-        && t.len() == 10 {
-            return Some(Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN)));
-        }
+        && t.len() == 10
+    {
+        return Some(Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN)));
+    }
     // Split an offset off the end.
     let (body, offset) = split_offset(t)?;
     let body = body.replacen(' ', "T", 1);

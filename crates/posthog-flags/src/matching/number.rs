@@ -72,10 +72,9 @@ pub(crate) fn parse_decimal(s: &str) -> Option<Num> {
     if i != b.len() {
         return None;
     }
-    if !is_float
-        && let Ok(n) = s.parse::<i128>() {
-            return Some(Num::Int(n));
-        }
+    if !is_float && let Ok(n) = s.parse::<i128>() {
+        return Some(Num::Int(n));
+    }
     s.parse::<f64>()
         .ok()
         .filter(|f| f.is_finite())

@@ -95,12 +95,13 @@ fn server_only(p: &str) -> bool {
                     return true;
                 }
                 Some('1'..='9') => return true,
-                Some('d' | 'w' | 's' | 'D' | 'W' | 'S') if in_class
+                Some('d' | 'w' | 's' | 'D' | 'W' | 'S')
+                    if in_class
                     // A class shorthand as a range endpoint (`[\d-z]`).
-                    && chars.get(i + 2) == Some(&'-') && chars.get(i + 3).is_some_and(|c| *c != ']')
-                    => {
-                        return true;
-                    }
+                    && chars.get(i + 2) == Some(&'-') && chars.get(i + 3).is_some_and(|c| *c != ']') =>
+                {
+                    return true;
+                }
                 _ => {}
             }
             i += 2;
@@ -139,10 +140,9 @@ fn server_only(p: &str) -> bool {
                 if had_quantifier && matches!(next, Some('*' | '+' | '?' | '{')) {
                     return true;
                 }
-                if had_quantifier
-                    && let Some(g) = groups.last_mut() {
-                        *g = true;
-                    }
+                if had_quantifier && let Some(g) = groups.last_mut() {
+                    *g = true;
+                }
             }
             '{' if i == 0 || matches!(chars[i - 1], '(' | '|') => return true,
             '*' | '+' | '?' | '}' => {
