@@ -19,10 +19,11 @@ export declare class NativeClient {
   constructor(apiKey: string, options?: Record<string, unknown> | undefined | null, onError?: ((err: ErrorInfo) => void) | undefined | null)
   /**
    * Queues `{ distinctId, event, properties?, timestamp?, uuid?, groups? }` (property maps
-   * as JSON text, timestamp as RFC 3339). Returns the event's uuid, or `undefined` when it
-   * was not accepted. Never throws: an unreadable argument is counted and reported.
+   * as JSON text, timestamp as RFC 3339), with `$feature/<key>` and `$active_feature_flags`
+   * from `flags` when given. Returns the event's uuid, or `undefined` when it was not
+   * accepted. Never throws: an unreadable argument is counted and reported.
    */
-  capture(message: NativeEvent): string | null
+  capture(message: NativeEvent, flags?: NativeFlagsSnapshot | undefined | null): string | null
   /**
    * `{ distinctId, properties? }` (JSON text); `properties.$set_once` becomes `$set_once`,
    * `properties.$set` (or else the rest of `properties`) becomes `$set`, as in posthog-node.
@@ -54,10 +55,86 @@ export declare class NativeClient {
   shutdown(timeoutMs?: number | undefined | null): Promise<JsFlushReport>
   /** Whether `shutdown` has run. */
   get isShutDown(): boolean
+  /**
+   * Answers from the loaded definitions, synchronously and without I/O, when they decide:
+   * the value as JSON text (`null` when decided to nothing); nothing when the server must be
+   * asked (then `getFeatureFlag` runs on the libuv pool). Throws `invalid_input`.
+   */
+  tryGetFeatureFlag(key: string, distinctId: string, options?: NativeFlagOptions | undefined | null): string | null
+  /**
+   * The flag's value as JSON text (`true`, `false`, `"variant"`), or nothing. Throws
+   * `invalid_input` for bad arguments.
+   */
+  getFeatureFlag(key: string, distinctId: string, options?: NativeFlagOptions | undefined | null): Promise<string | null>
+  /** `"true"`, `"false"` or nothing. */
+  isFeatureEnabled(key: string, distinctId: string, options?: NativeFlagOptions | undefined | null): Promise<string | null>
+  /** The payload as JSON text, or nothing. */
+  getFeatureFlagPayload(key: string, distinctId: string, matchValue?: boolean | string | undefined | null, options?: NativeFlagOptions | undefined | null): Promise<string | null>
+  /** Every known flag as JSON text `{ key: value }`. */
+  getAllFlags(distinctId: string, options?: NativeFlagOptions | undefined | null): Promise<string>
+  /** JSON text `{ featureFlags, featureFlagPayloads }`. */
+  getAllFlagsAndPayloads(distinctId: string, options?: NativeFlagOptions | undefined | null): Promise<string>
+  /** Every flag (or `options.flagKeys`) in one snapshot; rejects with every error. */
+  evaluateFlags(distinctId: string, options?: NativeFlagOptions | undefined | null): Promise<NativeFlagsSnapshot>
+  /**
+   * Fetches the flag definitions now; rejects with every error (`config` without
+   * `personalApiKey`).
+   */
+  reloadFeatureFlags(): Promise<void>
+}
+
+/** The core's `FlagsSnapshot`: values as `boolean | string`, payloads as JSON text. */
+export declare class NativeFlagsSnapshot {
+  /** The flag's value, or nothing when it was not decided. */
+  getFlag(key: string): boolean | string | null
+  /** Whether the flag is on (`true` or a variant); `false` when not decided. */
+  isEnabled(key: string): boolean
+  /** The payload as JSON text, or nothing. */
+  getPayload(key: string): string | null
+  /** The keys of every decided flag, sorted. */
+  get keys(): Array<string>
+  /** Undecided flag key → reason. */
+  get unresolved(): Record<string, string>
+  /** The `/flags` request id, when the server was asked. */
+  get requestId(): string | null
+  /** Whom the flags were evaluated for. */
+  get distinctId(): string
+  /**
+   * One flag's metadata as JSON text `{ value, payload, locallyEvaluated, reason, id,
+   * version, requestId }`, or nothing.
+   */
+  getFlagResult(key: string): string | null
+}
+
+/** Loaded definitions (`{ flags, group_type_mapping, cohorts, property_matching_version? }`). */
+export declare class NativeLocalEvaluator {
+  /** Parses the definitions JSON text. Throws `invalid_input` when it cannot be parsed. */
+  static fromJson(text: string): NativeLocalEvaluator
+  /**
+   * Evaluates `key`; property maps as JSON text. Throws `inconclusive` (with `reason`) when
+   * local evaluation cannot decide, `invalid_input` for bad arguments.
+   */
+  evaluate(key: string, distinctId: string, deviceId?: string | undefined | null, personProperties?: string | undefined | null, groups?: string | undefined | null, groupProperties?: string | undefined | null): NativeEvaluation
+  /**
+   * Every loaded flag (or `keys`) as JSON text `{ "flags": { key: value }, "payloads":
+   * { key: payload }, "unresolved": { key: reason } }`: one conversion of the context for
+   * all flags.
+   */
+  evaluateAll(distinctId: string, deviceId?: string | undefined | null, personProperties?: string | undefined | null, groups?: string | undefined | null, groupProperties?: string | undefined | null, keys?: Array<string> | undefined | null): string
+  /** The number of loaded flags. */
+  get size(): number
+  /** The loaded flag keys, in the order served. */
+  get keys(): Array<string>
 }
 
 /** Private (tests): the `code` of every core error kind, in the core's order. */
 export declare function _errorCodes(): Array<string>
+
+/**
+ * Private (tests): the JSON text of top-level fields of an object given as JSON text, as
+ * serde_json writes them (numbers keep their integer/float kind; absent fields are left out).
+ */
+export declare function _jsonFields(text: string, names: Array<string>): Record<string, string>
 
 /** Private (tests): throws the core's sample error of the kind whose code is `code`. */
 export declare function _throwSample(code: string): void
@@ -70,7 +147,12 @@ export interface ErrorInfo {
   message: string
   /** The HTTP status behind the error, when there was one. */
   status?: number
+  /** For `inconclusive`: why local evaluation could not decide (`missing_context`, …). */
+  reason?: string
 }
+
+/** The bucketing hash of `key` + `separator` + `bucketingValue` + `salt`, in [0, 1). */
+export declare function flagHash(key: string, bucketingValue: string, salt?: string | undefined | null, separator?: string | undefined | null): number
 
 /** What a flush or shutdown achieved while it waited. */
 export interface JsFlushReport {
@@ -116,6 +198,18 @@ export interface JsStats {
   droppedServer: number
 }
 
+/**
+ * Matches one property filter (JSON text) against `values` (JSON text). Throws
+ * `inconclusive` (with `reason`) or `invalid_input`.
+ */
+export declare function matchProperty(property: string, values: string, propertyMatchingVersion?: number | undefined | null): boolean
+
+/** The result of a local evaluation: the value and the payload's JSON text. */
+export interface NativeEvaluation {
+  value: boolean | string
+  payload?: string
+}
+
 /** What the JS layer passes to `capture` (property maps as JSON text). Only its type is used. */
 export interface NativeEvent {
   /** Who did it. */
@@ -130,6 +224,19 @@ export interface NativeEvent {
   uuid?: string
   /** Group type → key, as JSON text. */
   groups?: string
+}
+
+/** What the JS layer passes as flag options (property maps as JSON text). Only its type is used. */
+export interface NativeFlagOptions {
+  groups?: string
+  personProperties?: string
+  groupProperties?: string
+  onlyEvaluateLocally?: boolean
+  sendFeatureFlagEvents?: boolean
+  disableGeoip?: boolean
+  forceRemote?: boolean
+  deviceId?: string
+  flagKeys?: Array<string>
 }
 
 /** The version of this addon (the `$lib_version` it reports). */

@@ -836,6 +836,11 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativeClient = nativeBinding.NativeClient
+module.exports.NativeFlagsSnapshot = nativeBinding.NativeFlagsSnapshot
+module.exports.NativeLocalEvaluator = nativeBinding.NativeLocalEvaluator
 module.exports._errorCodes = nativeBinding._errorCodes
+module.exports._jsonFields = nativeBinding._jsonFields
 module.exports._throwSample = nativeBinding._throwSample
+module.exports.flagHash = nativeBinding.flagHash
+module.exports.matchProperty = nativeBinding.matchProperty
 module.exports.VERSION = nativeBinding.VERSION

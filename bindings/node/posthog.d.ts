@@ -28,6 +28,15 @@ export type ErrorCode =
   | 'queue_full'
   | 'closed'
   | 'unexpected'
+  | 'inconclusive'
+
+/** Why local evaluation could not decide a flag (`PostHogError.reason` of `inconclusive`). */
+export type InconclusiveReason =
+  | 'experience_continuity'
+  | 'unsupported_definition'
+  | 'unresolved_dependency'
+  | 'missing_context'
+  | 'unknown_flag'
 
 /** Every error of the client. Messages never contain keys or event payloads. */
 export declare class PostHogError extends Error {
@@ -36,6 +45,8 @@ export declare class PostHogError extends Error {
   readonly code: ErrorCode
   /** The HTTP status behind the error, or `null`. */
   readonly status: number | null
+  /** Only on `inconclusive` errors: why local evaluation could not decide. */
+  readonly reason?: InconclusiveReason
   constructor(message: string, code: ErrorCode, status?: number | null)
   /** A PostHogError from a native error or an `{ code, message, status }` payload. */
   static from(e: unknown): PostHogError
@@ -51,7 +62,113 @@ export interface EventMessage {
   timestamp?: Date | string
   /** The event's id (for de-duplication). Default: a new UUID v7. */
   uuid?: string
+  /** Adds `$feature/<key>` for each flag and `$active_feature_flags` (the event's own win). */
+  flags?: FlagsSnapshot
 }
+
+/** A flag's value: `true`, `false` or the variant key. */
+export type FeatureFlagValue = boolean | string
+export type JsonType = string | number | boolean | null | { [key: string]: JsonType } | JsonType[]
+
+/** Per-call options of the flag API (posthog-node 5.x names). */
+export interface FlagOptions {
+  /** Group type → group key. */
+  groups?: Record<string, string | number>
+  personProperties?: Record<string, any>
+  /** Group type → that group's properties. */
+  groupProperties?: Record<string, Record<string, any>>
+  /** Never ask `/flags`: a flag local evaluation cannot decide gives `undefined`. */
+  onlyEvaluateLocally?: boolean
+  /** Capture `$feature_flag_called` (default: the client's `sendFeatureFlagEvent`). */
+  sendFeatureFlagEvents?: boolean
+  /** Ask PostHog not to use the caller's IP for this lookup. */
+  disableGeoip?: boolean
+  /** Ignore local definitions and ask `/flags`. */
+  forceRemote?: boolean
+  /** The device id, for flags bucketed by device. */
+  deviceId?: string
+}
+
+export interface EvaluateFlagsOptions extends FlagOptions {
+  /** Only these flags (default: every flag). */
+  flagKeys?: string[]
+}
+
+/** One flag's result with its metadata. */
+export interface FlagResult {
+  value: FeatureFlagValue
+  payload: JsonType
+  /** Decided from local definitions (no request). */
+  locallyEvaluated: boolean
+  reason: string | null
+  id: number | null
+  version: number | null
+  requestId: string | null
+}
+
+/** Every flag of one distinct id, evaluated at one moment (`PostHog.evaluateFlags`). */
+export declare class FlagsSnapshot {
+  private constructor()
+  /** The value, or `undefined` when the flag was not decided. */
+  getFlag(key: string): FeatureFlagValue | undefined
+  /** `true` or a variant; `false` when not decided. */
+  isEnabled(key: string): boolean
+  /** The payload (decoded JSON), or `undefined`. */
+  getPayload(key: string): JsonType | undefined
+  getFlagResult(key: string): FlagResult | undefined
+  /** The keys of every decided flag, sorted. */
+  readonly keys: string[]
+  /** Undecided flag key → reason (`missing_context`, `not_in_answer`, `definitions_not_loaded`, …). */
+  readonly unresolved: Record<string, string>
+  /** The `/flags` request id, when the server was asked. */
+  readonly requestId: string | undefined
+  readonly distinctId: string
+}
+
+/** What `LocalEvaluator.evaluate` is given; property maps may be JSON text (keeps `5.0` apart from `5`). */
+export interface EvalContext {
+  distinctId: string
+  deviceId?: string
+  personProperties?: Record<string, any> | string
+  groups?: Record<string, string | number> | string
+  groupProperties?: Record<string, Record<string, any>> | string
+}
+
+/**
+ * The pure local evaluator over a flag-definitions response
+ * (`{ flags, group_type_mapping, cohorts, property_matching_version? }`). Synchronous, no I/O.
+ */
+export declare class LocalEvaluator {
+  /** Throws `PostHogError` `invalid_input` when the definitions cannot be parsed. */
+  constructor(definitions: string | Record<string, any>)
+  /** From JSON text: number literals keep their integer/float kind. */
+  static fromJson(text: string): LocalEvaluator
+  /**
+   * `{ value, payload }` (payload `null` when none). Throws `PostHogError` `inconclusive`
+   * (with `reason`) when local evaluation cannot decide, `invalid_input` for bad arguments.
+   */
+  evaluate(key: string, context: EvalContext): { value: FeatureFlagValue; payload: JsonType }
+  /** Every loaded flag (or `flagKeys`), converting the context once. */
+  evaluateAll(context: EvalContext, flagKeys?: string[]): {
+    flags: Record<string, FeatureFlagValue>
+    payloads: Record<string, JsonType>
+    /** Undecided flag key → reason. */
+    unresolved: Record<string, InconclusiveReason>
+  }
+  readonly size: number
+  readonly keys: string[]
+  static matchProperty(property: Record<string, any> | string, values: Record<string, any> | string, propertyMatchingVersion?: number): boolean
+  static flagHash(key: string, bucketingValue: string, salt?: string, separator?: string): number
+}
+
+/** Matches one property filter against `values`; throws `inconclusive` (with `reason`). */
+export declare function matchProperty(
+  property: Record<string, any> | string,
+  values: Record<string, any> | string,
+  propertyMatchingVersion?: number,
+): boolean
+/** The bucketing hash of `key + separator + bucketingValue + salt` (defaults `''`, `'.'`), in [0, 1). */
+export declare function flagHash(key: string, bucketingValue: string, salt?: string, separator?: string): number
 
 export interface IdentifyMessage {
   distinctId: string
@@ -109,6 +226,14 @@ export interface PostHogOptions {
   disabled?: boolean
   /** Properties added to every event (the event's own win). */
   superProperties?: Record<string, any>
+  /** A flags secure key (`phs_…`) or personal key (`phx_…`): turns on local flag evaluation. */
+  personalApiKey?: string
+  /** How often flag definitions are polled, in ms (default 30 000, at least 1000). */
+  featureFlagsPollingInterval?: number
+  /** Timeout of one `/flags` request, in ms (default 3000). */
+  featureFlagsRequestTimeoutMs?: number
+  /** Capture `$feature_flag_called` on flag lookups (default true). */
+  sendFeatureFlagEvent?: boolean
   /**
    * Called with each `capture` message before it is queued; return it (changed or not) or
    * `null` to drop it. Runs in the JS layer on the caller's message, for `capture` only.
@@ -132,6 +257,21 @@ export declare class PostHog extends EventEmitter {
   shutdown(shutdownTimeoutMs?: number): Promise<FlushReport>
   /** Swaps the project key for every later request. */
   rotateKey(apiKey: string): void
+  // Feature flags: the getters resolve `undefined` when the value is unknown or unavailable
+  // (reported to 'error' listeners) and reject only with `invalid_input`.
+  getFeatureFlag(key: string, distinctId: string, options?: FlagOptions): Promise<FeatureFlagValue | undefined>
+  isFeatureEnabled(key: string, distinctId: string, options?: FlagOptions): Promise<boolean | undefined>
+  /** With `matchValue`: the payload only when the flag evaluates to that value. */
+  getFeatureFlagPayload(key: string, distinctId: string, matchValue?: FeatureFlagValue, options?: FlagOptions): Promise<JsonType | undefined>
+  getAllFlags(distinctId: string, options?: FlagOptions): Promise<Record<string, FeatureFlagValue>>
+  getAllFlagsAndPayloads(distinctId: string, options?: FlagOptions): Promise<{
+    featureFlags: Record<string, FeatureFlagValue>
+    featureFlagPayloads: Record<string, JsonType>
+  }>
+  /** Rejects with every error (quota limits, server and network failures included). */
+  evaluateFlags(distinctId: string, options?: EvaluateFlagsOptions): Promise<FlagsSnapshot>
+  /** Fetches the definitions now (needs `personalApiKey`); rejects with every error. */
+  reloadFeatureFlags(): Promise<void>
   stats(): Stats
   /** The resolved ingestion host. */
   readonly host: string

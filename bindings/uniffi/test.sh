@@ -44,9 +44,19 @@ check "$swift" '^enum PostHogError: Swift.Error'
 check "$swift" 'public protocol ErrorListener'
 check "$swift" 'public struct ClientOptions'
 check "$swift" 'public func errorKinds\(\)'
+check "$swift" 'open class LocalEvaluator'
+check "$swift" 'func getFeatureFlag\(key: String, distinctId: String, options: FlagOptions\? *= *nil\) *throws *-> FlagValue\?'
+check "$swift" 'func isFeatureEnabled\(key: String'
+check "$swift" 'func evaluateFlags\(distinctId: String'
+check "$swift" 'func reloadFeatureFlags\(\) *throws'
+check "$swift" 'public enum FlagValue'
+check "$swift" 'public struct FlagOptions'
+check "$swift" 'public struct FlagsSnapshot'
+check "$swift" 'public func matchProperty\('
+check "$swift" 'public func flagHash\('
 check "$kt" 'class PostHogClient'
 check "$kt" 'sealed class PostHogException'
-echo "Swift bindings generated and declare PostHogClient, capture, flush, PostHogError"
+echo "Swift bindings generated and declare PostHogClient, capture, flush, PostHogError, the flag API"
 
 echo "==> mvn test (bindings/uniffi/kotlin)"
 export POSTHOG_TESTSERVER_BIN="${POSTHOG_TESTSERVER_BIN:-$target_dir/debug/posthog-testserver}"

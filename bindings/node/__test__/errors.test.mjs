@@ -24,6 +24,7 @@ const EXPECTED = {
   queue_full: null,
   closed: null,
   unexpected: null,
+  inconclusive: null,
 }
 
 test('every core error kind maps to a PostHogError with its code and status', () => {
@@ -45,6 +46,8 @@ test('every core error kind maps to a PostHogError with its code and status', ()
     assert.equal(err.code, code)
     assert.equal(err.status, EXPECTED[code], `status of ${code}`)
     assert.ok(err.message.length > 0)
+    if (code === 'inconclusive') assert.equal(typeof err.reason, 'string', 'inconclusive carries reason')
+    else assert.equal(err.reason, undefined)
   }
 })
 

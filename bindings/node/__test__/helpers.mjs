@@ -84,6 +84,18 @@ export class Control {
   reset() {
     return this.#post('/_test/reset')
   }
+  /** `/flags` answers these `{ key: { value, payload } }` whatever evaluation says. */
+  flagOverrides(overrides) {
+    return this.#post('/_test/flags/overrides', overrides)
+  }
+  /** `/flags` answers the quota-limited form while `on`. */
+  flagsQuotaLimited(on) {
+    return this.#post('/_test/flags/quota_limited', { on })
+  }
+  /** Serves these flag definitions. */
+  flagDefinitions(defs) {
+    return this.#post('/_test/flags/definitions', defs)
+  }
   /** Long-polls until at least `n` events are stored; returns `{ ok, events }`. */
   waitEvents(n, timeoutMs = 10_000) {
     return this.#get(`/_test/wait?events=${n}&timeout_ms=${timeoutMs}`)

@@ -3,6 +3,7 @@
 
 use crate::convert::{self, Fields, Rejection};
 use crate::errors::{self, ErrorInfo};
+use crate::flags::NativeFlagsSnapshot;
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use posthog_core::{
@@ -23,7 +24,7 @@ pub const SDK_NAME: &str = "posthog-sdk-node";
 /// The native client. Use the `PostHog` class of the package; this one is its engine.
 #[napi]
 pub struct NativeClient {
-    client: Arc<Client>,
+    pub(crate) client: Arc<Client>,
     listener: ListenerSlot,
 }
 
@@ -71,11 +72,15 @@ impl NativeClient {
     }
 
     /// Queues `{ distinctId, event, properties?, timestamp?, uuid?, groups? }` (property maps
-    /// as JSON text, timestamp as RFC 3339). Returns the event's uuid, or `undefined` when it
-    /// was not accepted. Never throws: an unreadable argument is counted and reported.
-    #[napi(ts_args_type = "message: NativeEvent")]
-    pub fn capture(&self, message: Unknown) -> Option<String> {
-        let event = self.accept(convert::event(message))?;
+    /// as JSON text, timestamp as RFC 3339), with `$feature/<key>` and `$active_feature_flags`
+    /// from `flags` when given. Returns the event's uuid, or `undefined` when it was not
+    /// accepted. Never throws: an unreadable argument is counted and reported.
+    #[napi(ts_args_type = "message: NativeEvent, flags?: NativeFlagsSnapshot | undefined | null")]
+    pub fn capture(&self, message: Unknown, flags: Option<&NativeFlagsSnapshot>) -> Option<String> {
+        let mut event = self.accept(convert::event(message))?;
+        if let Some(f) = flags {
+            event = event.flags(&f.snapshot);
+        }
         self.client.capture(event).map(|u| u.to_string())
     }
 

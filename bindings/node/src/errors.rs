@@ -1,9 +1,9 @@
 //! The one place where a core error becomes a JavaScript value.
 //!
 //! Every core error reaches JavaScript as an `Error` whose `code` is the core's
-//! [`ErrorKind::as_str`] and whose `status` is the HTTP status behind it (or `null`). The JS
-//! layer (`posthog.js`) turns it into a `PostHogError`; nothing else about errors is decided
-//! here or there.
+//! [`ErrorKind::as_str`] and whose `status` is the HTTP status behind it (or `null`); an
+//! `inconclusive` error also carries `reason`. The JS layer (`posthog.js`) turns it into a
+//! `PostHogError`; nothing else about errors is decided here or there.
 
 use napi::bindgen_prelude::*;
 use posthog_core::{Error as CoreError, ErrorKind};
@@ -24,6 +24,8 @@ pub struct ErrorInfo {
     pub message: String,
     /// The HTTP status behind the error, when there was one.
     pub status: Option<u32>,
+    /// For `inconclusive`: why local evaluation could not decide (`missing_context`, …).
+    pub reason: Option<String>,
 }
 
 impl From<&CoreError> for ErrorInfo {
@@ -32,6 +34,10 @@ impl From<&CoreError> for ErrorInfo {
             code: code(e.kind()).to_string(),
             message: e.to_string(),
             status: e.status().map(u32::from),
+            reason: match e {
+                CoreError::Inconclusive { reason, .. } => Some(reason.clone()),
+                _ => None,
+            },
         }
     }
 }
@@ -55,6 +61,9 @@ fn build(env: &Env, info: &ErrorInfo) -> Result<napi::Error> {
     match info.status {
         Some(s) => obj.set("status", s)?,
         None => obj.set("status", Null)?,
+    }
+    if let Some(reason) = &info.reason {
+        obj.set("reason", reason.as_str())?;
     }
     Ok(napi::Error::from(obj.to_unknown()))
 }

@@ -2,8 +2,9 @@
 //!
 //! It only converts: JS arguments → core calls → JS results, and core errors → one JS error
 //! shape (`errors.rs`). The `PostHog` class users see is `posthog.js`, a thin JS layer over
-//! [`client::NativeClient`]. Blocking waits (`flush`, `shutdown`) run on the libuv pool; the
-//! core owns its worker thread, so this crate builds no runtime.
+//! [`client::NativeClient`]. Blocking calls (`flush`, `shutdown`, the flag getters, which may
+//! make a `/flags` request) run on the libuv pool; the core owns its worker thread, so this
+//! crate builds no runtime. The pure local evaluator (`local.rs`) is synchronous.
 #![allow(missing_docs)] // napi-derive generates undocumented items; ours are documented.
 
 #[macro_use]
@@ -12,6 +13,8 @@ extern crate napi_derive;
 mod client;
 mod convert;
 mod errors;
+mod flags;
+mod local;
 mod options;
 
 use napi::bindgen_prelude::*;

@@ -74,6 +74,18 @@ pub fn apply(
             _ => return Err(bad("protocol", "'v0' or 'v1'")),
         });
     }
+    if let Some(v) = r.string("personalApiKey")? {
+        o = o.personal_api_key(v);
+    }
+    if let Some(v) = r.millis("featureFlagsPollingInterval")? {
+        o = o.poll_interval(v);
+    }
+    if let Some(v) = r.millis("featureFlagsRequestTimeoutMs")? {
+        o = o.feature_flags_request_timeout(v);
+    }
+    if let Some(v) = r.bool("sendFeatureFlagEvent")? {
+        o = o.send_feature_flag_events(v);
+    }
     let block = r.millis("blockTimeout")?;
     if let Some(v) = r.string("overflow")? {
         o = o.overflow(match (v.as_str(), block) {

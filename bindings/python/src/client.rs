@@ -2,10 +2,11 @@
 
 use crate::convert::{Rejected, to_id, to_map, to_str, to_timestamp, to_uuid};
 use crate::errors::to_pyerr;
+use crate::flags::{FlagArgs, Snapshot, call_args, json_to_py, keys_arg, value_to_py};
 use crate::hooks;
-use posthog_core::{Client, ClientOptions, Error, Event, OverflowPolicy, Protocol};
+use posthog_core::{Client, Error, Event};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::PyDict;
 use std::time::Duration;
 
 /// `$lib` of every event this binding sends.
@@ -22,173 +23,12 @@ pub struct NativeClient {
     capture_may_block: bool,
 }
 
-fn config_err(text: impl Into<String>) -> Error {
-    Error::Config(text.into())
-}
-
-fn number<'py, T: FromPyObjectOwned<'py>>(
-    value: Option<&Bound<'py, PyAny>>,
-    name: &str,
-    what: &str,
-) -> Result<Option<T>, Error> {
-    match value {
-        None => Ok(None),
-        Some(v) if v.is_none() => Ok(None),
-        Some(v) => v
-            .extract::<T>()
-            .map(Some)
-            .map_err(|_| config_err(format!("{name} must be {what}"))),
-    }
-}
-
-fn seconds(value: Option<&Bound<'_, PyAny>>, name: &str) -> Result<Option<Duration>, Error> {
-    let Some(secs) = number::<f64>(value, name, "a number of seconds")? else {
-        return Ok(None);
-    };
-    Duration::try_from_secs_f64(secs).map(Some).map_err(|_| {
-        config_err(format!(
-            "{name} must be a finite, non-negative number of seconds"
-        ))
-    })
-}
-
-fn flag(value: Option<&Bound<'_, PyAny>>, name: &str) -> Result<Option<bool>, Error> {
-    number::<bool>(value, name, "a bool")
-}
-
-fn choice(value: Option<&Bound<'_, PyAny>>, name: &str) -> Result<Option<String>, Error> {
-    number::<String>(value, name, "a str")
-}
-
-fn callable(value: Option<&Bound<'_, PyAny>>, name: &str) -> Result<Option<Py<PyAny>>, Error> {
-    match value {
-        None => Ok(None),
-        Some(v) if v.is_none() => Ok(None),
-        Some(v) if v.is_callable() => Ok(Some(v.clone().unbind())),
-        Some(_) => Err(config_err(format!("{name} must be callable"))),
-    }
-}
-
 fn seconds_arg(timeout: f64) -> PyResult<Duration> {
     Duration::try_from_secs_f64(timeout).map_err(|_| {
         pyo3::exceptions::PyValueError::new_err(
             "timeout must be a finite, non-negative number of seconds",
         )
     })
-}
-
-/// Builds the core options from the constructor's keyword arguments.
-#[allow(clippy::too_many_arguments)]
-fn options(
-    api_key: &Bound<'_, PyAny>,
-    host: Option<&Bound<'_, PyAny>>,
-    flush_at: Option<&Bound<'_, PyAny>>,
-    flush_interval: Option<&Bound<'_, PyAny>>,
-    max_queue_size: Option<&Bound<'_, PyAny>>,
-    max_queue_bytes: Option<&Bound<'_, PyAny>>,
-    max_batch_bytes: Option<&Bound<'_, PyAny>>,
-    max_event_bytes: Option<&Bound<'_, PyAny>>,
-    max_retries: Option<&Bound<'_, PyAny>>,
-    timeout: Option<&Bound<'_, PyAny>>,
-    gzip: Option<&Bound<'_, PyAny>>,
-    max_in_flight: Option<&Bound<'_, PyAny>>,
-    overflow: Option<&Bound<'_, PyAny>>,
-    block_timeout: Option<&Bound<'_, PyAny>>,
-    protocol: Option<&Bound<'_, PyAny>>,
-    disable_geoip: Option<&Bound<'_, PyAny>>,
-    historical_migration: Option<&Bound<'_, PyAny>>,
-    disabled: Option<&Bound<'_, PyAny>>,
-    super_properties: Option<&Bound<'_, PyAny>>,
-    on_error: Option<&Bound<'_, PyAny>>,
-    before_send: Option<&Bound<'_, PyAny>>,
-) -> Result<(ClientOptions, bool), Error> {
-    let key = api_key
-        .cast::<PyString>()
-        .ok()
-        .and_then(|s| s.to_cow().ok().map(|c| c.into_owned()))
-        .ok_or_else(|| Error::InvalidKey("the project API key must be a str".into()))?;
-    let mut o = ClientOptions::new(key).sdk(SDK_NAME, env!("CARGO_PKG_VERSION"));
-    if let Some(v) = choice(host, "host")? {
-        o = o.host(v);
-    }
-    if let Some(v) = number::<usize>(flush_at, "flush_at", "a positive int")? {
-        o = o.flush_at(v);
-    }
-    if let Some(v) = seconds(flush_interval, "flush_interval")? {
-        o = o.flush_interval(v);
-    }
-    if let Some(v) = number::<usize>(max_queue_size, "max_queue_size", "a positive int")? {
-        o = o.max_queue_size(v);
-    }
-    if let Some(v) = number::<usize>(max_queue_bytes, "max_queue_bytes", "a positive int")? {
-        o = o.max_queue_bytes(v);
-    }
-    if let Some(v) = number::<usize>(max_batch_bytes, "max_batch_bytes", "a positive int")? {
-        o = o.max_batch_bytes(v);
-    }
-    if let Some(v) = number::<usize>(max_event_bytes, "max_event_bytes", "a positive int")? {
-        o = o.max_event_bytes(v);
-    }
-    if let Some(v) = number::<u32>(max_retries, "max_retries", "a non-negative int")? {
-        o = o.max_retries(v);
-    }
-    if let Some(v) = seconds(timeout, "timeout")? {
-        o = o.request_timeout(v);
-    }
-    if let Some(v) = flag(gzip, "gzip")? {
-        o = o.gzip(v);
-    }
-    if let Some(v) = number::<usize>(max_in_flight, "max_in_flight", "a positive int")? {
-        o = o.max_in_flight(v);
-    }
-    let block_timeout = seconds(block_timeout, "block_timeout")?;
-    let policy = match (choice(overflow, "overflow")?.as_deref(), block_timeout) {
-        (None | Some("drop_newest"), None) => OverflowPolicy::DropNewest,
-        (Some("drop_oldest"), None) => OverflowPolicy::DropOldest,
-        (Some("block"), Some(d)) => OverflowPolicy::Block(d),
-        (Some("block"), None) => {
-            return Err(config_err(
-                "overflow=\"block\" needs block_timeout (seconds)",
-            ));
-        }
-        (None | Some("drop_newest" | "drop_oldest"), Some(_)) => {
-            return Err(config_err(
-                "block_timeout only applies to overflow=\"block\"",
-            ));
-        }
-        (Some(_), _) => {
-            return Err(config_err(
-                "overflow must be \"drop_newest\", \"drop_oldest\" or \"block\"",
-            ));
-        }
-    };
-    let may_block = matches!(policy, OverflowPolicy::Block(_));
-    o = o.overflow(policy);
-    match choice(protocol, "protocol")?.as_deref() {
-        None => {}
-        Some("v0") => o = o.protocol(Protocol::V0),
-        Some("v1") => o = o.protocol(Protocol::V1),
-        Some(_) => return Err(config_err("protocol must be \"v0\" or \"v1\"")),
-    }
-    if let Some(v) = flag(disable_geoip, "disable_geoip")? {
-        o = o.disable_geoip(v);
-    }
-    if let Some(v) = flag(historical_migration, "historical_migration")? {
-        o = o.historical_migration(v);
-    }
-    if let Some(v) = flag(disabled, "disabled")? {
-        o = o.disabled(v);
-    }
-    if let Some(sp) = super_properties.filter(|v| !v.is_none()) {
-        o = o.super_properties(to_map(Some(sp), "super_properties").map_err(config_err)?);
-    }
-    if let Some(cb) = callable(on_error, "on_error")? {
-        o = o.on_error(hooks::on_error(cb));
-    }
-    if let Some(cb) = callable(before_send, "before_send")? {
-        o = o.before_send(hooks::before_send(cb));
-    }
-    Ok((o, may_block))
 }
 
 impl NativeClient {
@@ -202,6 +42,21 @@ impl NativeClient {
         py_maybe_detach(py, self.capture_may_block, || self.inner.capture(event))
     }
 
+    /// A flag's value: answered at once when the loaded definitions decide (no I/O, the GIL
+    /// kept), else through the blocking lookup with the GIL released.
+    fn flag_value(
+        &self,
+        py: Python<'_>,
+        key: &str,
+        id: &str,
+        opts: &posthog_core::FlagOptions,
+    ) -> Result<Option<posthog_core::FlagValue>, Error> {
+        match self.inner.try_get_feature_flag_result(key, id, opts)? {
+            Some(answer) => Ok(answer.map(|r| r.value)),
+            None => py.detach(|| self.inner.get_feature_flag(key, id, opts)),
+        }
+    }
+
     fn report<'py>(py: Python<'py>, value: &impl serde::Serialize) -> PyResult<Bound<'py, PyAny>> {
         pythonize::pythonize(py, value).map_err(PyErr::from)
     }
@@ -210,60 +65,14 @@ impl NativeClient {
 #[pymethods]
 impl NativeClient {
     #[new]
-    #[pyo3(signature = (api_key, *, host=None, flush_at=None, flush_interval=None,
-        max_queue_size=None, max_queue_bytes=None, max_batch_bytes=None, max_event_bytes=None,
-        max_retries=None, timeout=None, gzip=None, max_in_flight=None, overflow=None,
-        block_timeout=None, protocol=None, disable_geoip=None, historical_migration=None,
-        disabled=None, super_properties=None, on_error=None, before_send=None))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (api_key, **options))]
     fn new(
         py: Python<'_>,
         api_key: &Bound<'_, PyAny>,
-        host: Option<&Bound<'_, PyAny>>,
-        flush_at: Option<&Bound<'_, PyAny>>,
-        flush_interval: Option<&Bound<'_, PyAny>>,
-        max_queue_size: Option<&Bound<'_, PyAny>>,
-        max_queue_bytes: Option<&Bound<'_, PyAny>>,
-        max_batch_bytes: Option<&Bound<'_, PyAny>>,
-        max_event_bytes: Option<&Bound<'_, PyAny>>,
-        max_retries: Option<&Bound<'_, PyAny>>,
-        timeout: Option<&Bound<'_, PyAny>>,
-        gzip: Option<&Bound<'_, PyAny>>,
-        max_in_flight: Option<&Bound<'_, PyAny>>,
-        overflow: Option<&Bound<'_, PyAny>>,
-        block_timeout: Option<&Bound<'_, PyAny>>,
-        protocol: Option<&Bound<'_, PyAny>>,
-        disable_geoip: Option<&Bound<'_, PyAny>>,
-        historical_migration: Option<&Bound<'_, PyAny>>,
-        disabled: Option<&Bound<'_, PyAny>>,
-        super_properties: Option<&Bound<'_, PyAny>>,
-        on_error: Option<&Bound<'_, PyAny>>,
-        before_send: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let (opts, capture_may_block) = options(
-            api_key,
-            host,
-            flush_at,
-            flush_interval,
-            max_queue_size,
-            max_queue_bytes,
-            max_batch_bytes,
-            max_event_bytes,
-            max_retries,
-            timeout,
-            gzip,
-            max_in_flight,
-            overflow,
-            block_timeout,
-            protocol,
-            disable_geoip,
-            historical_migration,
-            disabled,
-            super_properties,
-            on_error,
-            before_send,
-        )
-        .map_err(|e| to_pyerr(py, &e))?;
+        let (opts, capture_may_block) =
+            crate::options::options(api_key, options).map_err(|e| to_pyerr(py, &e))?;
         let inner = py
             .detach(|| Client::new(opts))
             .map_err(|e| to_pyerr(py, &e))?;
@@ -286,7 +95,8 @@ impl NativeClient {
         )
     }
 
-    #[pyo3(signature = (event, distinct_id, properties=None, timestamp=None, uuid=None, groups=None))]
+    #[pyo3(signature = (event, distinct_id, properties=None, timestamp=None, uuid=None, groups=None,
+        flags=None))]
     #[allow(clippy::too_many_arguments)]
     fn capture(
         &self,
@@ -297,6 +107,7 @@ impl NativeClient {
         timestamp: Option<&Bound<'_, PyAny>>,
         uuid: Option<&Bound<'_, PyAny>>,
         groups: Option<&Bound<'_, PyAny>>,
+        flags: Option<&Bound<'_, PyAny>>,
     ) -> Option<String> {
         let built = (|| -> Result<Event, Rejected> {
             let mut e = Event::new(to_str(event, "event")?, to_id(distinct_id, "distinct_id")?);
@@ -307,6 +118,12 @@ impl NativeClient {
             }
             if let Some(u) = uuid {
                 e.uuid = to_uuid(u)?;
+            }
+            if let Some(f) = flags.filter(|f| !f.is_none()) {
+                let snap = f.cast::<Snapshot>().map_err(|_| {
+                    "flags must be a FlagsSnapshot (from evaluate_flags)".to_string()
+                })?;
+                e = e.flags(&snap.get().inner);
             }
             Ok(e)
         })();
@@ -419,6 +236,125 @@ impl NativeClient {
             }
             Err(text) => self.reject(text),
         }
+    }
+
+    /// `True`, `False`, a variant key, or `None` (unknown flag, or a network or server
+    /// failure, reported to `on_error`). Bad input raises `InvalidInputError`.
+    #[pyo3(signature = (key, distinct_id, options=None))]
+    fn get_feature_flag<'py>(
+        &self,
+        py: Python<'py>,
+        key: &Bound<'py, PyAny>,
+        distinct_id: &Bound<'py, PyAny>,
+        options: Option<FlagArgs<'py>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (key, id, opts) = call_args(py, Some(key), distinct_id, options.as_ref())?;
+        let v = self
+            .flag_value(py, &key, &id, &opts)
+            .map_err(|e| to_pyerr(py, &e))?;
+        Ok(match v {
+            Some(v) => value_to_py(py, &v),
+            None => py.None().into_bound(py),
+        })
+    }
+
+    /// Whether the flag is on, or `None` (as `get_feature_flag`).
+    #[pyo3(signature = (key, distinct_id, options=None))]
+    fn is_feature_enabled(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        distinct_id: &Bound<'_, PyAny>,
+        options: Option<FlagArgs<'_>>,
+    ) -> PyResult<Option<bool>> {
+        let (key, id, opts) = call_args(py, Some(key), distinct_id, options.as_ref())?;
+        self.flag_value(py, &key, &id, &opts)
+            .map(|v| v.map(|v| v.is_enabled()))
+            .map_err(|e| to_pyerr(py, &e))
+    }
+
+    /// The payload of the flag's value, or `None`. Captures no event.
+    #[pyo3(signature = (key, distinct_id, options=None))]
+    fn get_feature_flag_payload<'py>(
+        &self,
+        py: Python<'py>,
+        key: &Bound<'py, PyAny>,
+        distinct_id: &Bound<'py, PyAny>,
+        options: Option<FlagArgs<'py>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (key, id, opts) = call_args(py, Some(key), distinct_id, options.as_ref())?;
+        let p = py
+            .detach(|| self.inner.get_feature_flag_payload(&key, &id, &opts))
+            .map_err(|e| to_pyerr(py, &e))?;
+        match p {
+            Some(p) => json_to_py(py, &p),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// Every known flag value: key → `True`/`False`/variant.
+    #[pyo3(signature = (distinct_id, options=None))]
+    fn get_all_flags<'py>(
+        &self,
+        py: Python<'py>,
+        distinct_id: &Bound<'py, PyAny>,
+        options: Option<FlagArgs<'py>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let (_, id, opts) = call_args(py, None, distinct_id, options.as_ref())?;
+        let flags = py
+            .detach(|| self.inner.get_all_flags(&id, &opts))
+            .map_err(|e| to_pyerr(py, &e))?;
+        let d = PyDict::new(py);
+        for (k, v) in &flags {
+            d.set_item(k, value_to_py(py, v))?;
+        }
+        Ok(d)
+    }
+
+    /// `(flags, payloads)`: every known flag value and every payload.
+    #[pyo3(signature = (distinct_id, options=None))]
+    fn get_all_flags_and_payloads<'py>(
+        &self,
+        py: Python<'py>,
+        distinct_id: &Bound<'py, PyAny>,
+        options: Option<FlagArgs<'py>>,
+    ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyDict>)> {
+        let (_, id, opts) = call_args(py, None, distinct_id, options.as_ref())?;
+        let (flags, payloads) = py
+            .detach(|| self.inner.get_all_flags_and_payloads(&id, &opts))
+            .map_err(|e| to_pyerr(py, &e))?;
+        let f = PyDict::new(py);
+        for (k, v) in &flags {
+            f.set_item(k, value_to_py(py, v))?;
+        }
+        let p = PyDict::new(py);
+        for (k, v) in &payloads {
+            p.set_item(k, json_to_py(py, v)?)?;
+        }
+        Ok((f, p))
+    }
+
+    /// Every flag (or `flag_keys` only) in one snapshot. Raises every error.
+    #[pyo3(signature = (distinct_id, flag_keys=None, options=None))]
+    fn evaluate_flags(
+        &self,
+        py: Python<'_>,
+        distinct_id: &Bound<'_, PyAny>,
+        flag_keys: Option<&Bound<'_, PyAny>>,
+        options: Option<FlagArgs<'_>>,
+    ) -> PyResult<Snapshot> {
+        let (_, id, opts) = call_args(py, None, distinct_id, options.as_ref())?;
+        let keys = keys_arg(py, flag_keys)?;
+        let inner = py
+            .detach(|| self.inner.evaluate_flags(&id, &opts, keys.as_deref()))
+            .map_err(|e| to_pyerr(py, &e))?;
+        Ok(Snapshot { inner })
+    }
+
+    /// Fetches the flag definitions now and waits for them. Raises every error.
+    fn reload_feature_flags(&self, py: Python<'_>) -> PyResult<()> {
+        py.detach(|| self.inner.reload_feature_flags())
+            .map_err(|e| to_pyerr(py, &e))
     }
 
     /// Waits (without the GIL) until everything queued is delivered or failed.

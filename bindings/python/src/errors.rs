@@ -22,6 +22,7 @@ pub fn exception<'py>(py: Python<'py>, err: &Error) -> PyResult<Bound<'py, PyAny
         }
         Error::Forbidden { scope, .. } => extra.set_item("scope", scope.as_deref())?,
         Error::InvalidRequest { attr, .. } => extra.set_item("attr", attr.as_deref())?,
+        Error::Inconclusive { reason, .. } => extra.set_item("reason", reason)?,
         _ => {}
     }
     py.import("posthog_sdk.errors")?

@@ -5,14 +5,21 @@
 mod client;
 mod convert;
 mod errors;
+mod flags;
 mod hooks;
+mod options;
 
 use pyo3::prelude::*;
 
-/// The module: the native `Client`, the error-walk helpers and a few constants.
+/// The module: the native `Client`, the flag snapshot and local evaluator, the error-walk
+/// helpers and a few constants.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::NativeClient>()?;
+    m.add_class::<flags::Snapshot>()?;
+    m.add_class::<flags::LocalEvaluator>()?;
+    m.add_function(wrap_pyfunction!(flags::match_property, m)?)?;
+    m.add_function(wrap_pyfunction!(flags::flag_hash, m)?)?;
     m.add_function(wrap_pyfunction!(errors::error_kinds, m)?)?;
     m.add_function(wrap_pyfunction!(errors::raise_sample, m)?)?;
     m.add_function(wrap_pyfunction!(hooks::mark_finalizing, m)?)?;

@@ -20,6 +20,10 @@ SERVER_BIN = os.environ.get(
     str(REPO / "target" / "debug" / ("posthog-testserver" + (".exe" if os.name == "nt" else ""))),
 )
 API_KEY = "phc_pythonbindingtestkey"
+#: The flags secure key the test server knows (scope: read definitions).
+SECURE_KEY = "phs_testsecurekey"
+#: The definitions the test server serves by default (53 flags).
+FLAG_DEFINITIONS = REPO / "crates" / "posthog-flags" / "tests" / "data" / "flag_definitions.json"
 
 
 class TestServer:
@@ -52,6 +56,17 @@ class TestServer:
 
     def faults(self, faults: List[Dict[str, Any]]) -> None:
         self._call("/_test/faults", faults)
+
+    def flag_overrides(self, overrides: Dict[str, Any]) -> None:
+        """`{"key": {"value": …, "payload": …}}`: what /flags answers for those keys."""
+        self._call("/_test/flags/overrides", overrides)
+
+    def quota_limited(self, on: bool) -> None:
+        self._call("/_test/flags/quota_limited", {"on": on})
+
+    def flag_definitions(self, definitions: Dict[str, Any]) -> str:
+        """Serves these definitions; returns the new ETag."""
+        return str(self._call("/_test/flags/definitions", definitions)["etag"])
 
     def reset(self) -> None:
         self._call("/_test/reset", {})

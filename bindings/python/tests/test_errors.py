@@ -29,6 +29,7 @@ EXPECTED = {
     "queue_full": (posthog_sdk.QueueFullError, RuntimeError),
     "closed": (posthog_sdk.ClosedError, RuntimeError),
     "unexpected": (posthog_sdk.UnexpectedError, RuntimeError),
+    "inconclusive": (posthog_sdk.InconclusiveError, LookupError),
 }
 
 
@@ -66,6 +67,9 @@ def test_sample_attributes():
     assert sample("forbidden").scope == "feature_flag:read"
     assert sample("invalid_request").status == 400
     assert sample("config").status is None
+    inc = sample("inconclusive")
+    assert inc.reason == "missing_context" and inc.status is None
+    assert sample("server").reason is None
 
 
 def test_unknown_kind_is_a_value_error():

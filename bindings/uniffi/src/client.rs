@@ -4,6 +4,7 @@
 
 use crate::convert::{input_message, properties};
 use crate::error::PostHogError;
+use crate::flags::FlagsSnapshot;
 use crate::options::{ClientOptions, ErrorListener, ListenerSlot};
 use posthog_core as core;
 use serde_json::Map;
@@ -33,6 +34,10 @@ pub struct CaptureEvent {
     /// Group type → group key.
     #[uniffi(default)]
     pub groups: HashMap<String, String>,
+    /// Flags evaluated with `evaluateFlags`, attached as `$feature/<key>` and
+    /// `$active_feature_flags` (properties set explicitly win). No request is made.
+    #[uniffi(default = None)]
+    pub flags: Option<FlagsSnapshot>,
 }
 
 /// What a flush or shutdown achieved: events resolved while it waited.
@@ -117,7 +122,7 @@ impl From<core::Stats> for Stats {
 #[derive(Debug, uniffi::Object)]
 #[uniffi::export(Debug)]
 pub struct PostHogClient {
-    inner: core::Client,
+    pub(crate) inner: core::Client,
     listener: Arc<ListenerSlot>,
 }
 
@@ -135,13 +140,29 @@ impl PostHogClient {
 #[uniffi::export]
 impl PostHogClient {
     /// Validates the options and starts the client. The key is a project key (`phc_…`);
-    /// a personal key (`phx_…`) throws `InvalidKey`.
-    #[uniffi::constructor]
-    pub fn new(api_key: String, options: ClientOptions) -> Result<Arc<Self>, PostHogError> {
+    /// a personal key (`phx_…`) throws `InvalidKey`. `personal_api_key` (a flags secure
+    /// `phs_…` or personal `phx_…` key with `feature_flag:read`) turns on local flag
+    /// evaluation; a project key there throws `InvalidKey`.
+    #[uniffi::constructor(default(personal_api_key = None))]
+    pub fn new(
+        api_key: String,
+        options: ClientOptions,
+        personal_api_key: Option<String>,
+    ) -> Result<Arc<Self>, PostHogError> {
         let listener = Arc::new(ListenerSlot::default());
-        let opts = options.into_core(api_key, &listener)?;
+        let opts = options.into_core(api_key, personal_api_key, &listener)?;
         let inner = core::Client::new(opts)?;
         Ok(Arc::new(PostHogClient { inner, listener }))
+    }
+
+    /// The client with local flag evaluation: `PostHogClient(api_key, options, personal_api_key)`.
+    #[uniffi::constructor]
+    pub fn with_local_evaluation(
+        api_key: String,
+        personal_api_key: String,
+        options: ClientOptions,
+    ) -> Result<Arc<Self>, PostHogError> {
+        Self::new(api_key, options, Some(personal_api_key))
     }
 
     /// Queues an event; returns its uuid, or null when it was not accepted (counted in
@@ -155,6 +176,7 @@ impl PostHogClient {
             timestamp,
             uuid,
             groups,
+            flags,
         } = event;
         let mut e = core::Event::new(name, distinct_id);
         e.properties = self.accept(properties(
@@ -170,6 +192,9 @@ impl PostHogClient {
         }
         for (group_type, key) in groups {
             e = e.group(group_type, key);
+        }
+        if let Some(snapshot) = flags {
+            e = e.flags(&self.accept(snapshot.into_core())?);
         }
         self.inner.capture(e).map(|u| u.to_string())
     }

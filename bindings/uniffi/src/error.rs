@@ -62,6 +62,10 @@ pub enum PostHogError {
     /// Something answered that PostHog never answers.
     #[error("{0}")]
     Unexpected(String),
+    /// Local flag evaluation cannot decide (`LocalEvaluator`, `matchProperty`). The message is
+    /// `inconclusive (<reason>): <detail>`; `inconclusiveReason(message)` gives the reason code.
+    #[error("{0}")]
+    Inconclusive(String),
 }
 
 impl From<Error> for PostHogError {
@@ -86,6 +90,7 @@ impl From<Error> for PostHogError {
             ErrorKind::QueueFull => PostHogError::QueueFull(m),
             ErrorKind::Closed => PostHogError::Closed(m),
             ErrorKind::Unexpected => PostHogError::Unexpected(m),
+            ErrorKind::Inconclusive => PostHogError::Inconclusive(m),
         }
     }
 }
@@ -100,6 +105,18 @@ pub fn error_kinds() -> Vec<String> {
         .collect()
 }
 
+/// The reason code of an `Inconclusive` error's message (`"missing_context"`,
+/// `"unsupported_definition"`, `"unresolved_dependency"`, `"experience_continuity"`,
+/// `"unknown_flag"`), or null for any other message. The core formats that message as
+/// `inconclusive (<reason>): <detail>`; this reads it back, so callers never parse it.
+#[uniffi::export]
+pub fn inconclusive_reason(message: String) -> Option<String> {
+    let rest = message.strip_prefix("inconclusive (")?;
+    let (reason, _) = rest.split_once("):")?;
+    (!reason.is_empty() && reason.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+        .then(|| reason.to_string())
+}
+
 /// Throws the core's sample error of `kind`, mapped as every other error is. For tests that
 /// prove each kind has its own exception. An unknown name throws `InvalidInput`.
 #[uniffi::export]
@@ -110,5 +127,21 @@ pub fn raise_error_sample(kind: String) -> Result<(), PostHogError> {
             "unknown error kind {:?}",
             kind.chars().take(40).collect::<String>()
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn inconclusive_reason_reads_the_core_message() {
+        let e = PostHogError::from(ErrorKind::Inconclusive.sample());
+        let PostHogError::Inconclusive(m) = e else {
+            panic!("not mapped to Inconclusive")
+        };
+        assert_eq!(inconclusive_reason(m).as_deref(), Some("missing_context"));
+        assert_eq!(inconclusive_reason("server (503): x".into()), None);
     }
 }

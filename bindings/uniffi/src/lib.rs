@@ -10,10 +10,14 @@ uniffi::setup_scaffolding!();
 mod client;
 mod convert;
 mod error;
+mod flags;
+mod local;
 mod options;
 
 pub use client::{CaptureEvent, FlushReport, PostHogClient, Stats};
-pub use error::{PostHogError, error_kinds, raise_error_sample};
+pub use error::{PostHogError, error_kinds, inconclusive_reason, raise_error_sample};
+pub use flags::{FlagOptions, FlagResult, FlagValue, FlagsAndPayloads, FlagsSnapshot};
+pub use local::{FlagEvaluation, LocalEvaluations, LocalEvaluator, flag_hash, match_property};
 pub use options::{ClientOptions, ErrorListener, Protocol, Sdk};
 
 /// The version of this binding (the workspace version), sent as `$lib_version`.

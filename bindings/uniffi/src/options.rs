@@ -42,8 +42,9 @@ pub trait ErrorListener: Send + Sync {
     fn on_error(&self, kind: String, message: String);
 }
 
-/// Client options. The API key is not here on purpose (records print every field): pass it to
-/// the `PostHogClient` constructor. Unset fields keep the core's defaults.
+/// Client options. The API keys are not here on purpose (records print every field): pass the
+/// project key, and the personal/secure key for local flag evaluation, to the `PostHogClient`
+/// constructor. Unset fields keep the core's defaults.
 #[derive(uniffi::Record)]
 pub struct ClientOptions {
     /// The PostHog host (default `https://us.i.posthog.com`); `http://` only for loopback.
@@ -82,6 +83,16 @@ pub struct ClientOptions {
     /// Properties added to every event, as a JSON object.
     #[uniffi(default = None)]
     pub super_properties_json: Option<String>,
+    /// How often flag definitions are polled for local evaluation, in milliseconds (default
+    /// 30 000, at least 1 000). Used only with a personal/secure key.
+    #[uniffi(default = None)]
+    pub poll_interval_ms: Option<u64>,
+    /// Timeout of one `/flags` request, in milliseconds (default 3 000).
+    #[uniffi(default = None)]
+    pub feature_flags_request_timeout_ms: Option<u64>,
+    /// Capture `$feature_flag_called` on flag lookups (default on).
+    #[uniffi(default = None)]
+    pub send_feature_flag_events: Option<bool>,
     /// The calling platform, for `$lib` (default Kotlin).
     #[uniffi(default = None)]
     pub sdk: Option<Sdk>,
@@ -114,15 +125,29 @@ impl std::fmt::Debug for ListenerSlot {
 }
 
 impl ClientOptions {
-    /// The core's options for `api_key`, with `on_error` forwarding to `slot`.
+    /// The core's options for `api_key` (and `personal_api_key`, which turns on local flag
+    /// evaluation), with `on_error` forwarding to `slot`.
     pub(crate) fn into_core(
         self,
         api_key: String,
+        personal_api_key: Option<String>,
         slot: &Arc<ListenerSlot>,
     ) -> Result<core::ClientOptions, PostHogError> {
         let sdk = self.sdk.unwrap_or(Sdk::Kotlin);
         let mut o =
             core::ClientOptions::new(api_key).sdk(sdk.lib_name(), env!("CARGO_PKG_VERSION"));
+        if let Some(v) = personal_api_key {
+            o = o.personal_api_key(v);
+        }
+        if let Some(v) = self.poll_interval_ms {
+            o = o.poll_interval(Duration::from_millis(v));
+        }
+        if let Some(v) = self.feature_flags_request_timeout_ms {
+            o = o.feature_flags_request_timeout(Duration::from_millis(v));
+        }
+        if let Some(v) = self.send_feature_flag_events {
+            o = o.send_feature_flag_events(v);
+        }
         if let Some(v) = self.host {
             o = o.host(v);
         }

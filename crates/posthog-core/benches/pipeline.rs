@@ -12,15 +12,23 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Answers 200 at once: measures the client, not the network.
+const DEFINITIONS: &str = include_str!("../../posthog-flags/tests/data/flag_definitions.json");
+
+/// Answers at once (definitions for GET, `{"status":"Ok"}` otherwise): measures the client,
+/// not the network.
 struct Accept;
 impl HttpTransport for Accept {
-    fn send(&self, _req: HttpRequest) -> HttpFuture {
-        Box::pin(async {
+    fn send(&self, req: HttpRequest) -> HttpFuture {
+        let body = if req.method == "GET" {
+            DEFINITIONS.as_bytes().to_vec()
+        } else {
+            br#"{"status":"Ok"}"#.to_vec()
+        };
+        Box::pin(async move {
             Ok(HttpResponse {
                 status: 200,
                 headers: vec![],
-                body: br#"{"status":"Ok"}"#.to_vec(),
+                body,
             })
         })
     }
@@ -90,5 +98,45 @@ fn bench_serialise(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_capture, bench_serialise);
+fn bench_flags(c: &mut Criterion) {
+    let client = Client::new(
+        ClientOptions::new("phc_bench")
+            .host("http://127.0.0.1:9")
+            .personal_api_key("phs_bench")
+            .send_feature_flag_events(false)
+            .transport(Arc::new(Accept)),
+    )
+    .unwrap();
+    let person = json!({"email": "ada@example.com", "plan": "pro", "country": "US",
+        "age": 36, "app_version": "2.4.1", "platform": "ios", "sessions_30d": 12,
+        "signup_date": "2024-03-01", "is_beta": true, "company_name": "Acme"});
+    let mut opts = posthog_core::FlagOptions {
+        person_properties: person.as_object().cloned().unwrap(),
+        only_evaluate_locally: true,
+        ..Default::default()
+    };
+    opts.groups.insert("company".into(), json!("acme"));
+    opts.group_properties.insert(
+        "company".into(),
+        json!({"plan": "enterprise", "employees": 250}),
+    );
+    assert!(client.flag_definitions().is_some());
+    let mut g = c.benchmark_group("flags_client");
+    g.bench_function("get_feature_flag_multivariate", |b| {
+        b.iter(|| {
+            black_box(
+                client
+                    .get_feature_flag("exp-checkout-flow", "user-42", &opts)
+                    .unwrap(),
+            )
+        })
+    });
+    g.bench_function("get_all_flags_53", |b| {
+        b.iter(|| black_box(client.get_all_flags("user-42", &opts).unwrap()))
+    });
+    g.finish();
+    client.shutdown(Duration::from_secs(5)).unwrap();
+}
+
+criterion_group!(benches, bench_capture, bench_serialise, bench_flags);
 criterion_main!(benches);

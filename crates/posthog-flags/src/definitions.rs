@@ -1,7 +1,7 @@
 //! The flag-definitions response, parsed once into typed, pre-compiled definitions.
 
 use crate::cohort::{self, Node};
-use crate::context::EvalContext;
+use crate::context::{ContextRef, EvalContext};
 use crate::engine;
 use crate::error::{Error, Inconclusive, InconclusiveReason};
 use crate::evaluate::Evaluation;
@@ -183,6 +183,11 @@ impl Definitions {
     /// Evaluates one flag locally. A key that is not loaded, or whose flag was deleted, is
     /// [`InconclusiveReason::UnknownFlag`].
     pub fn evaluate(&self, key: &str, ctx: &EvalContext) -> Result<Evaluation, Inconclusive> {
+        self.evaluate_ref(key, ctx.view())
+    }
+
+    /// [`Definitions::evaluate`] over a borrowed context (no copy of the caller's maps).
+    pub fn evaluate_ref(&self, key: &str, ctx: ContextRef<'_>) -> Result<Evaluation, Inconclusive> {
         match self.by_key.get(key) {
             Some(&i) if !self.flags[i].deleted => engine::evaluate(self, i, ctx),
             _ => Err(Inconclusive {
@@ -196,6 +201,14 @@ impl Definitions {
     pub fn evaluate_all(
         &self,
         ctx: &EvalContext,
+    ) -> Vec<(String, Result<Evaluation, Inconclusive>)> {
+        self.evaluate_all_ref(ctx.view())
+    }
+
+    /// [`Definitions::evaluate_all`] over a borrowed context.
+    pub fn evaluate_all_ref(
+        &self,
+        ctx: ContextRef<'_>,
     ) -> Vec<(String, Result<Evaluation, Inconclusive>)> {
         self.flags
             .iter()

@@ -2,7 +2,7 @@
 //! holdouts, cohorts and flag dependencies. Nothing here re-reads JSON.
 
 use crate::cohort::Node;
-use crate::context::EvalContext;
+use crate::context::ContextRef;
 use crate::definitions::{Aggregation, Compiled, Condition, Definitions, Dependency, Filter};
 use crate::error::{Inconclusive, InconclusiveReason as R};
 use crate::evaluate::Evaluation;
@@ -75,7 +75,7 @@ enum Cached<'a> {
 
 struct State<'a> {
     defs: &'a Definitions,
-    ctx: &'a EvalContext,
+    ctx: ContextRef<'a>,
     distinct_id: OnceCell<Value>,
     cache: RefCell<Vec<Option<Cached<'a>>>>,
     /// Set while a flag without its device id is examined: cohorts look at every member.
@@ -86,7 +86,7 @@ struct State<'a> {
 pub(crate) fn evaluate(
     defs: &Definitions,
     index: usize,
-    ctx: &EvalContext,
+    ctx: ContextRef<'_>,
 ) -> Result<Evaluation, Inconclusive> {
     let state = State {
         defs,
@@ -148,7 +148,7 @@ impl<'a> State<'a> {
             Scope::Person => self.ctx.person_properties.get(key).or_else(|| {
                 (key == "distinct_id").then(|| {
                     self.distinct_id
-                        .get_or_init(|| Value::String(self.ctx.distinct_id.clone()))
+                        .get_or_init(|| Value::String(self.ctx.distinct_id.to_string()))
                 })
             }),
             Scope::Group(name) => self
@@ -194,17 +194,14 @@ impl<'a> State<'a> {
                 Some(k) => (Scope::Group(name.as_str()), Some(k)),
                 None => return Ok(no_match),
             },
-            Aggregation::Person if c.bucket_by_device => match self.ctx.device_id.as_deref() {
+            Aggregation::Person if c.bucket_by_device => match self.ctx.device_id {
                 Some(d) if !d.is_empty() => (Scope::Person, Some(Cow::Borrowed(d))),
                 _ => {
                     best = Some(R::MissingContext);
                     (Scope::Person, None)
                 }
             },
-            Aggregation::Person => (
-                Scope::Person,
-                Some(Cow::Borrowed(self.ctx.distinct_id.as_str())),
-            ),
+            Aggregation::Person => (Scope::Person, Some(Cow::Borrowed(self.ctx.distinct_id))),
         };
         if let (Some(h), Some(bucket)) = (&c.holdout, &bucket)
             && h.holds_out(bucket)

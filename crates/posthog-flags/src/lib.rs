@@ -19,7 +19,7 @@ mod matching;
 mod rollout;
 mod value;
 
-pub use context::EvalContext;
+pub use context::{ContextRef, EvalContext};
 pub use definitions::{Definitions, FlagDefinition};
 pub use error::{Error, Inconclusive, InconclusiveReason};
 pub use evaluate::{Evaluation, match_property};

@@ -5,13 +5,15 @@
 ...     posthog.capture("signed_up", distinct_id="user-1", properties={"plan": "pro"})
 """
 
-from . import _native
-from .client import DEFAULT_SHUTDOWN_TIMEOUT, Client, FlushReport, Stats
+from . import _native, flags
+from ._native import FlagsSnapshot
+from .client import DEFAULT_SHUTDOWN_TIMEOUT, Client, FlagValue, FlushReport, Stats
 from .errors import (
     ClosedError,
     ConfigError,
     ConflictError,
     ForbiddenError,
+    InconclusiveError,
     InvalidInputError,
     InvalidKeyError,
     InvalidRequestError,
@@ -34,6 +36,9 @@ __all__ = [
     "Client",
     "FlushReport",
     "Stats",
+    "FlagsSnapshot",
+    "FlagValue",
+    "flags",
     "DEFAULT_SHUTDOWN_TIMEOUT",
     "PostHogError",
     "ConfigError",
@@ -53,5 +58,6 @@ __all__ = [
     "QueueFullError",
     "ClosedError",
     "UnexpectedError",
+    "InconclusiveError",
     "__version__",
 ]

@@ -8,13 +8,14 @@ import functools
 import weakref
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Callable, Dict, Mapping, Optional, Type, TypeVar, Union
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Type, TypeVar, Union
 from uuid import UUID
 
 from . import _native
+from ._native import FlagsSnapshot
 from .errors import PostHogError
 
-__all__ = ["Client", "FlushReport", "Stats", "DEFAULT_SHUTDOWN_TIMEOUT"]
+__all__ = ["Client", "FlushReport", "Stats", "DEFAULT_SHUTDOWN_TIMEOUT", "FlagValue"]
 
 #: The default bound of :meth:`Client.flush`, :meth:`Client.shutdown` and the exit hook.
 DEFAULT_SHUTDOWN_TIMEOUT: float = _native.DEFAULT_SHUTDOWN_TIMEOUT
@@ -23,6 +24,8 @@ Properties = Mapping[str, Any]
 DistinctId = Union[str, int, UUID]
 OnError = Callable[[PostHogError], Any]
 BeforeSend = Callable[[Dict[str, Any]], Optional[Dict[str, Any]]]
+#: A flag's value: ``True``/``False``, or the key of the chosen variant.
+FlagValue = Union[bool, str]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,6 +91,14 @@ class Client:
     ``on_error``). ``flush`` and ``shutdown`` wait without holding the GIL. A client still
     open at interpreter exit is shut down by an ``atexit`` hook, bounded by
     ``shutdown_timeout``. Options left at ``None`` take the core's defaults.
+
+    Feature flags: with ``personal_api_key`` (a ``phs_`` flags secure key or a ``phx_``
+    personal key) flags are evaluated locally from definitions polled every
+    ``poll_interval`` seconds, and PostHog's ``/flags`` is asked only for what local
+    evaluation cannot decide; without it every lookup asks ``/flags``. The flag getters
+    return ``None`` on a network or server failure (reported to ``on_error``) and raise only
+    for bad input; ``evaluate_flags`` and ``reload_feature_flags`` raise every error. Every
+    flag call may block and releases the GIL while it waits.
     """
 
     def __init__(
@@ -115,6 +126,10 @@ class Client:
         on_error: Optional[OnError] = None,
         before_send: Optional[BeforeSend] = None,
         shutdown_timeout: Optional[float] = None,
+        personal_api_key: Optional[str] = None,
+        poll_interval: Optional[float] = None,
+        feature_flags_request_timeout_seconds: Optional[float] = None,
+        send_feature_flag_events: Optional[bool] = None,
     ) -> None:
         self._native = _native.Client(
             api_key,
@@ -138,6 +153,10 @@ class Client:
             super_properties=super_properties,
             on_error=on_error,
             before_send=before_send,
+            personal_api_key=personal_api_key,
+            poll_interval=poll_interval,
+            feature_flags_request_timeout_seconds=feature_flags_request_timeout_seconds,
+            send_feature_flag_events=send_feature_flag_events,
         )
         self._shutdown_timeout = (
             DEFAULT_SHUTDOWN_TIMEOUT if shutdown_timeout is None else float(shutdown_timeout)
@@ -164,13 +183,16 @@ class Client:
         timestamp: Optional[Union[datetime, str]] = None,
         uuid: Optional[Union[UUID, str]] = None,
         groups: Optional[Mapping[str, Any]] = None,
+        flags: Optional[FlagsSnapshot] = None,
     ) -> Optional[str]:
         """Queues an event; returns its uuid, or ``None`` when it was not accepted.
 
         ``timestamp`` is a datetime (naive means UTC) or an RFC 3339 string; ``groups`` maps
-        group type to group key. Never raises for a bad argument: it is counted and reported.
+        group type to group key; ``flags`` (from :meth:`evaluate_flags`) adds
+        ``$feature/<key>`` and ``$active_feature_flags`` (the event's own properties win).
+        Never raises for a bad argument: it is counted and reported.
         """
-        return self._native.capture(event, distinct_id, properties, timestamp, uuid, groups)
+        return self._native.capture(event, distinct_id, properties, timestamp, uuid, groups, flags)
 
     def identify(
         self,
@@ -204,6 +226,214 @@ class Client:
     ) -> Optional[str]:
         """``$set_once``: sets person properties that are not set yet."""
         return self._native.set_once(distinct_id, properties)
+
+    # ---- feature flags ------------------------------------------------------------------
+
+    def get_feature_flag(
+        self,
+        key: str,
+        distinct_id: DistinctId,
+        *,
+        groups: Optional[Mapping[str, Any]] = None,
+        person_properties: Optional[Properties] = None,
+        group_properties: Optional[Mapping[str, Properties]] = None,
+        only_evaluate_locally: bool = False,
+        send_feature_flag_events: Optional[bool] = None,
+        disable_geoip: Optional[bool] = None,
+        force_remote: bool = False,
+        device_id: Optional[str] = None,
+    ) -> Optional[FlagValue]:
+        """The flag's value: ``True``, ``False`` or a variant key; ``None`` when the flag is
+        unknown, undecidable with ``only_evaluate_locally``, or PostHog could not be asked
+        (the failure goes to ``on_error``). Captures ``$feature_flag_called`` once per
+        (distinct id, flag, value) unless ``send_feature_flag_events`` is off.
+
+        Raises :class:`InvalidInputError` for bad input (empty key or distinct id, a
+        property that cannot be sent as JSON).
+        """
+        return self._native.get_feature_flag(
+            key,
+            distinct_id,
+            (
+                groups,
+                person_properties,
+                group_properties,
+                only_evaluate_locally,
+                send_feature_flag_events,
+                disable_geoip,
+                force_remote,
+                device_id,
+            ),
+        )
+
+    def feature_enabled(
+        self,
+        key: str,
+        distinct_id: DistinctId,
+        *,
+        groups: Optional[Mapping[str, Any]] = None,
+        person_properties: Optional[Properties] = None,
+        group_properties: Optional[Mapping[str, Properties]] = None,
+        only_evaluate_locally: bool = False,
+        send_feature_flag_events: Optional[bool] = None,
+        disable_geoip: Optional[bool] = None,
+        force_remote: bool = False,
+        device_id: Optional[str] = None,
+    ) -> Optional[bool]:
+        """Whether the flag is on (``True`` or any variant); ``None`` as in
+        :meth:`get_feature_flag`. Raises only for bad input."""
+        return self._native.is_feature_enabled(
+            key,
+            distinct_id,
+            (
+                groups,
+                person_properties,
+                group_properties,
+                only_evaluate_locally,
+                send_feature_flag_events,
+                disable_geoip,
+                force_remote,
+                device_id,
+            ),
+        )
+
+    #: The same as :meth:`feature_enabled`.
+    is_feature_enabled = feature_enabled
+
+    def get_feature_flag_payload(
+        self,
+        key: str,
+        distinct_id: DistinctId,
+        *,
+        groups: Optional[Mapping[str, Any]] = None,
+        person_properties: Optional[Properties] = None,
+        group_properties: Optional[Mapping[str, Properties]] = None,
+        only_evaluate_locally: bool = False,
+        send_feature_flag_events: Optional[bool] = None,
+        disable_geoip: Optional[bool] = None,
+        force_remote: bool = False,
+        device_id: Optional[str] = None,
+    ) -> Any:
+        """The payload of the flag's current value (decoded JSON), or ``None``. Captures no
+        event. Raises only for bad input."""
+        return self._native.get_feature_flag_payload(
+            key,
+            distinct_id,
+            (
+                groups,
+                person_properties,
+                group_properties,
+                only_evaluate_locally,
+                send_feature_flag_events,
+                disable_geoip,
+                force_remote,
+                device_id,
+            ),
+        )
+
+    def get_all_flags(
+        self,
+        distinct_id: DistinctId,
+        *,
+        groups: Optional[Mapping[str, Any]] = None,
+        person_properties: Optional[Properties] = None,
+        group_properties: Optional[Mapping[str, Properties]] = None,
+        only_evaluate_locally: bool = False,
+        disable_geoip: Optional[bool] = None,
+        force_remote: bool = False,
+        device_id: Optional[str] = None,
+    ) -> Dict[str, FlagValue]:
+        """Every known flag: key → ``True``/``False``/variant. When PostHog cannot be asked,
+        the locally decided flags (the failure goes to ``on_error``). Raises only for bad
+        input."""
+        return self._native.get_all_flags(
+            distinct_id,
+            (
+                groups,
+                person_properties,
+                group_properties,
+                only_evaluate_locally,
+                None,
+                disable_geoip,
+                force_remote,
+                device_id,
+            ),
+        )
+
+    def get_all_flags_and_payloads(
+        self,
+        distinct_id: DistinctId,
+        *,
+        groups: Optional[Mapping[str, Any]] = None,
+        person_properties: Optional[Properties] = None,
+        group_properties: Optional[Mapping[str, Properties]] = None,
+        only_evaluate_locally: bool = False,
+        disable_geoip: Optional[bool] = None,
+        force_remote: bool = False,
+        device_id: Optional[str] = None,
+    ) -> Dict[str, Dict[str, Any]]:
+        """``{"featureFlags": {key: value}, "featureFlagPayloads": {key: payload}}`` (the
+        shape of posthog-python), as :meth:`get_all_flags`."""
+        flags, payloads = self._native.get_all_flags_and_payloads(
+            distinct_id,
+            (
+                groups,
+                person_properties,
+                group_properties,
+                only_evaluate_locally,
+                None,
+                disable_geoip,
+                force_remote,
+                device_id,
+            ),
+        )
+        return {"featureFlags": flags, "featureFlagPayloads": payloads}
+
+    def evaluate_flags(
+        self,
+        distinct_id: DistinctId,
+        *,
+        groups: Optional[Mapping[str, Any]] = None,
+        person_properties: Optional[Properties] = None,
+        group_properties: Optional[Mapping[str, Properties]] = None,
+        only_evaluate_locally: bool = False,
+        disable_geoip: Optional[bool] = None,
+        force_remote: bool = False,
+        device_id: Optional[str] = None,
+        flag_keys: Optional[Iterable[str]] = None,
+    ) -> FlagsSnapshot:
+        """Every flag (or ``flag_keys`` only) for one distinct id in one
+        :class:`FlagsSnapshot`: local first, then one ``/flags`` request for whatever local
+        evaluation could not decide. Captures no event; pass the snapshot to
+        ``capture(..., flags=snapshot)``.
+
+        Raises every error: :class:`InvalidInputError`, and network and server errors
+        (:class:`QuotaLimitedError`, :class:`TransportError`, :class:`TimeoutError`, …).
+        """
+        return self._native.evaluate_flags(
+            distinct_id,
+            flag_keys,
+            (
+                groups,
+                person_properties,
+                group_properties,
+                only_evaluate_locally,
+                None,
+                disable_geoip,
+                force_remote,
+                device_id,
+            ),
+        )
+
+    def reload_feature_flags(self) -> None:
+        """Fetches the flag definitions now (ETag: an unchanged set costs a 304) and waits.
+
+        Raises :class:`ConfigError` without ``personal_api_key``, and every network or server
+        error.
+        """
+        self._native.reload_feature_flags()
+
+    # ---- lifecycle ----------------------------------------------------------------------
 
     def flush(self, timeout: Optional[float] = None) -> FlushReport:
         """Sends everything queued and waits until it is delivered or definitively failed.

@@ -28,6 +28,7 @@ __all__ = [
     "QueueFullError",
     "ClosedError",
     "UnexpectedError",
+    "InconclusiveError",
 ]
 
 
@@ -41,6 +42,7 @@ class PostHogError(Exception):
         retry_after: seconds PostHog asked to wait (``RateLimitedError``), when given.
         scope: the missing scope (``ForbiddenError``), when PostHog named one.
         attr: the field PostHog blamed (``InvalidRequestError``), when it named one.
+        reason: why local flag evaluation could not decide (``InconclusiveError``).
     """
 
     kind: str = "unknown"
@@ -55,6 +57,7 @@ class PostHogError(Exception):
         retry_after: Optional[int] = None,
         scope: Optional[str] = None,
         attr: Optional[str] = None,
+        reason: Optional[str] = None,
     ) -> None:
         super().__init__(message)
         if kind is not None:
@@ -65,6 +68,7 @@ class PostHogError(Exception):
         self.retry_after = retry_after
         self.scope = scope
         self.attr = attr
+        self.reason = reason
 
     def __str__(self) -> str:
         return self.message
@@ -175,6 +179,14 @@ class UnexpectedError(PostHogError, RuntimeError):
     kind = "unexpected"
 
 
+class InconclusiveError(PostHogError, LookupError):
+    """Local flag evaluation cannot decide (``posthog_sdk.flags``); ``reason`` says why:
+    ``experience_continuity``, ``unsupported_definition``, ``unresolved_dependency``,
+    ``missing_context`` or ``unknown_flag``. Not ``False``: only PostHog's servers can answer."""
+
+    kind = "inconclusive"
+
+
 #: The class of each kind. A kind missing here becomes a bare PostHogError (and fails the tests).
 ERROR_CLASSES: Dict[str, Type[PostHogError]] = {
     cls.kind: cls
@@ -196,6 +208,7 @@ ERROR_CLASSES: Dict[str, Type[PostHogError]] = {
         QueueFullError,
         ClosedError,
         UnexpectedError,
+        InconclusiveError,
     )
 }
 

@@ -112,7 +112,7 @@ impl Client {
         if !opts.force_remote
             && let Some(defs) = self.flag_definitions()
         {
-            match defs.evaluate(key, &opts.context(distinct_id)) {
+            match defs.evaluate_ref(key, opts.view(distinct_id)) {
                 Ok(ev) => return Ok(Some(FlagResult::local(ev))),
                 Err(inc) if opts.only_evaluate_locally => {
                     tracing::debug!(
@@ -131,6 +131,41 @@ impl Client {
         Ok(r.flags
             .get(key)
             .map(|f| FlagResult::remote(f, r.request_id.as_ref())))
+    }
+
+    /// Answers a lookup without any I/O or wait when it can: `Ok(Some(answer))` when the loaded
+    /// definitions decide it (or it is local-only and no definitions are configured), capturing
+    /// `$feature_flag_called` as the getters do; `Ok(None)` when the server (or the first
+    /// definitions load) is needed — then call [`Client::get_feature_flag_result`] off the UI or
+    /// JS thread. Lets a binding answer local lookups synchronously.
+    #[allow(clippy::option_option)]
+    pub fn try_get_feature_flag_result(
+        &self,
+        key: &str,
+        distinct_id: &str,
+        opts: &FlagOptions,
+    ) -> Result<Option<Option<FlagResult>>, Error> {
+        check(distinct_id, Some(key))?;
+        if opts.force_remote {
+            return Ok(None);
+        }
+        let local = self.config().local_evaluation();
+        let defs = if local {
+            self.shared().flags.definitions.load_full()
+        } else {
+            None
+        };
+        let answer = match defs {
+            Some(defs) => match defs.evaluate_ref(key, opts.view(distinct_id)) {
+                Ok(ev) => Some(FlagResult::local(ev)),
+                Err(_) if opts.only_evaluate_locally => None,
+                Err(_) => return Ok(None),
+            },
+            None if opts.only_evaluate_locally && !local => None,
+            None => return Ok(None),
+        };
+        self.flag_called(key, distinct_id, opts, answer.as_ref());
+        Ok(Some(answer))
     }
 
     /// Like [`Client::evaluate_flag`], but a network or server failure gives `Ok(None)` and is

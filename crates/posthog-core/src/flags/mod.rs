@@ -17,8 +17,8 @@ mod snapshot;
 
 pub use options::FlagOptions;
 pub use posthog_flags::{
-    Definitions, EvalContext, Evaluation, FlagValue, Inconclusive, InconclusiveReason, hash,
-    match_property,
+    ContextRef, Definitions, EvalContext, Evaluation, FlagValue, Inconclusive, InconclusiveReason,
+    hash, match_property,
 };
 pub use remote::{RemoteFlag, RemoteFlags};
 pub use snapshot::{FlagResult, FlagsSnapshot};

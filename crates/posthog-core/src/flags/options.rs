@@ -1,6 +1,6 @@
 //! Per-call options of a flag lookup.
 
-use posthog_flags::EvalContext;
+use posthog_flags::{ContextRef, EvalContext};
 use serde_json::{Map, Value};
 
 /// Options of one flag lookup; everything defaults to "not given".
@@ -25,8 +25,19 @@ pub struct FlagOptions {
 }
 
 impl FlagOptions {
-    /// The evaluation context for `distinct_id`.
-    pub(crate) fn context(&self, distinct_id: &str) -> EvalContext {
+    /// A borrowed evaluation context for `distinct_id` (no copies).
+    pub(crate) fn view<'a>(&'a self, distinct_id: &'a str) -> ContextRef<'a> {
+        ContextRef {
+            distinct_id,
+            device_id: self.device_id.as_deref(),
+            person_properties: &self.person_properties,
+            groups: &self.groups,
+            group_properties: &self.group_properties,
+        }
+    }
+
+    /// The evaluation context for `distinct_id`, owned.
+    pub fn context(&self, distinct_id: &str) -> EvalContext {
         EvalContext {
             distinct_id: distinct_id.to_string(),
             device_id: self.device_id.clone(),

@@ -241,3 +241,54 @@ fn a_402_clears_the_definitions() {
     );
     assert!(c.flag_definitions().is_none());
 }
+
+#[test]
+fn try_lookup_answers_local_flags_without_io_and_defers_the_rest() {
+    let server = TestServer::spawn();
+    server.set_flag_override("paid-plans", json!(true), None);
+    let (c, _) = local_client(&server);
+    assert!(c.flag_definitions().is_some());
+    let fo = FlagOptions::default();
+    let r = c
+        .try_get_feature_flag_result("rollout-100-pct", "u1", &fo)
+        .unwrap();
+    assert_eq!(r.unwrap().unwrap().value, FlagValue::Bool(true));
+    // Undecidable locally: deferred to the blocking path, which asks the server.
+    assert!(
+        c.try_get_feature_flag_result("paid-plans", "u1", &fo)
+            .unwrap()
+            .is_none()
+    );
+    let local_only = FlagOptions {
+        only_evaluate_locally: true,
+        ..FlagOptions::default()
+    };
+    assert_eq!(
+        c.try_get_feature_flag_result("paid-plans", "u1", &local_only)
+            .unwrap(),
+        Some(None)
+    );
+    let force = FlagOptions {
+        force_remote: true,
+        ..FlagOptions::default()
+    };
+    assert!(
+        c.try_get_feature_flag_result("rollout-100-pct", "u1", &force)
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(count(&server, "/flags/"), 0, "the try path never does I/O");
+    assert_eq!(
+        c.try_get_feature_flag_result("", "u1", &fo)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidInput
+    );
+    flush(&c);
+    let called: Vec<_> = server
+        .events()
+        .into_iter()
+        .filter(|e| e.event == "$feature_flag_called")
+        .collect();
+    assert_eq!(called.len(), 2, "answered lookups report like the getters");
+}

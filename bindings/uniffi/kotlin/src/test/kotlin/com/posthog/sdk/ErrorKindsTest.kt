@@ -30,6 +30,7 @@ class ErrorKindsTest {
         is PostHogException.QueueFull -> "queue_full"
         is PostHogException.Closed -> "closed"
         is PostHogException.Unexpected -> "unexpected"
+        is PostHogException.Inconclusive -> "inconclusive"
     }
 
     @Test
@@ -53,6 +54,14 @@ class ErrorKindsTest {
         assertTrue(e.message!!.contains("503"), e.message)
         val r = assertThrows<PostHogException.InvalidRequest> { raiseErrorSample("invalid_request") }
         assertTrue(r.message!!.contains("400"), r.message)
+    }
+
+    @Test
+    fun inconclusiveCarriesItsReasonCode() {
+        val e = assertThrows<PostHogException.Inconclusive> { raiseErrorSample("inconclusive") }
+        assertEquals("missing_context", inconclusiveReason(e.message!!))
+        val other = assertThrows<PostHogException.Server> { raiseErrorSample("server") }
+        assertEquals(null, inconclusiveReason(other.message!!))
     }
 
     @Test

@@ -74,12 +74,37 @@ class TestServer : AutoCloseable {
     /** Every stored event. */
     fun events(): List<Map<String, Any?>> = Json.parse(get("/_test/events")).list().map { it.obj() }
 
-    /** Every recorded ingestion request. */
+    /** Every recorded request (ingestion, flags, definitions). */
     fun requests(): List<Map<String, Any?>> = Json.parse(get("/_test/requests")).list().map { it.obj() }
 
     /** Queues faults, e.g. `[{"status":503}]`. */
     fun faults(json: String) {
         post("/_test/faults", json, idempotent = false)
+    }
+
+    /** The server's counters (`flags_requests`, `definitions_requests`, `definitions_not_modified`, …). */
+    fun stats(): Map<String, Any?> = Json.parse(get("/_test/stats")).obj()
+
+    /** A counter of [stats] as an Int. */
+    fun stat(name: String): Int = (stats()[name] as Double).toInt()
+
+    /** `/flags` answers these values whatever evaluation says: `{"key": {"value": …, "payload": …}}`. */
+    fun flagOverrides(json: String) {
+        post("/_test/flags/overrides", json, idempotent = true)
+    }
+
+    /** `/flags` answers the quota-limited form while [on]. */
+    fun flagsQuotaLimited(on: Boolean) {
+        post("/_test/flags/quota_limited", """{"on": $on}""", idempotent = true)
+    }
+
+    /** Serves [json] as the flag definitions; returns the new ETag (quotes included). */
+    fun flagDefinitions(json: String): String =
+        Json.parse(post("/_test/flags/definitions", json, idempotent = true)).obj()["etag"] as String
+
+    /** Registers keys for the definitions routes: `{"phx_…": ["feature_flag:read"]}`. */
+    fun registerKeys(json: String) {
+        post("/_test/keys", json, idempotent = true)
     }
 
     fun reset() {

@@ -1,0 +1,437 @@
+//! The flag API of `NativeClient`: read the arguments, call the core on the libuv pool
+//! (`AsyncTask`: a lookup may make a `/flags` request), convert the result. Values and payloads
+//! cross as JSON text, which the JS layer parses; which call fails how is the core's rule
+//! (`posthog_core::flags`).
+
+use crate::client::NativeClient;
+use crate::convert::Fields;
+use crate::errors;
+use napi::bindgen_prelude::*;
+use posthog_core::{Client, Error as CoreError, FlagOptions, FlagValue, FlagsSnapshot};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+fn invalid(msg: impl Into<String>) -> CoreError {
+    CoreError::InvalidInput(msg.into())
+}
+
+/// A string argument, or `invalid_input` (its emptiness is the core's business).
+pub(crate) fn string_arg(v: Unknown, name: &str) -> std::result::Result<String, CoreError> {
+    match v.get_type() {
+        Ok(ValueType::String) => {
+            String::from_unknown(v).map_err(|_| invalid(format!("{name} must be a string")))
+        }
+        _ => Err(invalid(format!("{name} must be a string"))),
+    }
+}
+
+/// The per-call options `{ groups?, personProperties?, groupProperties? (JSON text),
+/// onlyEvaluateLocally?, sendFeatureFlagEvents?, disableGeoip?, forceRemote?, deviceId?,
+/// flagKeys? }`.
+fn flag_options(
+    opts: Option<Unknown>,
+) -> std::result::Result<(FlagOptions, Option<Vec<String>>), CoreError> {
+    let Some(opts) =
+        opts.filter(|o| !matches!(o.get_type(), Ok(ValueType::Undefined | ValueType::Null)))
+    else {
+        return Ok((FlagOptions::default(), None));
+    };
+    let read = || -> std::result::Result<_, String> {
+        let f = Fields::new(opts, "flag options")?;
+        let o = FlagOptions {
+            groups: f.json_map("groups")?,
+            person_properties: f.json_map("personProperties")?,
+            group_properties: f.json_map("groupProperties")?,
+            disable_geoip: f.opt_bool("disableGeoip")?,
+            only_evaluate_locally: f.opt_bool("onlyEvaluateLocally")?.unwrap_or(false),
+            force_remote: f.opt_bool("forceRemote")?.unwrap_or(false),
+            send_feature_flag_events: f.opt_bool("sendFeatureFlagEvents")?,
+            device_id: f.opt_string("deviceId")?,
+        };
+        Ok((o, f.opt_strings("flagKeys")?))
+    };
+    read().map_err(invalid)
+}
+
+/// `matchValue` of `getFeatureFlagPayload`: `true`, `false`, a variant key, or absent.
+fn match_value(v: Option<Unknown>) -> std::result::Result<Option<FlagValue>, CoreError> {
+    let Some(v) = v else { return Ok(None) };
+    match v.get_type() {
+        Ok(ValueType::Undefined | ValueType::Null) => Ok(None),
+        Ok(ValueType::Boolean) => bool::from_unknown(v)
+            .map(|b| Some(FlagValue::Bool(b)))
+            .map_err(|_| invalid("matchValue must be a boolean or a string")),
+        Ok(ValueType::String) => String::from_unknown(v)
+            .map(|s| Some(FlagValue::Variant(s)))
+            .map_err(|_| invalid("matchValue must be a boolean or a string")),
+        _ => Err(invalid("matchValue must be a boolean or a string")),
+    }
+}
+
+fn text(v: &Value) -> String {
+    v.to_string()
+}
+
+/// One getter call.
+pub enum Lookup {
+    Flag(String),
+    Enabled(String),
+    Payload(String, Option<FlagValue>),
+    All,
+    AllAndPayloads,
+}
+
+/// A getter run on the libuv pool; resolves with JSON text (or nothing).
+pub struct FlagTask {
+    client: Arc<Client>,
+    lookup: Lookup,
+    distinct_id: String,
+    opts: FlagOptions,
+}
+
+impl Task for FlagTask {
+    type Output = std::result::Result<Option<String>, CoreError>;
+    type JsValue = Option<String>;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let (c, id, o) = (&self.client, self.distinct_id.as_str(), &self.opts);
+        Ok(match &self.lookup {
+            Lookup::Flag(key) => c
+                .get_feature_flag(key, id, o)
+                .map(|v| v.map(|v| text(&v.to_json()))),
+            Lookup::Enabled(key) => c
+                .is_feature_enabled(key, id, o)
+                .map(|v| v.map(|b| b.to_string())),
+            // The core has no "payload of a given value": with `matchValue`, the payload is
+            // the evaluated value's when it equals `matchValue`.
+            Lookup::Payload(key, None) => c
+                .get_feature_flag_payload(key, id, o)
+                .map(|p| p.map(|p| text(&p))),
+            Lookup::Payload(key, Some(want)) => c.get_feature_flag_result(key, id, o).map(|r| {
+                r.filter(|r| &r.value == want)
+                    .and_then(|r| r.payload)
+                    .map(|p| text(&p))
+            }),
+            Lookup::All => c.get_all_flags(id, o).map(|m| {
+                let m: Map<String, Value> = m.into_iter().map(|(k, v)| (k, v.to_json())).collect();
+                Some(text(&Value::Object(m)))
+            }),
+            Lookup::AllAndPayloads => c.get_all_flags_and_payloads(id, o).map(|(f, p)| {
+                let f: Map<String, Value> = f.into_iter().map(|(k, v)| (k, v.to_json())).collect();
+                let p: Map<String, Value> = p.into_iter().collect();
+                let mut m = Map::new();
+                m.insert("featureFlags".into(), Value::Object(f));
+                m.insert("featureFlagPayloads".into(), Value::Object(p));
+                Some(text(&Value::Object(m)))
+            }),
+        })
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Option<String>> {
+        output.map_err(|e| errors::to_js(&env, &e))
+    }
+}
+
+/// `evaluateFlags` on the libuv pool.
+pub struct SnapshotTask {
+    client: Arc<Client>,
+    distinct_id: String,
+    opts: FlagOptions,
+    keys: Option<Vec<String>>,
+}
+
+impl Task for SnapshotTask {
+    type Output = std::result::Result<FlagsSnapshot, CoreError>;
+    type JsValue = NativeFlagsSnapshot;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        Ok(self
+            .client
+            .evaluate_flags(&self.distinct_id, &self.opts, self.keys.as_deref()))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<NativeFlagsSnapshot> {
+        output
+            .map(|snapshot| NativeFlagsSnapshot { snapshot })
+            .map_err(|e| errors::to_js(&env, &e))
+    }
+}
+
+/// `reloadFeatureFlags` on the libuv pool.
+pub struct ReloadTask(Arc<Client>);
+
+impl Task for ReloadTask {
+    type Output = std::result::Result<(), CoreError>;
+    type JsValue = ();
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        Ok(self.0.reload_feature_flags())
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<()> {
+        output.map_err(|e| errors::to_js(&env, &e))
+    }
+}
+
+#[napi]
+impl NativeClient {
+    fn flag_task(
+        &self,
+        env: &Env,
+        lookup: impl FnOnce() -> std::result::Result<Lookup, CoreError>,
+        distinct_id: Unknown,
+        opts: Option<Unknown>,
+    ) -> Result<AsyncTask<FlagTask>> {
+        let read = || -> std::result::Result<FlagTask, CoreError> {
+            let lookup = lookup()?;
+            let distinct_id = string_arg(distinct_id, "distinctId")?;
+            let (opts, _) = flag_options(opts)?;
+            Ok(FlagTask {
+                client: self.client.clone(),
+                lookup,
+                distinct_id,
+                opts,
+            })
+        };
+        read()
+            .map(AsyncTask::new)
+            .map_err(|e| errors::to_js(env, &e))
+    }
+
+    /// Answers from the loaded definitions, synchronously and without I/O, when they decide:
+    /// the value as JSON text (`null` when decided to nothing); nothing when the server must be
+    /// asked (then `getFeatureFlag` runs on the libuv pool). Throws `invalid_input`.
+    #[napi(
+        ts_args_type = "key: string, distinctId: string, options?: NativeFlagOptions | undefined | null"
+    )]
+    pub fn try_get_feature_flag(
+        &self,
+        env: Env,
+        key: Unknown,
+        distinct_id: Unknown,
+        options: Option<Unknown>,
+    ) -> Result<Option<String>> {
+        let read = || -> std::result::Result<Option<String>, CoreError> {
+            let key = string_arg(key, "key")?;
+            let distinct_id = string_arg(distinct_id, "distinctId")?;
+            let (opts, _) = flag_options(options)?;
+            let answer = self
+                .client
+                .try_get_feature_flag_result(&key, &distinct_id, &opts)?;
+            Ok(answer.map(|r| r.map_or_else(|| "null".to_string(), |r| text(&r.value.to_json()))))
+        };
+        read().map_err(|e| errors::to_js(&env, &e))
+    }
+
+    /// The flag's value as JSON text (`true`, `false`, `"variant"`), or nothing. Throws
+    /// `invalid_input` for bad arguments.
+    #[napi(
+        ts_args_type = "key: string, distinctId: string, options?: NativeFlagOptions | undefined | null",
+        ts_return_type = "Promise<string | null>"
+    )]
+    pub fn get_feature_flag(
+        &self,
+        env: Env,
+        key: Unknown,
+        distinct_id: Unknown,
+        options: Option<Unknown>,
+    ) -> Result<AsyncTask<FlagTask>> {
+        let lookup = || Ok(Lookup::Flag(string_arg(key, "key")?));
+        self.flag_task(&env, lookup, distinct_id, options)
+    }
+
+    /// `"true"`, `"false"` or nothing.
+    #[napi(
+        ts_args_type = "key: string, distinctId: string, options?: NativeFlagOptions | undefined | null",
+        ts_return_type = "Promise<string | null>"
+    )]
+    pub fn is_feature_enabled(
+        &self,
+        env: Env,
+        key: Unknown,
+        distinct_id: Unknown,
+        options: Option<Unknown>,
+    ) -> Result<AsyncTask<FlagTask>> {
+        let lookup = || Ok(Lookup::Enabled(string_arg(key, "key")?));
+        self.flag_task(&env, lookup, distinct_id, options)
+    }
+
+    /// The payload as JSON text, or nothing.
+    #[napi(
+        ts_args_type = "key: string, distinctId: string, matchValue?: boolean | string | undefined | null, options?: NativeFlagOptions | undefined | null",
+        ts_return_type = "Promise<string | null>"
+    )]
+    pub fn get_feature_flag_payload(
+        &self,
+        env: Env,
+        key: Unknown,
+        distinct_id: Unknown,
+        match_value: Option<Unknown>,
+        options: Option<Unknown>,
+    ) -> Result<AsyncTask<FlagTask>> {
+        let lookup = || {
+            Ok(Lookup::Payload(
+                string_arg(key, "key")?,
+                self::match_value(match_value)?,
+            ))
+        };
+        self.flag_task(&env, lookup, distinct_id, options)
+    }
+
+    /// Every known flag as JSON text `{ key: value }`.
+    #[napi(
+        ts_args_type = "distinctId: string, options?: NativeFlagOptions | undefined | null",
+        ts_return_type = "Promise<string>"
+    )]
+    pub fn get_all_flags(
+        &self,
+        env: Env,
+        distinct_id: Unknown,
+        options: Option<Unknown>,
+    ) -> Result<AsyncTask<FlagTask>> {
+        self.flag_task(&env, || Ok(Lookup::All), distinct_id, options)
+    }
+
+    /// JSON text `{ featureFlags, featureFlagPayloads }`.
+    #[napi(
+        ts_args_type = "distinctId: string, options?: NativeFlagOptions | undefined | null",
+        ts_return_type = "Promise<string>"
+    )]
+    pub fn get_all_flags_and_payloads(
+        &self,
+        env: Env,
+        distinct_id: Unknown,
+        options: Option<Unknown>,
+    ) -> Result<AsyncTask<FlagTask>> {
+        self.flag_task(&env, || Ok(Lookup::AllAndPayloads), distinct_id, options)
+    }
+
+    /// Every flag (or `options.flagKeys`) in one snapshot; rejects with every error.
+    #[napi(
+        ts_args_type = "distinctId: string, options?: NativeFlagOptions | undefined | null",
+        ts_return_type = "Promise<NativeFlagsSnapshot>"
+    )]
+    pub fn evaluate_flags(
+        &self,
+        env: Env,
+        distinct_id: Unknown,
+        options: Option<Unknown>,
+    ) -> Result<AsyncTask<SnapshotTask>> {
+        let read = || -> std::result::Result<SnapshotTask, CoreError> {
+            let distinct_id = string_arg(distinct_id, "distinctId")?;
+            let (opts, keys) = flag_options(options)?;
+            Ok(SnapshotTask {
+                client: self.client.clone(),
+                distinct_id,
+                opts,
+                keys,
+            })
+        };
+        read()
+            .map(AsyncTask::new)
+            .map_err(|e| errors::to_js(&env, &e))
+    }
+
+    /// Fetches the flag definitions now; rejects with every error (`config` without
+    /// `personalApiKey`).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn reload_feature_flags(&self) -> AsyncTask<ReloadTask> {
+        AsyncTask::new(ReloadTask(self.client.clone()))
+    }
+}
+
+/// What the JS layer passes as flag options (property maps as JSON text). Only its type is used.
+#[allow(dead_code)]
+#[napi(object)]
+pub struct NativeFlagOptions {
+    pub groups: Option<String>,
+    pub person_properties: Option<String>,
+    pub group_properties: Option<String>,
+    pub only_evaluate_locally: Option<bool>,
+    pub send_feature_flag_events: Option<bool>,
+    pub disable_geoip: Option<bool>,
+    pub force_remote: Option<bool>,
+    pub device_id: Option<String>,
+    pub flag_keys: Option<Vec<String>>,
+}
+
+/// The core's `FlagsSnapshot`: values as `boolean | string`, payloads as JSON text.
+#[napi]
+pub struct NativeFlagsSnapshot {
+    pub(crate) snapshot: FlagsSnapshot,
+}
+
+#[napi]
+impl NativeFlagsSnapshot {
+    /// The flag's value, or nothing when it was not decided.
+    #[napi]
+    pub fn get_flag(&self, key: String) -> Option<Either<bool, String>> {
+        self.snapshot.value(&key).map(|v| match v {
+            FlagValue::Bool(b) => Either::A(*b),
+            FlagValue::Variant(s) => Either::B(s.clone()),
+        })
+    }
+
+    /// Whether the flag is on (`true` or a variant); `false` when not decided.
+    #[napi]
+    pub fn is_enabled(&self, key: String) -> bool {
+        self.snapshot.is_enabled(&key)
+    }
+
+    /// The payload as JSON text, or nothing.
+    #[napi]
+    pub fn get_payload(&self, key: String) -> Option<String> {
+        self.snapshot.payload(&key).map(text)
+    }
+
+    /// The keys of every decided flag, sorted.
+    #[napi(getter)]
+    pub fn keys(&self) -> Vec<String> {
+        self.snapshot.keys().map(str::to_string).collect()
+    }
+
+    /// Undecided flag key → reason.
+    #[napi(getter)]
+    pub fn unresolved(&self) -> std::collections::HashMap<String, String> {
+        self.snapshot
+            .unresolved
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// The `/flags` request id, when the server was asked.
+    #[napi(getter)]
+    pub fn request_id(&self) -> Option<String> {
+        self.snapshot.request_id.clone()
+    }
+
+    /// Whom the flags were evaluated for.
+    #[napi(getter)]
+    pub fn distinct_id(&self) -> String {
+        self.snapshot.distinct_id.clone()
+    }
+
+    /// One flag's metadata as JSON text `{ value, payload, locallyEvaluated, reason, id,
+    /// version, requestId }`, or nothing.
+    #[napi]
+    pub fn get_flag_result(&self, key: String) -> Option<String> {
+        self.snapshot.get(&key).map(|r| {
+            let mut m = Map::new();
+            m.insert("value".into(), r.value.to_json());
+            m.insert("payload".into(), r.payload.clone().unwrap_or(Value::Null));
+            m.insert("locallyEvaluated".into(), Value::Bool(r.locally_evaluated));
+            m.insert(
+                "reason".into(),
+                r.reason.clone().map_or(Value::Null, Value::String),
+            );
+            m.insert("id".into(), r.id.map_or(Value::Null, Value::from));
+            m.insert("version".into(), r.version.map_or(Value::Null, Value::from));
+            m.insert(
+                "requestId".into(),
+                r.request_id.clone().map_or(Value::Null, Value::String),
+            );
+            text(&Value::Object(m))
+        })
+    }
+}

@@ -1,0 +1,344 @@
+//! Feature flags: per-call options from Python, values and snapshots back to Python, and the
+//! core's pure local evaluator (`posthog_sdk.flags`). Only conversion here: what a flag
+//! evaluates to, and when the server is asked, is decided in `posthog-core`.
+
+use crate::convert::{Rejected, to_id, to_map, to_str};
+use crate::errors::to_pyerr;
+use posthog_core::flags::{Definitions, EvalContext, FlagValue, hash};
+use posthog_core::{Error, FlagOptions, FlagsSnapshot};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple};
+use serde_json::{Map, Value};
+
+/// The per-call options of every flag call, passed by the Python layer as one tuple in this
+/// order (positions, not names: nothing to match per call): `groups`, `person_properties`,
+/// `group_properties`, `only_evaluate_locally`, `send_feature_flag_events`, `disable_geoip`,
+/// `force_remote`, `device_id`. `None` means "not given".
+#[derive(FromPyObject)]
+pub struct FlagArgs<'py>(
+    Option<Bound<'py, PyAny>>,
+    Option<Bound<'py, PyAny>>,
+    Option<Bound<'py, PyAny>>,
+    Option<Bound<'py, PyAny>>,
+    Option<Bound<'py, PyAny>>,
+    Option<Bound<'py, PyAny>>,
+    Option<Bound<'py, PyAny>>,
+    Option<Bound<'py, PyAny>>,
+);
+
+fn to_bool(v: Option<&Bound<'_, PyAny>>, what: &str) -> Result<Option<bool>, Rejected> {
+    match v {
+        None => Ok(None),
+        Some(v) if v.is_none() => Ok(None),
+        Some(v) => v
+            .cast::<PyBool>()
+            .map(|b| Some(b.is_true()))
+            .map_err(|_| format!("{what} must be a bool")),
+    }
+}
+
+/// The core's per-call options.
+fn flag_options(a: Option<&FlagArgs<'_>>) -> Result<FlagOptions, Rejected> {
+    let Some(a) = a else {
+        return Ok(FlagOptions::default());
+    };
+    let device_id = match &a.7 {
+        Some(d) if !d.is_none() => Some(to_id(d, "device_id")?),
+        _ => None,
+    };
+    Ok(FlagOptions {
+        groups: to_map(a.0.as_ref(), "groups")?,
+        person_properties: to_map(a.1.as_ref(), "person_properties")?,
+        group_properties: to_map(a.2.as_ref(), "group_properties")?,
+        only_evaluate_locally: to_bool(a.3.as_ref(), "only_evaluate_locally")?.unwrap_or(false),
+        send_feature_flag_events: to_bool(a.4.as_ref(), "send_feature_flag_events")?,
+        disable_geoip: to_bool(a.5.as_ref(), "disable_geoip")?,
+        force_remote: to_bool(a.6.as_ref(), "force_remote")?.unwrap_or(false),
+        device_id,
+    })
+}
+
+fn invalid(py: Python<'_>, text: Rejected) -> PyErr {
+    to_pyerr(py, &Error::InvalidInput(text))
+}
+
+/// The arguments of a flag call: the key (when the call has one), the distinct id and the
+/// options. A value that cannot be converted raises `InvalidInputError`.
+pub fn call_args(
+    py: Python<'_>,
+    key: Option<&Bound<'_, PyAny>>,
+    distinct_id: &Bound<'_, PyAny>,
+    options: Option<&FlagArgs<'_>>,
+) -> PyResult<(String, String, FlagOptions)> {
+    (|| {
+        let key = match key {
+            Some(k) => to_str(k, "key")?,
+            None => String::new(),
+        };
+        Ok((
+            key,
+            to_id(distinct_id, "distinct_id")?,
+            flag_options(options)?,
+        ))
+    })()
+    .map_err(|text| invalid(py, text))
+}
+
+/// The flag keys of `evaluate_flags(flag_keys=…)`: `None` or an iterable of str.
+pub fn keys_arg(py: Python<'_>, keys: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<String>>> {
+    let Some(keys) = keys.filter(|k| !k.is_none()) else {
+        return Ok(None);
+    };
+    if keys.is_instance_of::<PyString>() {
+        return Err(invalid(
+            py,
+            "flag_keys must be a list of str, not a str".into(),
+        ));
+    }
+    let iter = keys
+        .try_iter()
+        .map_err(|_| invalid(py, "flag_keys must be a list of str".into()))?;
+    let mut out = Vec::new();
+    for k in iter {
+        let k = k.map_err(|_| invalid(py, "flag_keys must be a list of str".into()))?;
+        out.push(to_str(&k, "each of flag_keys").map_err(|t| invalid(py, t))?);
+    }
+    Ok(Some(out))
+}
+
+/// `True`/`False`, or the variant key as a str.
+pub fn value_to_py<'py>(py: Python<'py>, v: &FlagValue) -> Bound<'py, PyAny> {
+    match v {
+        FlagValue::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        FlagValue::Variant(s) => PyString::new(py, s).into_any(),
+    }
+}
+
+/// A JSON value as Python objects (ints stay ints, floats stay floats).
+pub fn json_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+    pythonize::pythonize(py, v).map_err(PyErr::from)
+}
+
+fn opt_json_to_py<'py>(py: Python<'py>, v: Option<&Value>) -> PyResult<Bound<'py, PyAny>> {
+    match v {
+        Some(v) => json_to_py(py, v),
+        None => Ok(py.None().into_bound(py)),
+    }
+}
+
+/// The flags of one distinct id, evaluated at one moment (`Client.evaluate_flags`). Pass it to
+/// `Client.capture(..., flags=snapshot)` to attach `$feature/<key>` and
+/// `$active_feature_flags` without another evaluation.
+#[pyclass(module = "posthog_sdk", name = "FlagsSnapshot", frozen)]
+pub struct Snapshot {
+    /// The core's snapshot.
+    pub inner: FlagsSnapshot,
+}
+
+#[pymethods]
+impl Snapshot {
+    /// The flag's value (`True`, `False` or a variant key), or `None` when it was not decided.
+    fn get_flag<'py>(&self, py: Python<'py>, key: &str) -> Bound<'py, PyAny> {
+        match self.inner.value(key) {
+            Some(v) => value_to_py(py, v),
+            None => py.None().into_bound(py),
+        }
+    }
+
+    /// Whether the flag is on (`True` or any variant); `False` when it was not decided.
+    fn is_enabled(&self, key: &str) -> bool {
+        self.inner.is_enabled(key)
+    }
+
+    /// The payload of the flag's value, or `None`.
+    fn get_payload<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
+        opt_json_to_py(py, self.inner.payload(key))
+    }
+
+    /// The keys of every decided flag, sorted.
+    #[getter]
+    fn keys(&self) -> Vec<String> {
+        self.inner.keys().map(str::to_string).collect()
+    }
+
+    /// Flags that could not be decided, with the reason (`missing_context`, …).
+    #[getter]
+    fn unresolved<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (k, r) in &self.inner.unresolved {
+            d.set_item(k, r)?;
+        }
+        Ok(d)
+    }
+
+    /// The `/flags` request id when the server was asked, else `None`.
+    #[getter]
+    fn request_id(&self) -> Option<String> {
+        self.inner.request_id.clone()
+    }
+
+    /// Whom the flags were evaluated for.
+    #[getter]
+    fn distinct_id(&self) -> String {
+        self.inner.distinct_id.clone()
+    }
+
+    /// Everything as plain Python values: `distinct_id`, `request_id`, `unresolved` and
+    /// `flags` (key → `value`, `payload`, `locally_evaluated`, `reason`, `id`, `version`,
+    /// `request_id`).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let flags = PyDict::new(py);
+        for (k, f) in &self.inner.flags {
+            let d = PyDict::new(py);
+            d.set_item("value", value_to_py(py, &f.value))?;
+            d.set_item("payload", opt_json_to_py(py, f.payload.as_ref())?)?;
+            d.set_item("locally_evaluated", f.locally_evaluated)?;
+            d.set_item("reason", f.reason.as_deref())?;
+            d.set_item("id", f.id)?;
+            d.set_item("version", f.version)?;
+            d.set_item("request_id", f.request_id.as_deref())?;
+            flags.set_item(k, d)?;
+        }
+        let out = PyDict::new(py);
+        out.set_item("distinct_id", &self.inner.distinct_id)?;
+        out.set_item("request_id", self.inner.request_id.as_deref())?;
+        out.set_item("flags", flags)?;
+        out.set_item("unresolved", self.unresolved(py)?)?;
+        Ok(out)
+    }
+
+    /// The event properties `capture(flags=…)` adds: `$feature/<key>` and
+    /// `$active_feature_flags`.
+    fn event_properties<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        json_to_py(py, &Value::Object(self.inner.event_properties()))
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.flags.len()
+    }
+
+    fn __contains__(&self, key: &str) -> bool {
+        self.inner.flags.contains_key(key)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<posthog_sdk.FlagsSnapshot flags={} unresolved={}>",
+            self.inner.flags.len(),
+            self.inner.unresolved.len()
+        )
+    }
+}
+
+/// Evaluates flags locally from a definitions response (the body of PostHog's
+/// flag-definitions endpoint, as a dict or as JSON text), with no I/O. A flag that cannot be
+/// decided locally raises `InconclusiveError` (its `reason` says why).
+#[pyclass(module = "posthog_sdk.flags", name = "LocalEvaluator", frozen)]
+pub struct LocalEvaluator {
+    defs: Definitions,
+}
+
+fn definitions_json(obj: &Bound<'_, PyAny>) -> Result<Value, Rejected> {
+    if obj.is_instance_of::<PyString>() {
+        let text = to_str(obj, "definitions")?;
+        return serde_json::from_str(&text).map_err(|e| format!("definitions are not JSON: {e}"));
+    }
+    to_map(Some(obj), "definitions").map(Value::Object)
+}
+
+#[pymethods]
+impl LocalEvaluator {
+    #[new]
+    fn new(py: Python<'_>, definitions: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let json = definitions_json(definitions).map_err(|t| invalid(py, t))?;
+        let defs = py
+            .detach(|| Definitions::parse(&json))
+            .map_err(|e| invalid(py, e.to_string()))?;
+        Ok(LocalEvaluator { defs })
+    }
+
+    /// Evaluates one flag: `(value, payload)`, where value is `True`, `False` or a variant
+    /// key. Raises `InconclusiveError` when local evaluation cannot decide.
+    #[pyo3(signature = (key, distinct_id, *, device_id=None, person_properties=None,
+        groups=None, group_properties=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate<'py>(
+        &self,
+        py: Python<'py>,
+        key: &Bound<'py, PyAny>,
+        distinct_id: &Bound<'py, PyAny>,
+        device_id: Option<&Bound<'py, PyAny>>,
+        person_properties: Option<&Bound<'py, PyAny>>,
+        groups: Option<&Bound<'py, PyAny>>,
+        group_properties: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let (key, ctx) = (|| {
+            let device_id = match device_id {
+                Some(d) if !d.is_none() => Some(to_id(d, "device_id")?),
+                _ => None,
+            };
+            Ok::<_, Rejected>((
+                to_str(key, "key")?,
+                EvalContext {
+                    distinct_id: to_id(distinct_id, "distinct_id")?,
+                    device_id,
+                    person_properties: to_map(person_properties, "person_properties")?,
+                    groups: to_map(groups, "groups")?,
+                    group_properties: to_map(group_properties, "group_properties")?,
+                },
+            ))
+        })()
+        .map_err(|t| invalid(py, t))?;
+        let ev = py
+            .detach(|| self.defs.evaluate(&key, &ctx))
+            .map_err(|inc| to_pyerr(py, &Error::from(inc)))?;
+        let payload = opt_json_to_py(py, ev.payload.as_ref())?;
+        PyTuple::new(py, [value_to_py(py, &ev.value), payload])
+    }
+
+    /// The keys of every loaded flag, in the order served.
+    #[getter]
+    fn keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, self.defs.keys())
+    }
+
+    fn __len__(&self) -> usize {
+        self.defs.len()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<posthog_sdk.flags.LocalEvaluator flags={}>",
+            self.defs.len()
+        )
+    }
+}
+
+/// Matches one property filter (as it appears in a flag condition) against `values`. Raises
+/// `InconclusiveError` when it cannot be decided locally. No `distinct_id` is added.
+#[pyfunction]
+#[pyo3(signature = (property, values, property_matching_version=1))]
+pub fn match_property(
+    py: Python<'_>,
+    property: &Bound<'_, PyAny>,
+    values: &Bound<'_, PyAny>,
+    property_matching_version: u32,
+) -> PyResult<bool> {
+    let (property, values): (Value, Map<String, Value>) = (|| {
+        Ok::<_, Rejected>((
+            Value::Object(to_map(Some(property), "property")?),
+            to_map(Some(values), "values")?,
+        ))
+    })()
+    .map_err(|t| invalid(py, t))?;
+    posthog_core::flags::match_property(&property, &values, property_matching_version)
+        .map_err(|inc| to_pyerr(py, &Error::from(inc)))
+}
+
+/// The bucketing hash in [0, 1) of a flag key and a bucketing value (distinct id, device id
+/// or group key): `salt` is `""` for rollout and `"variant"` for variant choice.
+#[pyfunction]
+#[pyo3(signature = (key, bucketing_value, salt="", separator="."))]
+pub fn flag_hash(key: &str, bucketing_value: &str, salt: &str, separator: &str) -> f64 {
+    hash::hash_with(key, separator, bucketing_value, salt)
+}
