@@ -5,6 +5,8 @@
 //! [`client::NativeClient`]. Blocking calls (`flush`, `shutdown`, the flag getters, which may
 //! make a `/flags` request) run on the libuv pool; the core owns its worker thread, so this
 //! crate builds no runtime. The pure local evaluator (`local.rs`) is synchronous.
+// In the test harness the `#[napi]` exports are not registered, so they look unused.
+#![cfg_attr(test, allow(dead_code))]
 #![allow(missing_docs)] // napi-derive generates undocumented items; ours are documented.
 
 #[macro_use]
