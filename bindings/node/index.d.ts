@@ -18,12 +18,13 @@ export declare class NativeClient {
    */
   constructor(apiKey: string, options?: Record<string, unknown> | undefined | null, onError?: ((err: ErrorInfo) => void) | undefined | null)
   /**
-   * Queues `{ distinctId, event, properties?, timestamp?, uuid?, groups? }` (property maps
-   * as JSON text, timestamp as RFC 3339), with `$feature/<key>` and `$active_feature_flags`
-   * from `flags` when given. Returns the event's uuid, or `undefined` when it was not
-   * accepted. Never throws: an unreadable argument is counted and reported.
+   * Queues an event from positional arguments (property maps as JSON text, timestamp as
+   * RFC 3339), with `$feature/<key>` and `$active_feature_flags` from `flags` when given.
+   * Positional, so one call crosses into the addon without reading a message object.
+   * Returns the event's uuid, or nothing when it was not accepted; content problems are
+   * counted and reported, never thrown (a wrong JS type throws, and the JS layer counts it).
    */
-  capture(message: NativeEvent, flags?: NativeFlagsSnapshot | undefined | null): string | null
+  capture(event: string, distinctId: string, properties?: string | undefined | null, groups?: string | undefined | null, timestamp?: string | undefined | null, uuid?: string | undefined | null, flags?: NativeFlagsSnapshot | undefined | null): string | null
   /**
    * `{ distinctId, properties? }` (JSON text); `properties.$set_once` becomes `$set_once`,
    * `properties.$set` (or else the rest of `properties`) becomes `$set`, as in posthog-node.
@@ -208,22 +209,6 @@ export declare function matchProperty(property: string, values: string, property
 export interface NativeEvaluation {
   value: boolean | string
   payload?: string
-}
-
-/** What the JS layer passes to `capture` (property maps as JSON text). Only its type is used. */
-export interface NativeEvent {
-  /** Who did it. */
-  distinctId: string
-  /** The event name. */
-  event: string
-  /** Properties as JSON text. */
-  properties?: string
-  /** RFC 3339. */
-  timestamp?: string
-  /** A UUID. */
-  uuid?: string
-  /** Group type → key, as JSON text. */
-  groups?: string
 }
 
 /** What the JS layer passes as flag options (property maps as JSON text). Only its type is used. */

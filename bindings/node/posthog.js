@@ -349,7 +349,8 @@ class PostHog extends EventEmitter {
         if (!(flags instanceof FlagsSnapshot)) throw new TypeError(stage)
         f = snapshotNative(flags)
       }
-      return this.#native.capture({ distinctId, event, properties: p, groups: g, timestamp: t, uuid }, f) ?? undefined
+      stage = 'event, distinctId and uuid must be strings'
+      return this.#native.capture(event, distinctId, p, g, t, uuid, f) ?? undefined
     } catch {
       this.#native.rejectInput(`capture: ${stage}`)
       return undefined

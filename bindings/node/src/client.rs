@@ -71,13 +71,25 @@ impl NativeClient {
         })
     }
 
-    /// Queues `{ distinctId, event, properties?, timestamp?, uuid?, groups? }` (property maps
-    /// as JSON text, timestamp as RFC 3339), with `$feature/<key>` and `$active_feature_flags`
-    /// from `flags` when given. Returns the event's uuid, or `undefined` when it was not
-    /// accepted. Never throws: an unreadable argument is counted and reported.
-    #[napi(ts_args_type = "message: NativeEvent, flags?: NativeFlagsSnapshot | undefined | null")]
-    pub fn capture(&self, message: Unknown, flags: Option<&NativeFlagsSnapshot>) -> Option<String> {
-        let mut event = self.accept(convert::event(message))?;
+    /// Queues an event from positional arguments (property maps as JSON text, timestamp as
+    /// RFC 3339), with `$feature/<key>` and `$active_feature_flags` from `flags` when given.
+    /// Positional, so one call crosses into the addon without reading a message object.
+    /// Returns the event's uuid, or nothing when it was not accepted; content problems are
+    /// counted and reported, never thrown (a wrong JS type throws, and the JS layer counts it).
+    #[napi]
+    #[allow(clippy::too_many_arguments)]
+    pub fn capture(
+        &self,
+        event: String,
+        distinct_id: String,
+        properties: Option<String>,
+        groups: Option<String>,
+        timestamp: Option<String>,
+        uuid: Option<String>,
+        flags: Option<&NativeFlagsSnapshot>,
+    ) -> Option<String> {
+        let read = convert::event(event, distinct_id, properties, groups, timestamp, uuid);
+        let mut event = self.accept(read)?;
         if let Some(f) = flags {
             event = event.flags(&f.snapshot);
         }
@@ -335,22 +347,4 @@ impl From<Stats> for JsStats {
             dropped_server: n(s.dropped_server),
         }
     }
-}
-
-/// What the JS layer passes to `capture` (property maps as JSON text). Only its type is used.
-#[allow(dead_code)]
-#[napi(object)]
-pub struct NativeEvent {
-    /// Who did it.
-    pub distinct_id: String,
-    /// The event name.
-    pub event: String,
-    /// Properties as JSON text.
-    pub properties: Option<String>,
-    /// RFC 3339.
-    pub timestamp: Option<String>,
-    /// A UUID.
-    pub uuid: Option<String>,
-    /// Group type → key, as JSON text.
-    pub groups: Option<String>,
 }

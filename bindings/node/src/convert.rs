@@ -86,16 +86,37 @@ impl<'env> Fields<'env> {
     }
 }
 
-/// `{ distinctId, event, properties, timestamp, uuid, groups }` → a core `Event`.
-pub fn event(arg: Unknown) -> std::result::Result<Event, Rejection> {
-    let f = Fields::new(arg, "capture")?;
-    let mut e = Event::new(f.string("event")?, f.string("distinctId")?);
-    e.properties = f.json_map("properties")?;
-    e.groups = f.json_map("groups")?;
-    if let Some(ts) = f.opt_string("timestamp")? {
+/// A JSON-text property map (absent = empty).
+fn map_text(
+    name: &str,
+    text: Option<String>,
+) -> std::result::Result<Map<String, Value>, Rejection> {
+    match text {
+        None => Ok(Map::new()),
+        Some(text) => match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(m)) => Ok(m),
+            _ => Err(format!("{name} must be an object")),
+        },
+    }
+}
+
+/// The positional arguments of `capture` → a core `Event` (maps as JSON text, timestamp as
+/// RFC 3339).
+pub fn event(
+    event: String,
+    distinct_id: String,
+    properties: Option<String>,
+    groups: Option<String>,
+    timestamp: Option<String>,
+    uuid: Option<String>,
+) -> std::result::Result<Event, Rejection> {
+    let mut e = Event::new(event, distinct_id);
+    e.properties = map_text("properties", properties)?;
+    e.groups = map_text("groups", groups)?;
+    if let Some(ts) = timestamp {
         e.timestamp = Some(parse_timestamp(&ts).map_err(|err| err.to_string())?);
     }
-    if let Some(id) = f.opt_string("uuid")? {
+    if let Some(id) = uuid {
         e.uuid = Some(parse_uuid(&id).map_err(|err| err.to_string())?);
     }
     Ok(e)
