@@ -86,6 +86,9 @@ pub enum Error {
     /// Something answered that PostHog never answers.
     #[error("unexpected answer: {0}")]
     Unexpected(String),
+    /// Reading or writing a local file or stream failed (e.g. an export's output).
+    #[error("I/O error: {0}")]
+    Io(String),
     /// Local flag evaluation cannot decide (only from local-only evaluation APIs).
     #[error("inconclusive ({reason}): {detail}")]
     Inconclusive {
@@ -151,11 +154,13 @@ pub enum ErrorKind {
     Unexpected,
     /// See [`Error::Inconclusive`].
     Inconclusive,
+    /// See [`Error::Io`].
+    Io,
 }
 
 impl ErrorKind {
     /// Every kind, so binding tests can walk them all.
-    pub const ALL: [ErrorKind; 18] = [
+    pub const ALL: [ErrorKind; 19] = [
         ErrorKind::Config,
         ErrorKind::InvalidKey,
         ErrorKind::InvalidInput,
@@ -174,6 +179,7 @@ impl ErrorKind {
         ErrorKind::Closed,
         ErrorKind::Unexpected,
         ErrorKind::Inconclusive,
+        ErrorKind::Io,
     ];
 
     /// The snake_case name used as `err.code` in Node and `kind` in Python.
@@ -197,6 +203,7 @@ impl ErrorKind {
             ErrorKind::Closed => "closed",
             ErrorKind::Unexpected => "unexpected",
             ErrorKind::Inconclusive => "inconclusive",
+            ErrorKind::Io => "io",
         }
     }
 
@@ -242,6 +249,7 @@ impl ErrorKind {
                 reason: "missing_context".into(),
                 detail: d(),
             },
+            ErrorKind::Io => Error::Io(d()),
         }
     }
 }
@@ -274,6 +282,7 @@ impl Error {
             Error::Closed => ErrorKind::Closed,
             Error::Unexpected(_) => ErrorKind::Unexpected,
             Error::Inconclusive { .. } => ErrorKind::Inconclusive,
+            Error::Io(_) => ErrorKind::Io,
         }
     }
 

@@ -16,6 +16,7 @@
 //! ```
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod admin;
 pub mod client;
 pub mod clock;
 pub mod config;
@@ -32,6 +33,7 @@ pub mod stats;
 pub mod transport;
 mod worker;
 
+pub use admin::{AdminClient, AdminOptions};
 pub use client::{Client, DEFAULT_SHUTDOWN_TIMEOUT, FlushReport};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{ClientOptions, Config, OverflowPolicy, Protocol};

@@ -16,6 +16,9 @@ pub enum Error {
     /// The background thread or its tokio runtime could not be started.
     #[error("cannot start the server thread: {0}")]
     Runtime(#[source] std::io::Error),
+    /// The in-memory SQLite database could not be opened.
+    #[error("cannot open the event database: {0}")]
+    Storage(String),
     /// A command-line argument of the binary was not understood.
     #[error("{0}")]
     Usage(String),

@@ -14,6 +14,8 @@ pub(crate) enum FaultRoute {
     Flags,
     /// `GET /flags/definitions` and `GET /api/feature_flag/local_evaluation/`.
     Definitions,
+    /// The private API (`/api/…`, the flag routes excepted).
+    Admin,
 }
 
 impl FaultRoute {
@@ -30,6 +32,7 @@ impl FaultRoute {
                 "capture" => Ok(FaultRoute::Capture),
                 "flags" => Ok(FaultRoute::Flags),
                 "definitions" => Ok(FaultRoute::Definitions),
+                "admin" => Ok(FaultRoute::Admin),
                 other => Err(format!("unknown fault route {other:?}")),
             },
             Some(other) => Err(format!("invalid fault route {other}")),
@@ -41,8 +44,9 @@ impl FaultRoute {
 /// ingestion request (v0 or v1 route, any method but `OPTIONS`) pops one of the capture
 /// queue ([`crate::TestServer::push_fault`]), every `POST /flags` one of the flags queue
 /// ([`crate::TestServer::push_flags_fault`]), every `GET`/`HEAD` of a definitions route one
-/// of the definitions queue ([`crate::TestServer::push_definitions_fault`]), before normal
-/// handling.
+/// of the definitions queue ([`crate::TestServer::push_definitions_fault`]), every
+/// private-API request (`/api/…`, any method but `OPTIONS`) one of the admin queue
+/// ([`crate::TestServer::push_admin_fault`]), before normal handling.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
     /// Answer this status, headers and body instead; store nothing.

@@ -9,6 +9,11 @@
 //! with [`Fault`]s (error statuses, latency, dropped connections, lost acknowledgements,
 //! per-event v1 results), one queue per route family.
 //!
+//! It also serves PostHog's private API (personal API keys) under `/api/…`: feature
+//! flags (the same state the flag routes serve), persons, cohorts, insights, annotations,
+//! event and property definitions, batch exports and the query API, answering a HogQL
+//! subset from an in-memory SQLite database of every stored event.
+//!
 //! It runs on its own background thread with its own tokio runtime, so plain `#[test]`
 //! functions can use it. The `posthog-testserver` binary exposes the same server, with an
 //! HTTP control API under `/_test/`, to tests written in other languages.
@@ -25,10 +30,13 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod admin;
 mod control;
+mod db;
 mod error;
 mod fault;
 mod flags;
+mod hogql;
 mod ingest;
 mod options;
 mod records;

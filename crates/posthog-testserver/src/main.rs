@@ -8,7 +8,7 @@ use posthog_testserver::{Error, Profile, ServerOptions, TestServer};
 
 const USAGE: &str = "usage: posthog-testserver [--port N] [--max-body-bytes N] \
 [--max-event-bytes N] [--profile current|capture-2024] [--v1-retry-after SECS] \
-[--definitions-route-missing]\n\
+[--definitions-route-missing] [--admin-rate-limit N] [--admin-retry-after SECS]\n\
 (--profile capture-2024 sets the 2 MiB body limit and no event limit unless given)";
 
 fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<ServerOptions>, Error> {
@@ -42,6 +42,12 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<ServerOptions
             "--max-body-bytes" => body = Some(number(value()?)? as usize),
             "--max-event-bytes" => event = Some(number(value()?)? as usize),
             "--v1-retry-after" => opts.v1_retry_after_secs = number(value()?)?,
+            "--admin-rate-limit" => {
+                opts.admin_rate_limit = Some(u32::try_from(number(value()?)?).map_err(|_| {
+                    Error::Usage(format!("--admin-rate-limit out of range\n{USAGE}"))
+                })?);
+            }
+            "--admin-retry-after" => opts.admin_retry_after_secs = number(value()?)?,
             "--profile" => {
                 opts.profile = match value()?.as_str() {
                     "current" => Profile::Current,

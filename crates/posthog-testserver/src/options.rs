@@ -37,6 +37,12 @@ pub struct ServerOptions {
     /// clients can test their fallback to `/api/feature_flag/local_evaluation/`. Default
     /// false; [`crate::TestServer::set_definitions_route_missing`] switches it at run time.
     pub definitions_route_missing: bool,
+    /// The private API's request budget: `Some(n)` lets `n` admin requests pass, answers
+    /// the next with a 429 (which refills the budget), and so on; `None` (default) never
+    /// throttles. [`crate::TestServer::set_admin_rate_limit`] changes it at run time.
+    pub admin_rate_limit: Option<u32>,
+    /// The `Retry-After` seconds of those 429s. Default 1.
+    pub admin_retry_after_secs: u64,
 }
 
 impl Default for ServerOptions {
@@ -48,6 +54,8 @@ impl Default for ServerOptions {
             profile: Profile::Current,
             v1_retry_after_secs: 0,
             definitions_route_missing: false,
+            admin_rate_limit: None,
+            admin_retry_after_secs: 1,
         }
     }
 }

@@ -7,6 +7,7 @@ use axum::routing::{get, post};
 
 use crate::flags::control as flags_control;
 
+use crate::admin::control as admin_control;
 use crate::control;
 use crate::ingest;
 use crate::state::Shared;
@@ -34,6 +35,8 @@ pub(crate) fn build(shared: Arc<Shared>) -> Router {
             post(flags_control::definitions_route_missing),
         )
         .route("/_test/keys", post(flags_control::keys))
+        .route("/_test/events/generate", post(admin_control::generate))
+        .route("/_test/admin/rate_limit", post(admin_control::rate_limit))
         .fallback(ingest::handle)
         .with_state(shared)
 }

@@ -85,7 +85,7 @@ impl TestServer {
             .enable_all()
             .build()
             .map_err(Error::Runtime)?;
-        let shared = Arc::new(Shared::new(opts));
+        let shared = Arc::new(Shared::new(opts)?);
         let (tx, rx) = oneshot::channel();
         let thread_shared = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
@@ -150,6 +150,44 @@ impl TestServer {
         self.shared.push_faults(FaultRoute::Definitions, [fault]);
     }
 
+    /// Queues one fault for a coming private-API request (`/api/…`).
+    pub fn push_admin_fault(&self, fault: Fault) {
+        self.shared.push_faults(FaultRoute::Admin, [fault]);
+    }
+
+    /// Sets the private API's request budget and refills it: with `Some(n)`, `n` admin
+    /// requests pass, the next gets a 429 `throttled` with `Retry-After: retry_after_secs`
+    /// (and refills the budget), then `n` pass again; `None` never throttles.
+    pub fn set_admin_rate_limit(&self, limit: Option<u32>, retry_after_secs: u64) {
+        self.shared.set_admin_rate_limit(limit, retry_after_secs);
+    }
+
+    /// Bulk-inserts `count` synthetic events named `event` into the private API's database
+    /// (not into [`TestServer::events`]), timestamps spread evenly over `[start, end)`,
+    /// distinct ids `user-0` … `user-999` round-robin (each with a person), deterministic
+    /// uuids, properties `$browser`, `$os`, `$current_url`, `index`. One transaction.
+    ///
+    /// # Panics
+    /// When `end` is before `start` or the span does not fit in microseconds.
+    pub fn generate_events(
+        &self,
+        count: u64,
+        event: &str,
+        start: chrono::DateTime<chrono::Utc>,
+        end: chrono::DateTime<chrono::Utc>,
+    ) {
+        let spec = crate::db::GenerateSpec {
+            count,
+            event: event.to_owned(),
+            start,
+            end,
+            distinct_ids: 1000,
+        };
+        if let Err(err) = self.shared.with_db(|db| db.generate(&spec)) {
+            panic!("posthog-testserver: generate_events: {err}");
+        }
+    }
+
     /// Replaces the flag definitions both definitions routes serve and `/flags` evaluates
     /// (the JSON is served as given, even when `posthog-flags` cannot parse it). The ETag
     /// changes with the content.
@@ -205,9 +243,11 @@ impl TestServer {
             .with_flags(|flags| flags.definitions_route_missing = on);
     }
 
-    /// Clears events, requests, queued faults and counters, and restores the flag
-    /// defaults (definitions, no overrides, no quota limit, the two default keys, the
-    /// definitions route as in the options).
+    /// Clears events (the database's too), requests, queued faults and counters, restores
+    /// the flag defaults (definitions, no overrides, no quota limit, the two default keys,
+    /// the definitions route as in the options) and the private API's state (no cohorts,
+    /// annotations, exports or queries; the two seeded insights; the rate limit of the
+    /// options).
     pub fn reset(&self) {
         self.shared.reset();
     }

@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+use crate::admin::state::AdminState;
+use crate::db::Db;
+use crate::error::Error;
 use crate::fault::{Fault, FaultRoute};
 use crate::flags::{self, FlagRoute, store::FlagState};
 use crate::options::ServerOptions;
@@ -18,6 +21,9 @@ pub(crate) struct Shared {
     cond: Condvar,
     changed: watch::Sender<u64>,
     seq: AtomicU64,
+    /// Every stored event and the persons they make, for the private API. Lock order:
+    /// never take `inner` while holding `db`.
+    db: Mutex<Db>,
     pub(crate) options: ServerOptions,
 }
 
@@ -25,10 +31,11 @@ pub(crate) struct Inner {
     pub(crate) events: Vec<StoredEvent>,
     pub(crate) requests: Vec<RecordedRequest>,
     /// One FIFO per route family, indexed by [`FaultRoute::index`].
-    faults: [VecDeque<Fault>; 3],
+    faults: [VecDeque<Fault>; 4],
     uuids: HashSet<String>,
     stats: ServerStats,
     flags: FlagState,
+    admin: AdminState,
 }
 
 impl Inner {
@@ -40,19 +47,22 @@ impl Inner {
             uuids: HashSet::new(),
             stats: ServerStats::default(),
             flags: FlagState::new(options.definitions_route_missing),
+            admin: AdminState::new(options.admin_rate_limit, options.admin_retry_after_secs),
         }
     }
 }
 
 impl Shared {
-    pub(crate) fn new(options: ServerOptions) -> Self {
-        Self {
+    pub(crate) fn new(options: ServerOptions) -> Result<Self, Error> {
+        let db = Db::open().map_err(|e| Error::Storage(e.to_string()))?;
+        Ok(Self {
             inner: Mutex::new(Inner::new(&options)),
             cond: Condvar::new(),
             changed: watch::channel(0).0,
             seq: AtomicU64::new(1),
+            db: Mutex::new(db),
             options,
-        }
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -93,9 +103,30 @@ impl Shared {
         f(&mut self.lock().flags)
     }
 
+    /// Runs `f` on the private API's state and the flag state under the lock.
+    pub(crate) fn with_admin<R>(&self, f: impl FnOnce(&mut AdminState, &mut FlagState) -> R) -> R {
+        let inner = &mut *self.lock();
+        f(&mut inner.admin, &mut inner.flags)
+    }
+
+    /// Runs `f` on the database under its lock.
+    pub(crate) fn with_db<R>(&self, f: impl FnOnce(&mut Db) -> R) -> R {
+        f(&mut self.db.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Sets (and refills) the admin request budget.
+    pub(crate) fn set_admin_rate_limit(&self, limit: Option<u32>, retry_after: u64) {
+        self.with_admin(|admin, _| {
+            admin.rate = crate::admin::state::RateLimit::new(limit, retry_after);
+        });
+    }
+
     pub(crate) fn store_events(&self, events: Vec<StoredEvent>) {
         if events.is_empty() {
             return;
+        }
+        if let Err(err) = self.with_db(|db| db.insert_events(&events)) {
+            eprintln!("posthog-testserver: cannot insert events into the database: {err}");
         }
         let mut inner = self.lock();
         for event in events {
@@ -157,6 +188,9 @@ impl Shared {
     }
 
     pub(crate) fn reset(&self) {
+        if let Err(err) = self.with_db(Db::clear) {
+            eprintln!("posthog-testserver: cannot clear the database: {err}");
+        }
         *self.lock() = Inner::new(&self.options);
         self.notify();
     }

@@ -51,6 +51,44 @@ impl ApiError {
         }
     }
 
+    /// 404 `invalid_request` / `not_found`.
+    pub(crate) fn not_found() -> ApiError {
+        ApiError {
+            status: 404,
+            kind: "invalid_request",
+            code: "not_found",
+            detail: "Not found.".to_owned(),
+            attr: None,
+        }
+    }
+
+    /// 405 `invalid_request` / `method_not_allowed`.
+    pub(crate) fn method_not_allowed(method: &str) -> ApiError {
+        ApiError {
+            status: 405,
+            kind: "invalid_request",
+            code: "method_not_allowed",
+            detail: format!("Method \"{method}\" not allowed."),
+            attr: None,
+        }
+    }
+
+    /// 429 `throttled_error` / `throttled`.
+    pub(crate) fn throttled(retry_after: u64) -> ApiError {
+        ApiError {
+            status: 429,
+            kind: "throttled_error",
+            code: "throttled",
+            detail: format!("Request was throttled. Expected available in {retry_after} seconds."),
+            attr: None,
+        }
+    }
+
+    /// 400 `validation_error` / `query_error` (HogQL outside the subset, or refused).
+    pub(crate) fn query(detail: impl Into<String>) -> ApiError {
+        ApiError::invalid("query_error", None, detail)
+    }
+
     /// The JSON body.
     pub(crate) fn body(&self) -> Value {
         json!({"type": self.kind, "code": self.code, "detail": self.detail, "attr": self.attr})

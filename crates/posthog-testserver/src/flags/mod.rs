@@ -1,7 +1,7 @@
 //! PostHog's feature-flag routes: remote evaluation (`POST /flags`) and the definitions for
 //! local evaluation (`GET /flags/definitions`, `GET /api/feature_flag/local_evaluation/`).
 
-mod api_error;
+pub(crate) mod api_error;
 mod auth;
 pub(crate) mod control;
 pub(crate) mod definitions;

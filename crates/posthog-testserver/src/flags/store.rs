@@ -62,6 +62,11 @@ impl Loaded {
             .clone()
     }
 
+    /// The definitions document as served.
+    pub(crate) fn json(&self) -> &Value {
+        &self.json
+    }
+
     /// The flag keys of the JSON document, in order, from the raw JSON (needs no parser).
     pub(crate) fn raw_keys(&self) -> Vec<String> {
         self.json

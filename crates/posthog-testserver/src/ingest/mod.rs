@@ -62,6 +62,8 @@ enum Route {
     Flags,
     /// Either definitions route.
     Definitions,
+    /// The private API (`/api/…`).
+    Admin,
     Health,
     NotFound,
 }
@@ -80,6 +82,7 @@ fn classify(path: &str, profile: Profile, definitions_route_missing: bool) -> Ro
             Route::V0
         }
         "/i/v1/analytics/events" if current => Route::V1,
+        _ if crate::admin::is_admin_path(path) => Route::Admin,
         "/" | "/_readiness" => Route::Health,
         "/_liveness" if current => Route::Health,
         _ => Route::NotFound,
@@ -126,6 +129,7 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
         Route::Definitions if matches!(method, Method::GET | Method::HEAD) => {
             Some(FaultRoute::Definitions)
         }
+        Route::Admin if method != Method::OPTIONS => Some(FaultRoute::Admin),
         _ => None,
     };
     let handled = queue.is_some();
@@ -168,7 +172,7 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
         status_fault(*status, headers, body)
     } else if read.too_large {
         match route {
-            Route::Flags | Route::Definitions => empty(413),
+            Route::Flags | Route::Definitions | Route::Admin => empty(413),
             Route::V1 => json(413, &v1::error_body(&rejection::Rejection::BodyTooLarge)),
             _ => text(413, &rejection::Rejection::BodyTooLarge.to_string()),
         }
@@ -188,6 +192,7 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
         let (response, events) = match route {
             Route::Flags => (flags::remote::handle(&shared, &input), Vec::new()),
             Route::Definitions => (flags::definitions::handle(&shared, &input), Vec::new()),
+            Route::Admin => (crate::admin::handle(&shared, &input), Vec::new()),
             Route::V1 => {
                 let scripted = match &fault {
                     Some(Fault::V1Results(results)) => Some(results.as_slice()),

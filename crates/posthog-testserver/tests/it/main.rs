@@ -2,6 +2,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod admin_auth;
+mod admin_flags;
+mod admin_query;
+mod admin_resources;
+mod admin_support;
 mod binary;
 mod control;
 mod faults;

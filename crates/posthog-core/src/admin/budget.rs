@@ -1,0 +1,194 @@
+//! The client-side request budget: token buckets per minute and per hour for each class of
+//! endpoint, so callers wait instead of bouncing off PostHog's 429s. Time goes through the
+//! injected [`Clock`].
+
+use super::options::{Limit, RateLimits};
+use crate::clock::Clock;
+use chrono::{DateTime, Utc};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Which of PostHog's rate limits an endpoint counts against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateClass {
+    /// Most endpoints (flags, projects, cohorts, annotations, batch exports…).
+    General,
+    /// Analytics endpoints (insights, persons).
+    Analytics,
+    /// The query API.
+    Query,
+}
+
+/// One token bucket: `capacity` tokens, refilled continuously over `window`.
+#[derive(Debug)]
+struct Bucket {
+    capacity: f64,
+    per_sec: f64,
+    tokens: f64,
+    at: Option<DateTime<Utc>>,
+}
+
+impl Bucket {
+    fn new(capacity: u32, window: Duration) -> Bucket {
+        let capacity = f64::from(capacity.max(1));
+        Bucket {
+            capacity,
+            per_sec: capacity / window.as_secs_f64(),
+            tokens: capacity,
+            at: None,
+        }
+    }
+
+    fn refill(&mut self, now: DateTime<Utc>) {
+        if let Some(at) = self.at {
+            let secs = (now - at).to_std().unwrap_or(Duration::ZERO).as_secs_f64();
+            self.tokens = (self.tokens + secs * self.per_sec).min(self.capacity);
+        }
+        self.at = Some(now);
+    }
+
+    /// How long until one token is there (zero when one is).
+    fn wait(&self) -> Duration {
+        if self.tokens >= 1.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64((1.0 - self.tokens) / self.per_sec)
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Pair {
+    minute: Bucket,
+    hour: Bucket,
+    blocked_until: Option<DateTime<Utc>>,
+}
+
+impl Pair {
+    fn new(l: Limit) -> Pair {
+        Pair {
+            minute: Bucket::new(l.per_minute, Duration::from_secs(60)),
+            hour: Bucket::new(l.per_hour, Duration::from_secs(3600)),
+            blocked_until: None,
+        }
+    }
+}
+
+/// The budget of one client: three bucket pairs, or nothing when disabled.
+#[derive(Debug)]
+pub(crate) struct Budget {
+    classes: Option<Mutex<[Pair; 3]>>,
+}
+
+fn index(c: RateClass) -> usize {
+    match c {
+        RateClass::General => 0,
+        RateClass::Analytics => 1,
+        RateClass::Query => 2,
+    }
+}
+
+impl Budget {
+    pub(crate) fn new(limits: Option<RateLimits>) -> Budget {
+        Budget {
+            classes: limits.map(|l| {
+                Mutex::new([
+                    Pair::new(l.general),
+                    Pair::new(l.analytics),
+                    Pair::new(l.query),
+                ])
+            }),
+        }
+    }
+
+    /// Takes one token of `class`, waiting (through the clock) until there is one.
+    pub(crate) async fn acquire(&self, class: RateClass, clock: &dyn Clock) {
+        let Some(classes) = &self.classes else {
+            return;
+        };
+        loop {
+            let wait = {
+                let mut all = classes.lock().unwrap_or_else(|p| p.into_inner());
+                let pair = &mut all[index(class)];
+                let now = clock.now();
+                pair.minute.refill(now);
+                pair.hour.refill(now);
+                let blocked = pair
+                    .blocked_until
+                    .and_then(|t| (t - now).to_std().ok())
+                    .unwrap_or(Duration::ZERO);
+                let wait = pair.minute.wait().max(pair.hour.wait()).max(blocked);
+                if wait.is_zero() {
+                    pair.minute.tokens -= 1.0;
+                    pair.hour.tokens -= 1.0;
+                    pair.blocked_until = None;
+                    return;
+                }
+                wait
+            };
+            tracing::debug!(?class, ?wait, "admin request budget exhausted; waiting");
+            clock.sleep(wait).await;
+        }
+    }
+
+    /// After a 429: nothing of `class` is sent before `after` has passed.
+    pub(crate) fn block(&self, class: RateClass, after: Duration, clock: &dyn Clock) {
+        let Some(classes) = &self.classes else {
+            return;
+        };
+        let mut all = classes.lock().unwrap_or_else(|p| p.into_inner());
+        let until = clock.now() + chrono::Duration::from_std(after).unwrap_or_default();
+        let pair = &mut all[index(class)];
+        pair.blocked_until = Some(pair.blocked_until.map_or(until, |t| t.max(until)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+
+    fn run<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn waits_when_the_minute_is_spent() {
+        let clock = ManualClock::new(Utc::now());
+        let limits = RateLimits {
+            general: Limit {
+                per_minute: 2,
+                per_hour: 100,
+            },
+            ..RateLimits::default()
+        };
+        let b = Budget::new(Some(limits));
+        run(async {
+            b.acquire(RateClass::General, &clock).await;
+            b.acquire(RateClass::General, &clock).await;
+            assert!(clock.sleeps().is_empty());
+            b.acquire(RateClass::General, &clock).await;
+            // one token comes back every 30 s
+            let waited: Duration = clock.sleeps().iter().sum();
+            assert!(waited >= Duration::from_secs(29) && waited <= Duration::from_secs(31));
+            // the query class is separate
+            b.acquire(RateClass::Query, &clock).await;
+            assert_eq!(clock.sleeps().len(), 1);
+        });
+    }
+
+    #[test]
+    fn a_429_blocks_the_class() {
+        let clock = ManualClock::new(Utc::now());
+        let b = Budget::new(Some(RateLimits::default()));
+        b.block(RateClass::Query, Duration::from_secs(7), &clock);
+        run(b.acquire(RateClass::Query, &clock));
+        assert_eq!(clock.sleeps(), vec![Duration::from_secs(7)]);
+        let off = Budget::new(None);
+        run(off.acquire(RateClass::Query, &clock));
+    }
+}

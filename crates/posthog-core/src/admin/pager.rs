@@ -1,0 +1,131 @@
+//! Lazy paging over PostHog's lists (`{count?, next, previous, results}`): the next page is
+//! fetched only when the current one is used up, and `next` is followed only on the
+//! configured origin.
+
+use super::budget::RateClass;
+use super::client::Inner;
+use super::http::{Call, decode};
+use crate::error::Error;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::collections::VecDeque;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+/// An iterator over every item of a list endpoint, page by page.
+///
+/// Each `next()` returns a buffered item or, when the page is used up, blocks to fetch the next
+/// page. After an error the iterator ends.
+pub struct Pager<T> {
+    inner: Arc<Inner>,
+    class: RateClass,
+    next: Option<String>,
+    buf: VecDeque<Value>,
+    count: Option<u64>,
+    pages: usize,
+    /// An error to report once the buffered items are out (a refused `next`).
+    pending: Option<Error>,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T> Pager<T> {
+    pub(crate) fn new(inner: Arc<Inner>, first: String, class: RateClass) -> Pager<T> {
+        Pager {
+            inner,
+            class,
+            next: Some(first),
+            buf: VecDeque::new(),
+            count: None,
+            pages: 0,
+            pending: None,
+            _t: PhantomData,
+        }
+    }
+
+    /// The total the server announced (`count`), once a page has been fetched.
+    pub fn total(&self) -> Option<u64> {
+        self.count
+    }
+
+    /// How many pages were fetched so far.
+    pub fn pages_fetched(&self) -> usize {
+        self.pages
+    }
+
+    /// The URL of the page that will be fetched next, if any.
+    pub fn next_url(&self) -> Option<&str> {
+        self.next.as_deref()
+    }
+
+    fn fetch(&mut self, url: String) -> Result<(), Error> {
+        let page = self.inner.send(Call::get(url.clone(), self.class))?;
+        self.pages += 1;
+        let (results, next, count) = match page {
+            Value::Array(items) => (items, None, None),
+            Value::Object(mut map) => {
+                let results = match map.remove("results") {
+                    Some(Value::Array(items)) => items,
+                    _ => {
+                        return Err(Error::Unexpected(
+                            "a list answer has no \"results\" array".into(),
+                        ));
+                    }
+                };
+                let next = map.get("next").and_then(Value::as_str).map(str::to_string);
+                let count = map.get("count").and_then(Value::as_u64);
+                (results, next, count)
+            }
+            _ => return Err(Error::Unexpected("a list answer is not an object".into())),
+        };
+        if count.is_some() {
+            self.count = count;
+        }
+        self.buf = results.into();
+        self.next = None;
+        if let Some(n) = next {
+            match self.inner.http.same_origin(&n) {
+                Ok(n) if n == url => {
+                    self.pending = Some(Error::Unexpected(
+                        "a list answer points to itself as its next page".into(),
+                    ));
+                }
+                Ok(n) => self.next = Some(n),
+                Err(e) => self.pending = Some(e),
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<T: DeserializeOwned> Iterator for Pager<T> {
+    type Item = Result<T, Error>;
+
+    fn next(&mut self) -> Option<Result<T, Error>> {
+        loop {
+            if let Some(v) = self.buf.pop_front() {
+                return Some(decode(v, "list item"));
+            }
+            if let Some(e) = self.pending.take() {
+                return Some(Err(e));
+            }
+            let url = self.next.take()?;
+            if let Err(e) = self.fetch(url.clone()) {
+                self.buf.clear();
+                self.next = None;
+                return Some(Err(e));
+            }
+        }
+    }
+}
+
+impl<T> fmt::Debug for Pager<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pager")
+            .field("next", &self.next)
+            .field("buffered", &self.buf.len())
+            .field("count", &self.count)
+            .field("pages", &self.pages)
+            .finish()
+    }
+}

@@ -1,0 +1,10 @@
+//! The admin client: against a scripted transport (every rule of the request path, no
+//! network, no sleeping) and against the local PostHog test server.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod scripted;
+
+mod export_fake;
+mod live;
+mod request_path;
+mod resources;

@@ -1,0 +1,112 @@
+//! The private API's own state (what the flag state and the database do not hold).
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::insights;
+
+/// The admin request budget: with a limit of `n`, `n` requests pass, the next one gets a
+/// 429 (which refills the budget), then `n` pass again, and so on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RateLimit {
+    limit: Option<u32>,
+    remaining: u32,
+    retry_after: u64,
+}
+
+impl RateLimit {
+    /// A budget of `limit` requests (`None`: unlimited), `Retry-After: retry_after` on 429s.
+    pub(crate) fn new(limit: Option<u32>, retry_after: u64) -> RateLimit {
+        RateLimit {
+            limit,
+            remaining: limit.unwrap_or(0),
+            retry_after,
+        }
+    }
+
+    /// Spends one request: `None` when it passes, `Some(retry_after)` when throttled.
+    pub(crate) fn take(&mut self) -> Option<u64> {
+        let limit = self.limit?;
+        if self.remaining > 0 {
+            self.remaining -= 1;
+            None
+        } else {
+            self.remaining = limit;
+            Some(self.retry_after)
+        }
+    }
+}
+
+/// An async query: its answer (or error) computed at submission, and how often polled.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct AsyncQuery {
+    pub(crate) answer: Result<Value, String>,
+    pub(crate) polls: u32,
+    pub(crate) started_at: String,
+}
+
+/// One batch export and its runs.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct BatchExport {
+    pub(crate) export: Value,
+    pub(crate) runs: Vec<Value>,
+}
+
+/// Everything reset restores.
+pub(crate) struct AdminState {
+    pub(crate) rate: RateLimit,
+    pub(crate) cohorts: Vec<Value>,
+    pub(crate) annotations: Vec<Value>,
+    pub(crate) insights: Vec<Value>,
+    pub(crate) batch_exports: Vec<BatchExport>,
+    pub(crate) queries: HashMap<String, AsyncQuery>,
+    /// Flag id → its activity entries, oldest first.
+    pub(crate) flag_activity: HashMap<i64, Vec<Value>>,
+    /// Flag id → `created_at` of flags created through the API.
+    pub(crate) flag_created: HashMap<i64, String>,
+    /// The highest flag id ever handed out or seen (ids are never reused).
+    pub(crate) max_flag_id: i64,
+    next_id: i64,
+}
+
+impl AdminState {
+    /// The defaults: no cohorts or annotations, two insights, no exports.
+    pub(crate) fn new(limit: Option<u32>, retry_after: u64) -> AdminState {
+        AdminState {
+            rate: RateLimit::new(limit, retry_after),
+            cohorts: Vec::new(),
+            annotations: Vec::new(),
+            insights: insights::seed(),
+            batch_exports: Vec::new(),
+            queries: HashMap::new(),
+            flag_activity: HashMap::new(),
+            flag_created: HashMap::new(),
+            max_flag_id: 0,
+            next_id: 1,
+        }
+    }
+
+    /// A fresh numeric id (cohorts, annotations).
+    pub(crate) fn next_id(&mut self) -> i64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budget_refills_after_each_429() {
+        let mut rate = RateLimit::new(Some(2), 3);
+        let seen: Vec<Option<u64>> = (0..6).map(|_| rate.take()).collect();
+        assert_eq!(seen, [None, None, Some(3), None, None, Some(3)]);
+        let mut zero = RateLimit::new(Some(0), 1);
+        assert_eq!(zero.take(), Some(1));
+        assert_eq!(zero.take(), Some(1));
+        assert_eq!(RateLimit::new(None, 1).take(), None);
+    }
+}
