@@ -9,6 +9,69 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** The native admin client. Use `AdminClient` of the package; this one is its engine. */
+export declare class NativeAdmin {
+  /**
+   * Exports to the file at `path`. `source`: JSON text of `{"events": {after, before,
+   * event?, properties?}}` or `{"hogql", "values"?}`; `format`: `jsonl` or `csv`;
+   * `checkpoint`: JSON text of a checkpoint to resume from. `onProgress` is called after
+   * every page. Resolves with `{ rows, pages, checkpoint }` (checkpoint as JSON text).
+   */
+  export(projectId: string | undefined | null, path: string, source: string, format: string, pageSize?: number | undefined | null, checkpoint?: string | undefined | null, onProgress?: ((p: ExportProgress) => void) | undefined | null): Promise<ExportResult>
+  /** `GET /api/users/@me/`. */
+  me(): Promise<string>
+  projectsList(): NativePager
+  projectsGet(projectId: string): Promise<string>
+  featureFlagsList(projectId?: string | undefined | null): NativePager
+  featureFlagsGet(projectId: string | undefined | null, flagId: number): Promise<string>
+  /** `fields` (JSON text): any other field to send (`ensure_experience_continuity`, `tags`…). */
+  featureFlagsCreate(projectId: string | undefined | null, key: string, name?: string | undefined | null, active?: boolean | undefined | null, filters?: string | undefined | null, rolloutPercentage?: number | undefined | null, fields?: string | undefined | null): Promise<string>
+  /** `changes`: JSON text of an object (PostHog's field names). */
+  featureFlagsUpdate(projectId: string | undefined | null, flagId: number, changes: string): Promise<string>
+  featureFlagsSetActive(projectId: string | undefined | null, flagId: number, active: boolean): Promise<string>
+  featureFlagsDelete(projectId: string | undefined | null, flagId: number): Promise<string>
+  featureFlagsActivity(projectId: string | undefined | null, flagId: number): NativePager
+  personsList(projectId?: string | undefined | null, distinctId?: string | undefined | null): NativePager
+  personsGet(projectId: string | undefined | null, personId: string): Promise<string>
+  personsDelete(projectId: string | undefined | null, personId: string): Promise<void>
+  cohortsList(projectId?: string | undefined | null): NativePager
+  cohortsGet(projectId: string | undefined | null, cohortId: number): Promise<string>
+  cohortsCreateStatic(projectId: string | undefined | null, name: string, personIds: Array<string>): Promise<string>
+  insightsList(projectId?: string | undefined | null): NativePager
+  insightsGet(projectId: string | undefined | null, insightId: number): Promise<string>
+  annotationsList(projectId?: string | undefined | null): NativePager
+  /** `at`: an RFC 3339 time. */
+  annotationsCreate(projectId: string | undefined | null, content: string, at: string): Promise<string>
+  definitionsEvents(projectId?: string | undefined | null): NativePager
+  definitionsProperties(projectId?: string | undefined | null, kind?: string | undefined | null): NativePager
+  batchExportsList(projectId?: string | undefined | null): NativePager
+  batchExportsGet(projectId: string | undefined | null, exportId: string): Promise<string>
+  /** `spec`: JSON text of PostHog's batch export form. */
+  batchExportsCreate(projectId: string | undefined | null, spec: string): Promise<string>
+  batchExportsPause(projectId: string | undefined | null, exportId: string): Promise<string>
+  batchExportsUnpause(projectId: string | undefined | null, exportId: string): Promise<string>
+  /** `start`, `end`: RFC 3339 times. */
+  batchExportsBackfill(projectId: string | undefined | null, exportId: string, start: string, end: string): Promise<string>
+  batchExportsRuns(projectId: string | undefined | null, exportId: string): NativePager
+  /** `values`: JSON text of the placeholder values. */
+  query(projectId: string | undefined | null, hogql: string, values?: string | undefined | null, clientQueryId?: string | undefined | null, name?: string | undefined | null): Promise<string>
+  queryAsync(projectId: string | undefined | null, hogql: string, values?: string | undefined | null, clientQueryId?: string | undefined | null, name?: string | undefined | null): Promise<string>
+  queryStatus(projectId: string | undefined | null, queryId: string): Promise<string>
+  waitForQuery(projectId: string | undefined | null, queryId: string, timeoutMs: number): Promise<string>
+  cancelQuery(projectId: string | undefined | null, queryId: string): Promise<void>
+  /**
+   * Validates the options (`personalApiKey`, `host`, `timeoutMs`, `maxRetries`,
+   * `maxConcurrency`, `retryWrites`) and starts the core's admin worker. Without
+   * `personalApiKey` the core reads `POSTHOG_PERSONAL_API_KEY` (and `POSTHOG_HOST`).
+   * Throws an error with `code` `invalid_key` or `config`.
+   */
+  constructor(options?: Record<string, unknown> | undefined | null)
+  /** The app origin this client talks to. */
+  get host(): string
+  /** Swaps the personal key for every later request. Throws `invalid_key` (a `phc_` key…). */
+  rotateKey(key: unknown): void
+}
+
 /** The native client. Use the `PostHog` class of the package; this one is its engine. */
 export declare class NativeClient {
   /**
@@ -128,6 +191,16 @@ export declare class NativeLocalEvaluator {
   get keys(): Array<string>
 }
 
+/** A lazy list: each `next()` resolves with the next item (JSON text), or nothing at the end. */
+export declare class NativePager {
+  /**
+   * The next item as JSON text, or `undefined` when the list is done. Fetches a page (on the
+   * libuv pool) only when the buffered one is used up. Rejects with the core's error, after
+   * which the list is done.
+   */
+  next(): Promise<string | undefined | null>
+}
+
 /** Private (tests): the `code` of every core error kind, in the core's order. */
 export declare function _errorCodes(): Array<string>
 
@@ -150,6 +223,26 @@ export interface ErrorInfo {
   status?: number
   /** For `inconclusive`: why local evaluation could not decide (`missing_context`, …). */
   reason?: string
+  /** For `forbidden`: the missing scope, when the server named one. */
+  scope?: string
+}
+
+/** What `onProgress` receives after every page. */
+export interface ExportProgress {
+  /** Rows written so far (all runs together). */
+  rows: number
+  /** The checkpoint after this page, as JSON text. */
+  checkpoint: string
+}
+
+/** What a finished export did. */
+export interface ExportResult {
+  /** Rows written in this run. */
+  rows: number
+  /** Pages fetched in this run. */
+  pages: number
+  /** The final checkpoint (totals over all runs), as JSON text. */
+  checkpoint: string
 }
 
 /** The bucketing hash of `key` + `separator` + `bucketingValue` + `salt`, in [0, 1). */

@@ -835,9 +835,11 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.NativeAdmin = nativeBinding.NativeAdmin
 module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.NativeFlagsSnapshot = nativeBinding.NativeFlagsSnapshot
 module.exports.NativeLocalEvaluator = nativeBinding.NativeLocalEvaluator
+module.exports.NativePager = nativeBinding.NativePager
 module.exports._errorCodes = nativeBinding._errorCodes
 module.exports._jsonFields = nativeBinding._jsonFields
 module.exports._throwSample = nativeBinding._throwSample

@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'closed'
   | 'unexpected'
   | 'inconclusive'
+  | 'io'
 
 /** Why local evaluation could not decide a flag (`PostHogError.reason` of `inconclusive`). */
 export type InconclusiveReason =
@@ -47,6 +48,10 @@ export declare class PostHogError extends Error {
   readonly status: number | null
   /** Only on `inconclusive` errors: why local evaluation could not decide. */
   readonly reason?: InconclusiveReason
+  /** Only on `forbidden` errors of the admin API: the missing scope, when the server named it. */
+  readonly scope?: string
+  /** Only on a stopped `AdminClient.export`: the checkpoint to resume from. */
+  readonly checkpoint?: ExportCheckpoint
   constructor(message: string, code: ErrorCode, status?: number | null)
   /** A PostHogError from a native error or an `{ code, message, status }` payload. */
   static from(e: unknown): PostHogError
@@ -287,3 +292,221 @@ export declare class PostHog extends EventEmitter {
 export declare const VERSION: string
 
 export default PostHog
+
+// --- Admin API (PostHog's private API, personal key `phx_…`) --------------------------------
+
+export interface AdminClientOptions {
+  /** A personal API key (`phx_…`). Default: `POSTHOG_PERSONAL_API_KEY`. A `phc_` key throws `invalid_key`. */
+  personalApiKey?: string
+  /** The app host (default `https://us.posthog.com`, or `POSTHOG_HOST` with the env key); `http://` only for loopback. */
+  host?: string
+  /** Timeout of one HTTP attempt (ms, default 30000). */
+  timeoutMs?: number
+  /** Retries of idempotent requests after a 5xx or transport error (default 3). */
+  maxRetries?: number
+  /** Requests in flight at once (default 4). */
+  maxConcurrency?: number
+  /** Also retry writes (POST, PATCH, DELETE) after a 5xx or transport error (default false). */
+  retryWrites?: boolean
+}
+
+/** A project: a numeric id or `'@current'` (the key's default project, the default). */
+export type ProjectRef = number | string
+export interface ProjectOption {
+  project?: ProjectRef
+}
+
+/** A lazy list: the next page is fetched only when the current one is used up. */
+export type AdminList<T> = AsyncGenerator<T, void, undefined>
+
+/** Answers keep PostHog's field names (snake_case) and every field PostHog sent. */
+export interface AdminUser {
+  uuid?: string | null
+  email?: string | null
+  first_name?: string | null
+  distinct_id?: string | null
+  team?: Record<string, any> | null
+  organization?: Record<string, any> | null
+  [field: string]: any
+}
+
+export interface AdminProject {
+  id: number
+  uuid?: string | null
+  name?: string | null
+  api_token?: string | null
+  timezone?: string | null
+  [field: string]: any
+}
+
+export interface AdminFeatureFlag {
+  id: number
+  key: string
+  name?: string | null
+  active: boolean
+  deleted: boolean
+  filters: Record<string, any> | null
+  rollout_percentage?: number | null
+  ensure_experience_continuity?: boolean | null
+  created_at?: string | null
+  [field: string]: any
+}
+
+export interface NewFeatureFlag {
+  key: string
+  /** The description. */
+  name?: string
+  /** Default true. */
+  active?: boolean
+  /** Release conditions, variants and payloads, in PostHog's form. */
+  filters?: Record<string, any>
+  /** Shorthand for one condition group rolling out to this percentage of everyone. */
+  rolloutPercentage?: number
+  /** Any other field is sent as given (`ensure_experience_continuity`, `tags`…). */
+  [field: string]: any
+}
+
+export interface QueryOptions extends ProjectOption {
+  /** Values of the query's `{name}` placeholders: pass every outside value this way. */
+  values?: Record<string, JsonType>
+  /** Your id for the query (de-duplication, cancelling). */
+  clientQueryId?: string
+  /** A name shown in PostHog's query log. */
+  name?: string
+}
+
+export interface QueryResult {
+  columns: string[]
+  types: JsonType[]
+  results: JsonType[][]
+  hasMore: boolean
+  /** Other fields (`limit`, `offset`, `timings`…), as answered. */
+  [field: string]: any
+}
+
+export interface QueryStatus {
+  id: string
+  complete: boolean
+  error: boolean
+  error_message?: string | null
+  /** The full answer once complete. */
+  results?: QueryResult | null
+  [field: string]: any
+}
+
+/** Opaque, JSON-serialisable: store it next to the output to resume an export. */
+export interface ExportCheckpoint {
+  position: { kind: 'start' } | { kind: 'keyset'; timestamp: string; uuid: string } | { kind: 'offset'; offset: number }
+  rows: number
+  pages: number
+  bytes: number
+  header_written: boolean
+}
+
+export interface ExportEvents {
+  /** First time included. */
+  after: Date | string
+  /** First time excluded. */
+  before: Date | string
+  /** Only this event name. */
+  event?: string
+  /** Only events whose property equals the value (plain property names). */
+  properties?: Record<string, JsonType>
+}
+
+export interface ExportOptions extends ProjectOption {
+  /** The output file (created, or cut back to `checkpoint.bytes` and appended to when resuming). */
+  path: string
+  /** Raw events (columns `uuid, event, timestamp, distinct_id, properties`), paged by (timestamp, uuid). */
+  events?: ExportEvents
+  /** Or a HogQL `SELECT` without `LIMIT`/`OFFSET` (give it a total `ORDER BY`), paged by offset. */
+  hogql?: string
+  /** Placeholder values of `hogql`. */
+  values?: Record<string, JsonType>
+  /** Default `'jsonl'`. */
+  format?: 'jsonl' | 'csv'
+  /** Rows per page (default 10000, at most 50000). */
+  pageSize?: number
+  /** Resume from here (`PostHogError.checkpoint` of a stopped export). */
+  checkpoint?: ExportCheckpoint
+  /** Called after every page, on the JS thread (calls may still arrive just after the promise settles). */
+  onProgress?: (progress: { rows: number; checkpoint: ExportCheckpoint }) => void
+}
+
+export interface ExportResult {
+  /** Rows written in this run. */
+  rows: number
+  /** Pages fetched in this run. */
+  pages: number
+  /** Totals over all runs. */
+  checkpoint: ExportCheckpoint
+}
+
+/**
+ * A client of PostHog's private API. Every method returns a Promise (or a lazy async
+ * iterator) and runs on the libuv pool; failures reject with a `PostHogError`.
+ */
+export declare class AdminClient {
+  /** Throws `PostHogError`: `invalid_key` (missing or `phc_` key), `config`. */
+  constructor(options?: AdminClientOptions)
+  readonly host: string
+  /** Swaps the personal key for every later request. Throws `invalid_key`. */
+  rotateKey(personalApiKey: string): void
+  me(): Promise<AdminUser>
+  readonly projects: {
+    list(): AdminList<AdminProject>
+    get(id?: ProjectRef): Promise<AdminProject>
+  }
+  readonly featureFlags: {
+    list(options?: ProjectOption): AdminList<AdminFeatureFlag>
+    get(id: number, options?: ProjectOption): Promise<AdminFeatureFlag>
+    create(flag: NewFeatureFlag, options?: ProjectOption): Promise<AdminFeatureFlag>
+    /** `fields` in PostHog's names: `name`, `key`, `filters`, `active`, `ensure_experience_continuity`… */
+    update(id: number, fields: Record<string, JsonType>, options?: ProjectOption): Promise<AdminFeatureFlag>
+    setActive(id: number, active: boolean, options?: ProjectOption): Promise<AdminFeatureFlag>
+    /** A soft delete, as PostHog does it. */
+    delete(id: number, options?: ProjectOption): Promise<AdminFeatureFlag>
+    activity(id: number, options?: ProjectOption): AdminList<Record<string, any>>
+  }
+  readonly persons: {
+    list(options?: ProjectOption & { distinctId?: string }): AdminList<Record<string, any>>
+    get(id: string, options?: ProjectOption): Promise<Record<string, any>>
+    delete(id: string, options?: ProjectOption): Promise<void>
+  }
+  readonly cohorts: {
+    list(options?: ProjectOption): AdminList<Record<string, any>>
+    get(id: number, options?: ProjectOption): Promise<Record<string, any>>
+    createStatic(name: string, personIds?: string[], options?: ProjectOption): Promise<Record<string, any>>
+  }
+  readonly insights: {
+    list(options?: ProjectOption): AdminList<Record<string, any>>
+    get(id: number, options?: ProjectOption): Promise<Record<string, any>>
+  }
+  readonly annotations: {
+    list(options?: ProjectOption): AdminList<Record<string, any>>
+    create(content: string, at?: Date | string, options?: ProjectOption): Promise<Record<string, any>>
+  }
+  readonly definitions: {
+    events(options?: ProjectOption): AdminList<Record<string, any>>
+    properties(options?: ProjectOption & { type?: 'event' | 'person' | 'group' | 'session' }): AdminList<Record<string, any>>
+  }
+  readonly batchExports: {
+    list(options?: ProjectOption): AdminList<Record<string, any>>
+    get(id: string, options?: ProjectOption): Promise<Record<string, any>>
+    create(spec: Record<string, JsonType>, options?: ProjectOption): Promise<Record<string, any>>
+    pause(id: string, options?: ProjectOption): Promise<Record<string, any>>
+    unpause(id: string, options?: ProjectOption): Promise<Record<string, any>>
+    backfill(id: string, start: Date | string, end: Date | string, options?: ProjectOption): Promise<Record<string, any>>
+    runs(id: string, options?: ProjectOption): AdminList<Record<string, any>>
+  }
+  query(hogql: string, options?: QueryOptions): Promise<QueryResult>
+  queryAsync(hogql: string, options?: QueryOptions): Promise<QueryStatus>
+  queryStatus(id: string, options?: ProjectOption): Promise<QueryStatus>
+  /** Polls until complete; rejects `timeout` after `timeoutMs` (default 60000). */
+  waitForQuery(id: string, options?: ProjectOption & { timeoutMs?: number }): Promise<QueryResult>
+  cancelQuery(id: string, options?: ProjectOption): Promise<void>
+  /** Streams to a file in constant memory; a stopped export rejects with `PostHogError.checkpoint`. */
+  export(options: ExportOptions): Promise<ExportResult>
+  toString(): string
+  toJSON(): { host: string }
+}

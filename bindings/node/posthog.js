@@ -27,6 +27,7 @@ class PostHogError extends Error {
     const status = e && typeof e.status === 'number' ? e.status : null
     const err = new PostHogError(String(e && e.message !== undefined ? e.message : e), code, status)
     if (e && typeof e.reason === 'string') err.reason = e.reason
+    if (e && typeof e.scope === 'string') err.scope = e.scope
     if (e instanceof Error && e.stack) err.stack = `PostHogError: ${err.message}\n${e.stack.split('\n').slice(1).join('\n')}`
     return err
   }
@@ -527,3 +528,5 @@ module.exports = {
   VERSION: native.VERSION,
 }
 module.exports.default = PostHog
+// After the exports above: admin.js requires this module for PostHogError.
+module.exports.AdminClient = require('./admin.js').AdminClient

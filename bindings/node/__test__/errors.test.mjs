@@ -25,6 +25,7 @@ const EXPECTED = {
   closed: null,
   unexpected: null,
   inconclusive: null,
+  io: null,
 }
 
 test('every core error kind maps to a PostHogError with its code and status', () => {

@@ -20,6 +20,8 @@ export const native = require('../index.js')
 export const pkg = require('../package.json')
 
 export const KEY = 'phc_testkey_0123456789'
+/** The test server's default personal key (scope `*`). */
+export const PERSONAL_KEY = 'phx_testpersonalkey'
 
 /** Starts a test server; resolves with `{ url, control, stop }`. */
 export async function startServer() {
@@ -95,6 +97,22 @@ export class Control {
   /** Serves these flag definitions. */
   flagDefinitions(defs) {
     return this.#post('/_test/flags/definitions', defs)
+  }
+  /** Queues private-API faults (`route: 'admin'`). */
+  adminFaults(list) {
+    return this.#post('/_test/faults', list.map((f) => ({ route: 'admin', ...f })))
+  }
+  /** The private API answers 429 after every `limit` requests (`null`: unlimited). */
+  adminRateLimit(limit, retryAfter = 0) {
+    return this.#post('/_test/admin/rate_limit', { limit, retry_after: retryAfter })
+  }
+  /** Registers personal keys with scopes: `{ "phx_…": ["feature_flag:read"] }`. */
+  keys(map) {
+    return this.#post('/_test/keys', map)
+  }
+  /** Bulk-inserts `count` synthetic events in [start, end) into the private API's database. */
+  generateEvents(count, event, start, end) {
+    return this.#post('/_test/events/generate', { count, event, start, end })
   }
   /** Long-polls until at least `n` events are stored; returns `{ ok, events }`. */
   waitEvents(n, timeoutMs = 10_000) {

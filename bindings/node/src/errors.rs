@@ -2,7 +2,8 @@
 //!
 //! Every core error reaches JavaScript as an `Error` whose `code` is the core's
 //! [`ErrorKind::as_str`] and whose `status` is the HTTP status behind it (or `null`); an
-//! `inconclusive` error also carries `reason`. The JS layer (`posthog.js`) turns it into a
+//! `inconclusive` error also carries `reason`, a `forbidden` one `scope` when named, a stopped
+//! export `checkpoint`. The JS layer (`posthog.js`) turns it into a
 //! `PostHogError`; nothing else about errors is decided here or there.
 
 use napi::bindgen_prelude::*;
@@ -26,6 +27,8 @@ pub struct ErrorInfo {
     pub status: Option<u32>,
     /// For `inconclusive`: why local evaluation could not decide (`missing_context`, …).
     pub reason: Option<String>,
+    /// For `forbidden`: the missing scope, when the server named one.
+    pub scope: Option<String>,
 }
 
 impl From<&CoreError> for ErrorInfo {
@@ -38,13 +41,22 @@ impl From<&CoreError> for ErrorInfo {
                 CoreError::Inconclusive { reason, .. } => Some(reason.clone()),
                 _ => None,
             },
+            scope: match e {
+                CoreError::Forbidden { scope, .. } => scope.clone(),
+                _ => None,
+            },
         }
     }
 }
 
 /// Builds the JS `Error` for a core error, ready to be thrown or to reject a promise.
 pub fn to_js(env: &Env, e: &CoreError) -> napi::Error {
-    match build(env, &ErrorInfo::from(e)) {
+    to_js_with(env, e, None)
+}
+
+/// [`to_js`] for a stopped export: the error also carries `checkpoint` (JSON text).
+pub fn to_js_with(env: &Env, e: &CoreError, checkpoint: Option<&str>) -> napi::Error {
+    match build(env, &ErrorInfo::from(e), checkpoint) {
         Ok(err) => err,
         // Building the object failed (a pending exception): fall back to a plain error that
         // still carries the code.
@@ -52,7 +64,7 @@ pub fn to_js(env: &Env, e: &CoreError) -> napi::Error {
     }
 }
 
-fn build(env: &Env, info: &ErrorInfo) -> Result<napi::Error> {
+fn build(env: &Env, info: &ErrorInfo, checkpoint: Option<&str>) -> Result<napi::Error> {
     let mut obj = env.create_error(napi::Error::new(
         Status::GenericFailure,
         info.message.clone(),
@@ -64,6 +76,12 @@ fn build(env: &Env, info: &ErrorInfo) -> Result<napi::Error> {
     }
     if let Some(reason) = &info.reason {
         obj.set("reason", reason.as_str())?;
+    }
+    if let Some(scope) = &info.scope {
+        obj.set("scope", scope.as_str())?;
+    }
+    if let Some(cp) = checkpoint {
+        obj.set("checkpoint", cp)?;
     }
     Ok(napi::Error::from(obj.to_unknown()))
 }

@@ -4,7 +4,8 @@
 //! shape (`errors.rs`). The `PostHog` class users see is `posthog.js`, a thin JS layer over
 //! [`client::NativeClient`]. Blocking calls (`flush`, `shutdown`, the flag getters, which may
 //! make a `/flags` request) run on the libuv pool; the core owns its worker thread, so this
-//! crate builds no runtime. The pure local evaluator (`local.rs`) is synchronous.
+//! crate builds no runtime. The pure local evaluator (`local.rs`) is synchronous. The admin
+//! client (`admin/`) runs each blocking call of the core's `AdminClient` on the libuv pool too.
 // In the test harness the `#[napi]` exports are not registered, so they look unused.
 #![cfg_attr(test, allow(dead_code))]
 #![allow(missing_docs)] // napi-derive generates undocumented items; ours are documented.
@@ -12,6 +13,7 @@
 #[macro_use]
 extern crate napi_derive;
 
+mod admin;
 mod client;
 mod convert;
 mod errors;

@@ -2,7 +2,7 @@
 //! Only types are checked here; every rule about values is the core's (`ClientOptions::resolve`).
 
 use napi::bindgen_prelude::*;
-use posthog_core::{ClientOptions, Error as CoreError, OverflowPolicy, Protocol};
+use posthog_core::{AdminOptions, ClientOptions, Error as CoreError, OverflowPolicy, Protocol};
 use std::time::Duration;
 
 /// Applies every option set in `opts` (an object, `undefined` or `null`) to `base`.
@@ -169,4 +169,54 @@ impl Reader<'_, '_> {
             .map(Some)
             .map_err(|_| bad(name, "a JSON-serialisable object"))
     }
+}
+
+/// Reads the `AdminClient` options (`personalApiKey`, `host`, `timeoutMs`, `maxRetries`,
+/// `maxConcurrency`, `retryWrites`) into the core's `AdminOptions`. Without `personalApiKey`
+/// the core's `AdminOptions::from_env` reads the environment.
+pub fn admin(opts: Option<Unknown>) -> std::result::Result<AdminOptions, CoreError> {
+    let obj = match opts {
+        None => None,
+        Some(o) => match o.get_type() {
+            Ok(ValueType::Undefined | ValueType::Null) => None,
+            Ok(ValueType::Object) => {
+                Some(Object::from_unknown(o).map_err(|_| bad("options", "an object"))?)
+            }
+            _ => return Err(bad("options", "an object")),
+        },
+    };
+    let Some(obj) = obj else {
+        return AdminOptions::from_env();
+    };
+    let r = Reader(&obj);
+    let mut o = match r.field("personalApiKey")? {
+        None => AdminOptions::from_env()?,
+        Some(v) if matches!(v.get_type(), Ok(ValueType::String)) => AdminOptions::new(
+            String::from_unknown(v)
+                .map_err(|_| CoreError::InvalidKey("the personal API key cannot be read".into()))?,
+        ),
+        Some(_) => {
+            return Err(CoreError::InvalidKey(
+                "personalApiKey must be a string".into(),
+            ));
+        }
+    };
+    if let Some(v) = r.string("host")? {
+        o = o.host(v);
+    }
+    if let Some(v) = r.millis("timeoutMs")? {
+        o = o.timeout(v);
+    }
+    if let Some(v) = r.count("maxRetries")? {
+        o = o.max_retries(
+            u32::try_from(v).map_err(|_| bad("maxRetries", "a whole number below 2^32"))?,
+        );
+    }
+    if let Some(v) = r.count("maxConcurrency")? {
+        o = o.max_concurrency(v);
+    }
+    if let Some(v) = r.bool("retryWrites")? {
+        o = o.retry_writes(v);
+    }
+    Ok(o)
 }

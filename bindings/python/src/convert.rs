@@ -273,3 +273,8 @@ pub fn message_from_dict(
     }
     Ok(msg)
 }
+
+/// Any JSON value from a Python value (the conversions of `to_map`'s values).
+pub fn to_json(obj: &Bound<'_, PyAny>, what: &str) -> Result<Value, Rejected> {
+    value(obj, what, 0)
+}

@@ -2,6 +2,7 @@
 //! arguments, calls `posthog-core`, converts results and maps errors; the public API is the
 //! hand-written Python package `posthog_sdk` over it.
 
+mod admin;
 mod client;
 mod convert;
 mod errors;
@@ -16,6 +17,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::NativeClient>()?;
+    admin::register(m)?;
     m.add_class::<flags::Snapshot>()?;
     m.add_class::<flags::LocalEvaluator>()?;
     m.add_function(wrap_pyfunction!(flags::match_property, m)?)?;

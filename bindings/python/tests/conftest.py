@@ -68,6 +68,10 @@ class TestServer:
         """Serves these definitions; returns the new ETag."""
         return str(self._call("/_test/flags/definitions", definitions)["etag"])
 
+    def post(self, path: str, body: Any) -> Any:
+        """Any control call, e.g. ``post("/_test/keys", {"phx_k": ["feature_flag:read"]})``."""
+        return self._call(path, body)
+
     def reset(self) -> None:
         self._call("/_test/reset", {})
 
@@ -106,6 +110,18 @@ def server_session() -> Iterator[TestServer]:
 def server(server_session: TestServer) -> TestServer:
     server_session.reset()
     return server_session
+
+
+#: The personal key the test server knows (scope ``*``).
+PERSONAL_KEY = "phx_testpersonalkey"
+
+
+@pytest.fixture
+def admin(server: TestServer) -> Iterator[posthog_sdk.AdminClient]:
+    """An admin client on the test server (personal key with every scope)."""
+    client = posthog_sdk.AdminClient(PERSONAL_KEY, host=server.url, timeout=30)
+    yield client
+    client.close()
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ EXPECTED = {
     "closed": (posthog_sdk.ClosedError, RuntimeError),
     "unexpected": (posthog_sdk.UnexpectedError, RuntimeError),
     "inconclusive": (posthog_sdk.InconclusiveError, LookupError),
+    "io": (posthog_sdk.PostHogIOError, OSError),
 }
 
 

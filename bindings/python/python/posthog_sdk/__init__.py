@@ -5,8 +5,9 @@
 ...     posthog.capture("signed_up", distinct_id="user-1", properties={"plan": "pro"})
 """
 
-from . import _native, flags
+from . import _native, admin, flags
 from ._native import FlagsSnapshot
+from .admin import AdminClient, AsyncAdminClient, Pager
 from .client import DEFAULT_SHUTDOWN_TIMEOUT, Client, FlagValue, FlushReport, Stats
 from .errors import (
     ClosedError,
@@ -19,6 +20,7 @@ from .errors import (
     InvalidRequestError,
     NotFoundError,
     PostHogError,
+    PostHogIOError,
     QueueFullError,
     QuotaLimitedError,
     RateLimitedError,
@@ -30,10 +32,19 @@ from .errors import (
     UnexpectedError,
 )
 
+from .query import ExportReport, QueryResult, QueryStatus
+
 __version__: str = _native.__version__
 
 __all__ = [
     "Client",
+    "AdminClient",
+    "AsyncAdminClient",
+    "Pager",
+    "QueryResult",
+    "QueryStatus",
+    "ExportReport",
+    "admin",
     "FlushReport",
     "Stats",
     "FlagsSnapshot",
@@ -59,5 +70,6 @@ __all__ = [
     "ClosedError",
     "UnexpectedError",
     "InconclusiveError",
+    "PostHogIOError",
     "__version__",
 ]

@@ -29,6 +29,7 @@ __all__ = [
     "ClosedError",
     "UnexpectedError",
     "InconclusiveError",
+    "PostHogIOError",
 ]
 
 
@@ -43,6 +44,7 @@ class PostHogError(Exception):
         scope: the missing scope (``ForbiddenError``), when PostHog named one.
         attr: the field PostHog blamed (``InvalidRequestError``), when it named one.
         reason: why local flag evaluation could not decide (``InconclusiveError``).
+        checkpoint: where a stopped ``AdminClient.export`` can resume (a dict), else ``None``.
     """
 
     kind: str = "unknown"
@@ -69,6 +71,7 @@ class PostHogError(Exception):
         self.scope = scope
         self.attr = attr
         self.reason = reason
+        self.checkpoint: Optional[Dict[str, Any]] = None
 
     def __str__(self) -> str:
         return self.message
@@ -187,6 +190,13 @@ class InconclusiveError(PostHogError, LookupError):
     kind = "inconclusive"
 
 
+class PostHogIOError(PostHogError, OSError):
+    """Reading or writing a local file or stream failed (e.g. an export's output). When a
+    Python file object's ``write`` raised, that exception is the ``__cause__``."""
+
+    kind = "io"
+
+
 #: The class of each kind. A kind missing here becomes a bare PostHogError (and fails the tests).
 ERROR_CLASSES: Dict[str, Type[PostHogError]] = {
     cls.kind: cls
@@ -209,6 +219,7 @@ ERROR_CLASSES: Dict[str, Type[PostHogError]] = {
         ClosedError,
         UnexpectedError,
         InconclusiveError,
+        PostHogIOError,
     )
 }
 

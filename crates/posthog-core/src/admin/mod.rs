@@ -51,6 +51,7 @@ pub use cohorts::Cohorts;
 pub use definitions::Definitions;
 pub use export::{
     Checkpoint, ExportError, ExportFormat, ExportOptions, ExportReport, ExportSource, Position,
+    open_output,
 };
 pub use feature_flags::{FeatureFlag, FeatureFlags, NewFeatureFlag};
 pub use ids::ProjectId;

@@ -9,7 +9,7 @@ mod checkpoint;
 mod format;
 mod source;
 
-pub use checkpoint::{Checkpoint, Position};
+pub use checkpoint::{Checkpoint, Position, open_output};
 pub use format::ExportFormat;
 pub use source::{EVENT_COLUMNS, ExportSource};
 
