@@ -54,9 +54,18 @@ check "$swift" 'public struct FlagOptions'
 check "$swift" 'public struct FlagsSnapshot'
 check "$swift" 'public func matchProperty\('
 check "$swift" 'public func flagHash\('
+check "$swift" 'open class PostHogAdminClient'
+check "$swift" 'public convenience init\(personalApiKey: String, options: AdminOptions\) *throws'
+check "$swift" 'func listFeatureFlags\(project: String *= *"@current"\) *throws *-> FlagPager'
+check "$swift" 'func nextPage\(\) *throws *-> \[FeatureFlagRecord\]\?'
+check "$swift" 'func query\(hogql: String'
+check "$swift" 'func export\(path: String, source: ExportSource'
+check "$swift" 'public struct AdminOptions'
+check "$swift" 'public func exportCheckpoint\('
 check "$kt" 'class PostHogClient'
+check "$kt" 'class PostHogAdminClient'
 check "$kt" 'sealed class PostHogException'
-echo "Swift bindings generated and declare PostHogClient, capture, flush, PostHogError, the flag API"
+echo "Swift bindings generated and declare PostHogClient, capture, flush, PostHogError, the flag API, PostHogAdminClient"
 
 echo "==> mvn test (bindings/uniffi/kotlin)"
 export POSTHOG_TESTSERVER_BIN="${POSTHOG_TESTSERVER_BIN:-$target_dir/debug/posthog-testserver}"

@@ -62,10 +62,41 @@ pub enum PostHogError {
     /// Something answered that PostHog never answers.
     #[error("{0}")]
     Unexpected(String),
+    /// Reading or writing a local file or stream failed (e.g. an export's output file).
+    #[error("{0}")]
+    Io(String),
     /// Local flag evaluation cannot decide (`LocalEvaluator`, `matchProperty`). The message is
     /// `inconclusive (<reason>): <detail>`; `inconclusiveReason(message)` gives the reason code.
     #[error("{0}")]
     Inconclusive(String),
+}
+
+impl PostHogError {
+    /// The same kind with its message rewritten by `f`.
+    pub(crate) fn map_message(self, f: impl FnOnce(String) -> String) -> PostHogError {
+        use PostHogError as E;
+        match self {
+            E::Config(m) => E::Config(f(m)),
+            E::InvalidKey(m) => E::InvalidKey(f(m)),
+            E::InvalidInput(m) => E::InvalidInput(f(m)),
+            E::Transport(m) => E::Transport(f(m)),
+            E::Timeout(m) => E::Timeout(f(m)),
+            E::RateLimited(m) => E::RateLimited(f(m)),
+            E::Unauthorized(m) => E::Unauthorized(f(m)),
+            E::Forbidden(m) => E::Forbidden(f(m)),
+            E::InvalidRequest(m) => E::InvalidRequest(f(m)),
+            E::TooLarge(m) => E::TooLarge(f(m)),
+            E::QuotaLimited(m) => E::QuotaLimited(f(m)),
+            E::NotFound(m) => E::NotFound(f(m)),
+            E::Conflict(m) => E::Conflict(f(m)),
+            E::Server(m) => E::Server(f(m)),
+            E::QueueFull(m) => E::QueueFull(f(m)),
+            E::Closed(m) => E::Closed(f(m)),
+            E::Unexpected(m) => E::Unexpected(f(m)),
+            E::Io(m) => E::Io(f(m)),
+            E::Inconclusive(m) => E::Inconclusive(f(m)),
+        }
+    }
 }
 
 impl From<Error> for PostHogError {
@@ -90,6 +121,7 @@ impl From<Error> for PostHogError {
             ErrorKind::QueueFull => PostHogError::QueueFull(m),
             ErrorKind::Closed => PostHogError::Closed(m),
             ErrorKind::Unexpected => PostHogError::Unexpected(m),
+            ErrorKind::Io => PostHogError::Io(m),
             ErrorKind::Inconclusive => PostHogError::Inconclusive(m),
         }
     }

@@ -7,6 +7,8 @@
 
 uniffi::setup_scaffolding!();
 
+mod admin;
+mod admin_client;
 mod client;
 mod convert;
 mod error;
@@ -14,6 +16,13 @@ mod flags;
 mod local;
 mod options;
 
+pub use admin::{
+    AdminOptions, FeatureFlagRecord, FlagPager, JsonPager, QueryResultRecord, QueryStatusRecord,
+};
+pub use admin_client::{
+    ExportFormat, ExportListener, ExportReportRecord, ExportSource, PostHogAdminClient,
+    export_checkpoint,
+};
 pub use client::{CaptureEvent, FlushReport, PostHogClient, Stats};
 pub use error::{PostHogError, error_kinds, inconclusive_reason, raise_error_sample};
 pub use flags::{FlagOptions, FlagResult, FlagValue, FlagsAndPayloads, FlagsSnapshot};

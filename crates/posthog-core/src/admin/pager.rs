@@ -98,6 +98,26 @@ impl<T> Pager<T> {
     }
 }
 
+impl<T: DeserializeOwned> Pager<T> {
+    /// The rest of the current page, or else the next page (fetched now); `None` after the
+    /// last. For callers that work page by page, such as a binding's `nextPage()`. Mixing it
+    /// with `next()` is fine: no item is returned twice.
+    pub fn next_page(&mut self) -> Option<Result<Vec<T>, Error>> {
+        while self.buf.is_empty() {
+            if let Some(e) = self.pending.take() {
+                return Some(Err(e));
+            }
+            let url = self.next.take()?;
+            if let Err(e) = self.fetch(url) {
+                self.buf.clear();
+                self.next = None;
+                return Some(Err(e));
+            }
+        }
+        Some(self.buf.drain(..).map(|v| decode(v, "list item")).collect())
+    }
+}
+
 impl<T: DeserializeOwned> Iterator for Pager<T> {
     type Item = Result<T, Error>;
 

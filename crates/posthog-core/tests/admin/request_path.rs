@@ -289,3 +289,40 @@ fn concurrent_callers_share_one_worker() {
     }
     assert_eq!(t.requests().len(), 8);
 }
+
+#[test]
+fn pager_reads_page_by_page() {
+    let (c, t, _) = client();
+    let next = |o: u32| {
+        Some(format!(
+            "{HOST}/api/projects/1/feature_flags/?limit=2&offset={o}"
+        ))
+    };
+    t.push_json(
+        200,
+        list(
+            json!([{"id": 1, "key": "a"}, {"id": 2, "key": "b"}]),
+            next(2).as_deref(),
+        ),
+    );
+    t.push_json(
+        200,
+        list(
+            json!([{"id": 3, "key": "c"}, {"id": 4, "key": "d"}]),
+            next(4).as_deref(),
+        ),
+    );
+    t.push_json(200, list(json!([{"id": 5, "key": "e"}]), None));
+    let mut pager = c.feature_flags().list(1u64);
+    let keys =
+        |p: Vec<posthog_core::admin::FeatureFlag>| p.into_iter().map(|f| f.key).collect::<Vec<_>>();
+    // An item taken with next() is not returned again by next_page().
+    assert_eq!(pager.next().unwrap().unwrap().key, "a");
+    assert_eq!(keys(pager.next_page().unwrap().unwrap()), ["b"]);
+    assert_eq!(t.requests().len(), 1, "the rest of a page needs no request");
+    assert_eq!(keys(pager.next_page().unwrap().unwrap()), ["c", "d"]);
+    assert_eq!(t.requests().len(), 2, "one request per page");
+    assert_eq!(keys(pager.next_page().unwrap().unwrap()), ["e"]);
+    assert!(pager.next_page().is_none());
+    assert_eq!(t.requests().len(), 3);
+}

@@ -30,6 +30,7 @@ class ErrorKindsTest {
         is PostHogException.QueueFull -> "queue_full"
         is PostHogException.Closed -> "closed"
         is PostHogException.Unexpected -> "unexpected"
+        is PostHogException.Io -> "io"
         is PostHogException.Inconclusive -> "inconclusive"
     }
 

@@ -107,6 +107,16 @@ class TestServer : AutoCloseable {
         post("/_test/keys", json, idempotent = true)
     }
 
+    /** Bulk-inserts [count] synthetic events into the private API's database, in `[start, end)`. */
+    fun generateEvents(count: Int, event: String, start: String, end: String) {
+        post("/_test/events/generate", """{"count": $count, "event": "$event", "start": "$start", "end": "$end"}""", idempotent = false)
+    }
+
+    /** The private API's request budget (`null` = unlimited). */
+    fun adminRateLimit(limit: Int?, retryAfter: Int = 1) {
+        post("/_test/admin/rate_limit", """{"limit": ${limit ?: "null"}, "retry_after": $retryAfter}""", idempotent = true)
+    }
+
     fun reset() {
         // No body: the server does not read one, and an unread body can make it close the
         // connection the client pools.
