@@ -112,6 +112,34 @@ impl Inner {
         rx.recv().unwrap_or(Err(Error::Closed))
     }
 
+    /// Runs `fut` on the worker; the returned future completes with it, on any executor.
+    pub(crate) fn run_async<T: Send + 'static>(
+        &self,
+        fut: impl Future<Output = Result<T, Error>> + Send + 'static,
+    ) -> impl Future<Output = Result<T, Error>> + Send + 'static {
+        let open = self
+            .stop
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        if open {
+            self.runtime.spawn(async move {
+                let _ = tx.send(fut.await);
+            });
+        }
+        async move { rx.await.unwrap_or(Err(Error::Closed)) }
+    }
+
+    /// Sends one call; the future completes with its JSON answer (any executor).
+    pub(crate) fn send_async(
+        &self,
+        call: Call,
+    ) -> impl Future<Output = Result<Value, Error>> + Send + 'static {
+        let http = self.http.clone();
+        self.run_async(async move { http.send(call).await })
+    }
+
     /// Sends one call and waits for its JSON answer.
     pub(crate) fn send(&self, call: Call) -> Result<Value, Error> {
         let http = self.http.clone();

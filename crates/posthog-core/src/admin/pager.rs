@@ -60,6 +60,11 @@ impl<T> Pager<T> {
 
     fn fetch(&mut self, url: String) -> Result<(), Error> {
         let page = self.inner.send(Call::get(url.clone(), self.class))?;
+        self.apply(url, page)
+    }
+
+    /// Takes in one fetched page.
+    fn apply(&mut self, url: String, page: Value) -> Result<(), Error> {
         self.pages += 1;
         let (results, next, count) = match page {
             Value::Array(items) => (items, None, None),
@@ -115,6 +120,30 @@ impl<T: DeserializeOwned> Pager<T> {
             }
         }
         Some(self.buf.drain(..).map(|v| decode(v, "list item")).collect())
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> Pager<T> {
+    /// The same list as an async `Stream`, fetching each page only when needed. Pages are
+    /// fetched on the client's worker, so it runs on any executor and never blocks one.
+    pub fn into_stream(self) -> impl futures_util::Stream<Item = Result<T, Error>> + Send {
+        futures_util::stream::unfold(self, |mut p| async move {
+            loop {
+                if let Some(v) = p.buf.pop_front() {
+                    return Some((decode(v, "list item"), p));
+                }
+                if let Some(e) = p.pending.take() {
+                    return Some((Err(e), p));
+                }
+                let url = p.next.take()?;
+                let fetched = p.inner.send_async(Call::get(url.clone(), p.class)).await;
+                if let Err(e) = fetched.and_then(|page| p.apply(url, page)) {
+                    p.buf.clear();
+                    p.next = None;
+                    return Some((Err(e), p));
+                }
+            }
+        })
     }
 }
 

@@ -326,3 +326,28 @@ fn pager_reads_page_by_page() {
     assert!(pager.next_page().is_none());
     assert_eq!(t.requests().len(), 3);
 }
+
+#[test]
+fn pager_is_also_an_async_stream() {
+    use futures_util::StreamExt;
+    let (c, t, _) = client();
+    let next = Some(format!(
+        "{HOST}/api/projects/1/feature_flags/?limit=2&offset=2"
+    ));
+    t.push_json(
+        200,
+        list(
+            json!([{"id": 1, "key": "a"}, {"id": 2, "key": "b"}]),
+            next.as_deref(),
+        ),
+    );
+    t.push_json(200, list(json!([{"id": 3, "key": "c"}]), None));
+    let stream = c.feature_flags().list(1u64).into_stream();
+    // Any executor: a current-thread runtime of the test's own.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let keys: Vec<String> = rt.block_on(stream.map(|f| f.unwrap().key).collect());
+    assert_eq!(keys, ["a", "b", "c"]);
+    assert_eq!(t.requests().len(), 2);
+}
