@@ -9,6 +9,7 @@ use crate::queue::QueueState;
 use crate::stats::{Counters, DropCause, Stats};
 use serde_json::{Map, Value};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::sync::{Condvar, Mutex, MutexGuard, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -87,6 +88,8 @@ pub struct Client {
     shared: Arc<Shared>,
     worker: Mutex<Option<JoinHandle<()>>>,
     runtime: tokio::runtime::Handle,
+    /// This is a forked child's copy: its worker thread does not exist here.
+    forked: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Client {
@@ -100,7 +103,10 @@ impl std::fmt::Debug for Client {
 impl Client {
     /// Validates the options and starts the worker.
     pub fn new(options: ClientOptions) -> Result<Client, Error> {
-        let config = options.resolve()?;
+        Client::start(options.resolve()?)
+    }
+
+    fn start(config: Config) -> Result<Client, Error> {
         let key = config.key.clone();
         let shared = Arc::new(Shared {
             config,
@@ -116,7 +122,31 @@ impl Client {
             shared,
             worker: Mutex::new(Some(worker)),
             runtime,
+            forked: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// Fork safety: call in the CHILD right after `fork()` (Python: `os.register_at_fork`).
+    /// Only the forking thread survives a fork, so this client's worker is gone and its locks
+    /// may be held by threads that no longer exist. This marks it as a dead copy (dropping or
+    /// shutting it down then does nothing, never waits) and returns a fresh client with the
+    /// same configuration and key: an empty queue (the parent still delivers what it had
+    /// queued, so nothing is sent twice), a new worker, and a new HTTP connection pool unless
+    /// the app supplied its own transport. Keep using the returned client in the child.
+    pub fn after_fork_in_child(&self) -> Result<Client, Error> {
+        self.forked.store(true, Ordering::SeqCst);
+        let mut config = self.shared.config.clone();
+        if let Ok(key) = self.shared.key.try_read() {
+            config.key = key.clone();
+        }
+        if config.default_transport {
+            config.transport = Arc::new(crate::transport::ReqwestTransport::new()?);
+        }
+        Client::start(config)
+    }
+
+    fn is_forked_copy(&self) -> bool {
+        self.forked.load(Ordering::SeqCst)
     }
 
     pub(crate) fn shared(&self) -> &Arc<Shared> {
@@ -432,6 +462,9 @@ impl Client {
     /// Stops accepting events, drains the queue (bounded by `timeout`), and stops the worker.
     /// Events still undelivered at the deadline are counted as failed and reported.
     pub fn shutdown(&self, timeout: Duration) -> Result<FlushReport, Error> {
+        if self.is_forked_copy() {
+            return Ok(FlushReport::default());
+        }
         let Some(handle) = self.worker.lock().unwrap_or_else(|p| p.into_inner()).take() else {
             return Ok(FlushReport::default());
         };
@@ -467,6 +500,9 @@ impl Client {
 
 impl Drop for Client {
     fn drop(&mut self) {
+        if self.is_forked_copy() {
+            return;
+        }
         let _ = self.shutdown(DROP_FLUSH_TIMEOUT);
     }
 }

@@ -307,6 +307,7 @@ impl ClientOptions {
             .map(FlagsSecureKey::parse)
             .transpose()?;
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let default_transport = self.transport.is_none();
         let transport = match self.transport {
             Some(t) => t,
             None => Arc::new(ReqwestTransport::new()?),
@@ -336,6 +337,7 @@ impl ClientOptions {
             sdk_version: self.sdk_version,
             clock,
             transport,
+            default_transport,
             flags_key,
             poll_interval: self.poll_interval,
             flags_request_timeout: self.flags_request_timeout,
@@ -400,6 +402,9 @@ pub struct Config {
     pub sdk_version: String,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) transport: Arc<dyn HttpTransport>,
+    /// The transport is the built-in one (rebuilt in a forked child: its pooled connections
+    /// belong to the parent's runtime).
+    pub(crate) default_transport: bool,
     pub(crate) flags_key: Option<FlagsSecureKey>,
     /// See [`ClientOptions::poll_interval`].
     pub poll_interval: Duration,
