@@ -40,6 +40,8 @@ rust() {
     cargo build --workspace --exclude posthog-sdk-python --exclude posthog-sdk-node --all-targets &&
     cargo clippy --workspace --exclude posthog-sdk-python --exclude posthog-sdk-node --all-targets -- -D warnings &&
     cargo test &&
+    cargo clippy -p posthog-core --features parquet --all-targets -- -D warnings &&
+    cargo test -p posthog-core --features parquet --test admin parquet &&
     cargo run -q -p posthog-sdk-examples --bin demo
 }
 

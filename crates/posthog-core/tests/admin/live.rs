@@ -199,7 +199,7 @@ fn rate_limit_429_is_waited_out() {
     );
 }
 
-fn direct_uuids(c: &AdminClient) -> Vec<String> {
+pub fn direct_uuids(c: &AdminClient) -> Vec<String> {
     let r = c
         .query(
             ProjectId::Current,

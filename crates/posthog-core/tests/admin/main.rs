@@ -6,5 +6,7 @@ mod scripted;
 
 mod export_fake;
 mod live;
+#[cfg(feature = "parquet")]
+mod parquet_export;
 mod request_path;
 mod resources;

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-/// The output format of an export. (Parquet is not offered: it needs the whole row group in
-/// memory and a large dependency; use a batch export to S3 for Parquet.)
+/// The text output format of an export (Parquet: `AdminClient::export_parquet`, behind the
+/// `parquet` cargo feature).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ExportFormat {
     /// One JSON object per line.

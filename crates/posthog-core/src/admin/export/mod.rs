@@ -1,13 +1,14 @@
 //! Streaming exports through the query API: one page in memory at a time, written to any
-//! `Write` as JSON Lines or CSV, resumable from a [`Checkpoint`].
-//!
-//! Parquet is left out on purpose (it needs whole row groups in memory and a large
-//! dependency); for Parquet, or for exports PostHog should run on a schedule, create a
-//! [batch export](crate::admin::BatchExports) instead.
+//! `Write` as JSON Lines or CSV, resumable from a [`Checkpoint`] — or, with the `parquet`
+//! cargo feature, to a Parquet file (one row group per page). For exports PostHog should run
+//! on a schedule, create a [batch export](crate::admin::BatchExports) instead.
 
 mod checkpoint;
 mod format;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod source;
+mod text;
 
 pub use checkpoint::{Checkpoint, Position, open_output};
 pub use format::ExportFormat;
@@ -92,7 +93,7 @@ impl From<ExportError> for Error {
     }
 }
 
-fn io_error(e: std::io::Error) -> Error {
+pub(crate) fn io_error(e: std::io::Error) -> Error {
     Error::Io(format!("cannot write the export: {e}"))
 }
 
@@ -111,18 +112,29 @@ impl AdminClient {
         writer: W,
         opts: ExportOptions,
     ) -> Result<ExportReport, ExportError> {
+        let sink = text::TextSink::new(writer, format);
+        self.export_to_sink(project.into(), source, sink, opts)
+    }
+
+    // The error is large (error + checkpoint) but only built once, when an export stops.
+    #[allow(clippy::result_large_err)]
+    fn export_to_sink<S: Sink>(
+        &self,
+        project: ProjectId,
+        source: &ExportSource,
+        sink: S,
+        opts: ExportOptions,
+    ) -> Result<ExportReport, ExportError> {
         let mut run = Run {
             client: self,
-            project: project.into(),
+            project,
             source,
-            format,
-            writer,
-            buf: Vec::new(),
+            sink,
             cp: opts.checkpoint.clone().unwrap_or_default(),
             rows: 0,
             pages: 0,
         };
-        match run.all(opts) {
+        match run.all(opts).and_then(|()| run.sink.finish()) {
             Ok(()) => Ok(ExportReport {
                 rows: run.rows,
                 pages: run.pages,
@@ -136,19 +148,38 @@ impl AdminClient {
     }
 }
 
-struct Run<'a, W> {
+/// Where pages go: an encoding and its output.
+pub(crate) trait Sink {
+    /// Whether a page with no rows must still be written (a CSV header).
+    fn wants_empty_page(&self, cp: &Checkpoint) -> bool;
+    /// Encodes and writes one page durably (flushed); returns the bytes written.
+    fn page(
+        &mut self,
+        columns: &[String],
+        rows: &[Vec<Value>],
+        cp: &Checkpoint,
+    ) -> Result<u64, Error>;
+    /// Writes what must follow the last page (Parquet's footer).
+    fn finish(&mut self) -> Result<(), Error> {
+        Ok(())
+    }
+    /// Whether the CSV header is written once this page is.
+    fn header_written(&self) -> bool {
+        false
+    }
+}
+
+struct Run<'a, S> {
     client: &'a AdminClient,
     project: ProjectId,
     source: &'a ExportSource,
-    format: ExportFormat,
-    writer: W,
-    buf: Vec<u8>,
+    sink: S,
     cp: Checkpoint,
     rows: u64,
     pages: u64,
 }
 
-impl<W: Write> Run<'_, W> {
+impl<S: Sink> Run<'_, S> {
     fn all(&mut self, mut opts: ExportOptions) -> Result<(), Error> {
         if opts.page_size == 0 || opts.page_size > MAX_PAGE_SIZE {
             return Err(Error::InvalidInput(format!(
@@ -159,7 +190,7 @@ impl<W: Write> Run<'_, W> {
         loop {
             let page = self.fetch(opts.page_size)?;
             let n = page.results.len();
-            if n > 0 || (self.format == ExportFormat::Csv && !self.cp.header_written) {
+            if n > 0 || self.sink.wants_empty_page(&self.cp) {
                 self.write(&page)?;
                 if let Some(hook) = opts.on_checkpoint.as_mut() {
                     hook(&self.cp);
@@ -194,38 +225,27 @@ impl<W: Write> Run<'_, W> {
 
     /// Encodes, writes and flushes one page, then moves the checkpoint past it.
     fn write(&mut self, page: &QueryResult) -> Result<(), Error> {
-        self.buf.clear();
-        if self.format == ExportFormat::Csv && !self.cp.header_written {
-            format::csv_header(&mut self.buf, &page.columns);
-        }
-        for row in &page.results {
-            if row.len() != page.columns.len() {
-                return Err(Error::Unexpected(
-                    "a row has a different number of values than the columns".into(),
-                ));
-            }
-            match self.format {
-                ExportFormat::Jsonl => format::jsonl_row(&mut self.buf, &page.columns, row),
-                ExportFormat::Csv => format::csv_row(&mut self.buf, row),
-            }
+        if page
+            .results
+            .iter()
+            .any(|row| row.len() != page.columns.len())
+        {
+            return Err(Error::Unexpected(
+                "a row has a different number of values than the columns".into(),
+            ));
         }
         let next = self.next_position(page)?;
-        self.writer.write_all(&self.buf).map_err(io_error)?;
-        self.writer.flush().map_err(io_error)?;
+        let bytes = self.sink.page(&page.columns, &page.results, &self.cp)?;
         let n = page.results.len() as u64;
         self.cp.position = next;
         self.cp.rows += n;
-        self.cp.bytes += self.buf.len() as u64;
-        self.cp.header_written = self.format == ExportFormat::Csv;
+        self.cp.bytes += bytes;
+        self.cp.header_written = self.sink.header_written();
         if n > 0 {
             self.cp.pages += 1;
             self.pages += 1;
         }
         self.rows += n;
-        // Keep memory bounded by one page even after an unusually large one.
-        if self.buf.capacity() > 64 << 20 {
-            self.buf = Vec::new();
-        }
         Ok(())
     }
 
