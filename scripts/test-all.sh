@@ -2,7 +2,8 @@
 # Every test in every language: Rust (fmt, clippy, unit + integration + examples), Python
 # (pytest), Node (node --test) and Kotlin on the JVM (JUnit via Maven). Installs what it needs
 # (maturin and pytest into a venv under target/, npm packages, Maven artefacts).
-# Usage: scripts/test-all.sh [rust|python|node|kotlin ...]   (default: all)
+# Then PostHog's SDK compliance-harness adapters (Rust, Python, Node) against the test server.
+# Usage: scripts/test-all.sh [rust|python|node|kotlin|compliance ...]   (default: all)
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -13,7 +14,7 @@ export CARGO_TERM_COLOR=never
 export POSTHOG_TESTSERVER_BIN="$root/target/debug/posthog-testserver"
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(rust python node kotlin)
+[ ${#suites[@]} -eq 0 ] && suites=(rust python node kotlin compliance)
 
 passed=0
 failed=0
@@ -51,6 +52,7 @@ for s in "${suites[@]}"; do
     python) run python bash bindings/python/test.sh ;;
     node) run node bash bindings/node/test.sh ;;
     kotlin) run kotlin bash bindings/uniffi/test.sh ;;
+    compliance) run compliance bash tests/compliance/test.sh ;;
     *) echo "unknown suite: $s" >&2; exit 2 ;;
   esac
 done

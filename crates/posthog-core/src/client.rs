@@ -263,10 +263,19 @@ impl Client {
             "$lib_version".into(),
             Value::String(cfg.sdk_version.clone()),
         );
-        if cfg.disable_geoip {
-            properties
-                .entry("$geoip_disable")
-                .or_insert(Value::Bool(true));
+        match event.disable_geoip {
+            Some(on) => {
+                properties.insert("$geoip_disable".into(), Value::Bool(on));
+            }
+            None if cfg.disable_geoip => {
+                properties
+                    .entry("$geoip_disable")
+                    .or_insert(Value::Bool(true));
+            }
+            None => {}
+        }
+        if let Some(p) = event.process_person_profile {
+            properties.insert("$process_person_profile".into(), Value::Bool(p));
         }
         if !event.groups.is_empty() {
             properties.insert("$groups".into(), Value::Object(event.groups));
@@ -353,20 +362,12 @@ impl Client {
         set: Map<String, Value>,
         set_once: Map<String, Value>,
     ) -> Option<Uuid> {
-        let mut e = Event::new("$identify", distinct_id);
-        e.properties.insert("$set".into(), Value::Object(set));
-        e.properties
-            .insert("$set_once".into(), Value::Object(set_once));
-        self.capture(e)
+        self.capture(Event::identify(distinct_id, set, set_once))
     }
 
     /// `$create_alias`: makes `alias` another id of the person known as `distinct_id`.
     pub fn alias(&self, distinct_id: impl Into<String>, alias: impl Into<String>) -> Option<Uuid> {
-        let distinct_id = distinct_id.into();
-        let e = Event::new("$create_alias", distinct_id.clone())
-            .property("distinct_id", distinct_id)
-            .property("alias", alias.into());
-        self.capture(e)
+        self.capture(Event::alias(distinct_id, alias))
     }
 
     /// `$groupidentify`: sets properties of a group. Without a distinct id, `$<type>_<key>` is used.
@@ -377,13 +378,12 @@ impl Client {
         properties: Map<String, Value>,
         distinct_id: Option<String>,
     ) -> Option<Uuid> {
-        let (group_type, group_key) = (group_type.into(), group_key.into());
-        let distinct_id = distinct_id.unwrap_or_else(|| format!("${group_type}_{group_key}"));
-        let e = Event::new("$groupidentify", distinct_id)
-            .property("$group_type", group_type)
-            .property("$group_key", group_key)
-            .property("$group_set", Value::Object(properties));
-        self.capture(e)
+        self.capture(Event::group_identify(
+            group_type,
+            group_key,
+            properties,
+            distinct_id,
+        ))
     }
 
     /// `$set`: sets person properties.
@@ -392,7 +392,7 @@ impl Client {
         distinct_id: impl Into<String>,
         properties: Map<String, Value>,
     ) -> Option<Uuid> {
-        self.capture(Event::new("$set", distinct_id).property("$set", Value::Object(properties)))
+        self.capture(Event::set(distinct_id, properties))
     }
 
     /// `$set_once`: sets person properties that are not set yet.
@@ -401,9 +401,7 @@ impl Client {
         distinct_id: impl Into<String>,
         properties: Map<String, Value>,
     ) -> Option<Uuid> {
-        self.capture(
-            Event::new("$set_once", distinct_id).property("$set_once", Value::Object(properties)),
-        )
+        self.capture(Event::set_once(distinct_id, properties))
     }
 
     /// Counts and reports an event a binding could not even convert (a wrong argument type).
@@ -482,7 +480,7 @@ impl Client {
         if lost > 0 {
             Counters::add(&self.shared.stats.failed, lost);
             self.shared.report(&Error::Timeout(format!(
-                "shutdown ran out of time; {lost} event(s) were not delivered"
+                "shutdown ran out of time; {lost} event(s) were not confirmed as delivered"
             )));
         }
         self.shared.changed.notify_all();

@@ -22,6 +22,10 @@ pub struct Event {
     pub uuid: Option<Uuid>,
     /// Group type → group key (sent as `$groups`).
     pub groups: Map<String, Value>,
+    /// Overrides the client's `disable_geoip` for this event (`$geoip_disable`).
+    pub disable_geoip: Option<bool>,
+    /// `Some(false)`: a personless event (`$process_person_profile: false`).
+    pub process_person_profile: Option<bool>,
 }
 
 impl Event {
@@ -33,6 +37,65 @@ impl Event {
             ..Event::default()
         }
     }
+    /// A personless event (posthog-python's `capture` without a distinct id): a random
+    /// distinct id and `$process_person_profile: false`, so no person is created.
+    pub fn personless(event: impl Into<String>) -> Event {
+        Event {
+            process_person_profile: Some(false),
+            ..Event::new(event, Uuid::new_v4().to_string())
+        }
+    }
+
+    /// `$identify`: links `distinct_id` to a person, setting `$set` and `$set_once`.
+    pub fn identify(
+        distinct_id: impl Into<String>,
+        set: Map<String, Value>,
+        set_once: Map<String, Value>,
+    ) -> Event {
+        Event::new("$identify", distinct_id)
+            .property("$set", Value::Object(set))
+            .property("$set_once", Value::Object(set_once))
+    }
+
+    /// `$create_alias`: makes `alias` another id of the person known as `distinct_id`.
+    pub fn alias(distinct_id: impl Into<String>, alias: impl Into<String>) -> Event {
+        let distinct_id = distinct_id.into();
+        Event::new("$create_alias", distinct_id.clone())
+            .property("distinct_id", distinct_id)
+            .property("alias", alias.into())
+    }
+
+    /// `$groupidentify`: sets a group's properties. Without a distinct id, `$<type>_<key>`.
+    pub fn group_identify(
+        group_type: impl Into<String>,
+        group_key: impl Into<String>,
+        properties: Map<String, Value>,
+        distinct_id: Option<String>,
+    ) -> Event {
+        let (group_type, group_key) = (group_type.into(), group_key.into());
+        let distinct_id = distinct_id.unwrap_or_else(|| format!("${group_type}_{group_key}"));
+        Event::new("$groupidentify", distinct_id)
+            .property("$group_type", group_type)
+            .property("$group_key", group_key)
+            .property("$group_set", Value::Object(properties))
+    }
+
+    /// `$set`: sets person properties.
+    pub fn set(distinct_id: impl Into<String>, properties: Map<String, Value>) -> Event {
+        Event::new("$set", distinct_id).property("$set", Value::Object(properties))
+    }
+
+    /// `$set_once`: sets person properties that are not set yet.
+    pub fn set_once(distinct_id: impl Into<String>, properties: Map<String, Value>) -> Event {
+        Event::new("$set_once", distinct_id).property("$set_once", Value::Object(properties))
+    }
+
+    /// Overrides the client's `disable_geoip` for this event.
+    pub fn disable_geoip(mut self, on: bool) -> Event {
+        self.disable_geoip = Some(on);
+        self
+    }
+
     /// Adds one property.
     pub fn property(mut self, key: impl Into<String>, value: impl Into<Value>) -> Event {
         self.properties.insert(key.into(), value.into());

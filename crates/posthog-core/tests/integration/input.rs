@@ -185,3 +185,36 @@ fn a_caller_uuid_is_kept() {
         Some("0190d3a4-5b6c-7d8e-9f00-112233445566")
     );
 }
+
+#[test]
+fn personless_events_and_per_event_geoip() {
+    let server = TestServer::spawn();
+    let (o, _) = opts(&server);
+    let c = client(o.disable_geoip(true));
+    c.capture(Event::personless("anonymous-ping"));
+    c.capture(Event::new("located", "u").disable_geoip(false));
+    c.capture(
+        Event::set("u", obj(json!({"plan": "pro"})))
+            .uuid(posthog_core::parse_uuid("0190d3a4-5b6c-7d8e-9f00-000000000001").unwrap()),
+    );
+    flush(&c);
+    let evs = server.events();
+    assert_eq!(evs[0].properties["$process_person_profile"], false);
+    assert!(
+        posthog_core::parse_uuid(&evs[0].distinct_id).is_ok(),
+        "a random distinct id"
+    );
+    assert_eq!(
+        evs[0].properties["$geoip_disable"], true,
+        "the client default"
+    );
+    assert_eq!(
+        evs[1].properties["$geoip_disable"], false,
+        "the event's own choice wins"
+    );
+    assert_eq!(evs[2].event, "$set");
+    assert_eq!(
+        evs[2].uuid.as_deref(),
+        Some("0190d3a4-5b6c-7d8e-9f00-000000000001")
+    );
+}
