@@ -30,3 +30,16 @@ export POSTHOG_TESTSERVER_BIN="${POSTHOG_TESTSERVER_BIN:-$REPO/target/debug/post
 
 cd "$HERE"
 "$PY" -m pytest -q tests "$@"
+
+# Types of the public API and the examples: pyright (from the npm registry, into
+# target/pyright; skipped without npm) and mypy --strict (when installed in the venv).
+if command -v npm >/dev/null 2>&1; then
+    PYRIGHT="$REPO/target/pyright/node_modules/.bin/pyright"
+    [ -x "$PYRIGHT" ] || npm install --silent --prefix "$REPO/target/pyright" pyright
+    "$PYRIGHT" --pythonpath "$PY" "$REPO/examples/python" "$HERE/python/posthog_sdk"
+else
+    echo "npm not found: pyright check skipped" >&2
+fi
+if "$PY" -c "import mypy" 2>/dev/null; then
+    "$PY" -m mypy --strict "$HERE/python/posthog_sdk" "$REPO"/examples/python/*.py
+fi

@@ -21,6 +21,26 @@ pub struct NativeClient {
     /// With `overflow="block"`, `capture` may wait for room: it then releases the GIL so the
     /// worker can call `on_error`.
     capture_may_block: bool,
+    /// Set in a forked child once this client was replaced (`_after_fork_in_child`): its
+    /// worker does not exist there, so dropping it must not wait or take its locks.
+    forked: std::sync::atomic::AtomicBool,
+}
+
+/// Applies the optional fields every event call takes.
+fn with_common(
+    mut e: Event,
+    timestamp: Option<&Bound<'_, PyAny>>,
+    uuid: Option<&Bound<'_, PyAny>>,
+    disable_geoip: Option<bool>,
+) -> Result<Event, Rejected> {
+    if let Some(ts) = timestamp.filter(|t| !t.is_none()) {
+        e.timestamp = to_timestamp(ts)?;
+    }
+    if let Some(u) = uuid.filter(|u| !u.is_none()) {
+        e.uuid = to_uuid(u)?;
+    }
+    e.disable_geoip = disable_geoip;
+    Ok(e)
 }
 
 fn seconds_arg(timeout: f64) -> PyResult<Duration> {
@@ -40,6 +60,14 @@ impl NativeClient {
 
     fn enqueue(&self, py: Python<'_>, event: Event) -> Option<String> {
         py_maybe_detach(py, self.capture_may_block, || self.inner.capture(event))
+    }
+
+    /// Queues a built event, or counts and reports why it could not be built.
+    fn send(&self, py: Python<'_>, built: Result<Event, Rejected>) -> Option<String> {
+        match built {
+            Ok(e) => self.enqueue(py, e),
+            Err(text) => self.reject(text),
+        }
     }
 
     /// A flag's value: answered at once when the loaded definitions decide (no I/O, the GIL
@@ -79,6 +107,23 @@ impl NativeClient {
         Ok(NativeClient {
             inner,
             capture_may_block,
+            forked: std::sync::atomic::AtomicBool::new(false),
+        })
+    }
+
+    /// Fork safety, in the CHILD right after `fork()`: marks this client as a dead copy (it
+    /// never waits or sends again) and returns the client to use in its place, with the same
+    /// options, an empty queue and its own worker (the parent delivers what was queued).
+    fn _after_fork_in_child(&self, py: Python<'_>) -> PyResult<NativeClient> {
+        self.forked.store(true, std::sync::atomic::Ordering::SeqCst);
+        let inner = self
+            .inner
+            .after_fork_in_child()
+            .map_err(|e| to_pyerr(py, &e))?;
+        Ok(NativeClient {
+            inner,
+            capture_may_block: self.capture_may_block,
+            forked: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -95,42 +140,39 @@ impl NativeClient {
         )
     }
 
+    /// `distinct_id=None` makes a personless event (a random id, no person profile).
     #[pyo3(signature = (event, distinct_id, properties=None, timestamp=None, uuid=None, groups=None,
-        flags=None))]
+        flags=None, disable_geoip=None))]
     #[allow(clippy::too_many_arguments)]
     fn capture(
         &self,
         py: Python<'_>,
         event: &Bound<'_, PyAny>,
-        distinct_id: &Bound<'_, PyAny>,
+        distinct_id: Option<&Bound<'_, PyAny>>,
         properties: Option<&Bound<'_, PyAny>>,
         timestamp: Option<&Bound<'_, PyAny>>,
         uuid: Option<&Bound<'_, PyAny>>,
         groups: Option<&Bound<'_, PyAny>>,
         flags: Option<&Bound<'_, PyAny>>,
+        disable_geoip: Option<bool>,
     ) -> Option<String> {
         let built = (|| -> Result<Event, Rejected> {
-            let mut e = Event::new(to_str(event, "event")?, to_id(distinct_id, "distinct_id")?);
+            let name = to_str(event, "event")?;
+            let mut e = match distinct_id.filter(|d| !d.is_none()) {
+                Some(d) => Event::new(name, to_id(d, "distinct_id")?),
+                None => Event::personless(name),
+            };
             e.properties = to_map(properties, "properties")?;
             e.groups = to_map(groups, "groups")?;
-            if let Some(ts) = timestamp {
-                e.timestamp = to_timestamp(ts)?;
-            }
-            if let Some(u) = uuid {
-                e.uuid = to_uuid(u)?;
-            }
             if let Some(f) = flags.filter(|f| !f.is_none()) {
                 let snap = f.cast::<Snapshot>().map_err(|_| {
                     "flags must be a FlagsSnapshot (from evaluate_flags)".to_string()
                 })?;
                 e = e.flags(&snap.get().inner);
             }
-            Ok(e)
+            with_common(e, timestamp, uuid, disable_geoip)
         })();
-        match built {
-            Ok(e) => self.enqueue(py, e),
-            Err(text) => self.reject(text),
-        }
+        self.send(py, built)
     }
 
     #[pyo3(signature = (distinct_id, properties=None, set_once=None))]
@@ -141,37 +183,36 @@ impl NativeClient {
         properties: Option<&Bound<'_, PyAny>>,
         set_once: Option<&Bound<'_, PyAny>>,
     ) -> Option<String> {
-        let args = (|| {
-            Ok::<_, Rejected>((
+        let built = (|| {
+            Ok(Event::identify(
                 to_id(distinct_id, "distinct_id")?,
                 to_map(properties, "properties")?,
                 to_map(set_once, "set_once")?,
             ))
         })();
-        match args {
-            Ok((id, set, once)) => py_maybe_detach(py, self.capture_may_block, || {
-                self.inner.identify(id, set, once)
-            }),
-            Err(text) => self.reject(text),
-        }
+        self.send(py, built)
     }
 
+    #[pyo3(signature = (distinct_id, alias, timestamp=None, uuid=None, disable_geoip=None))]
     fn alias(
         &self,
         py: Python<'_>,
         distinct_id: &Bound<'_, PyAny>,
         alias: &Bound<'_, PyAny>,
+        timestamp: Option<&Bound<'_, PyAny>>,
+        uuid: Option<&Bound<'_, PyAny>>,
+        disable_geoip: Option<bool>,
     ) -> Option<String> {
-        match (|| Ok::<_, Rejected>((to_id(distinct_id, "distinct_id")?, to_id(alias, "alias")?)))()
-        {
-            Ok((id, alias)) => {
-                py_maybe_detach(py, self.capture_may_block, || self.inner.alias(id, alias))
-            }
-            Err(text) => self.reject(text),
-        }
+        let built = (|| {
+            let e = Event::alias(to_id(distinct_id, "distinct_id")?, to_id(alias, "alias")?);
+            with_common(e, timestamp, uuid, disable_geoip)
+        })();
+        self.send(py, built)
     }
 
-    #[pyo3(signature = (group_type, group_key, properties=None, distinct_id=None))]
+    #[pyo3(signature = (group_type, group_key, properties=None, distinct_id=None, timestamp=None,
+        uuid=None, disable_geoip=None))]
+    #[allow(clippy::too_many_arguments)]
     fn group_identify(
         &self,
         py: Python<'_>,
@@ -179,63 +220,59 @@ impl NativeClient {
         group_key: &Bound<'_, PyAny>,
         properties: Option<&Bound<'_, PyAny>>,
         distinct_id: Option<&Bound<'_, PyAny>>,
+        timestamp: Option<&Bound<'_, PyAny>>,
+        uuid: Option<&Bound<'_, PyAny>>,
+        disable_geoip: Option<bool>,
     ) -> Option<String> {
-        let args = (|| {
+        let built = (|| {
             let id = match distinct_id {
                 Some(d) if !d.is_none() => Some(to_id(d, "distinct_id")?),
                 _ => None,
             };
-            Ok::<_, Rejected>((
+            let e = Event::group_identify(
                 to_str(group_type, "group_type")?,
                 to_id(group_key, "group_key")?,
                 to_map(properties, "properties")?,
                 id,
-            ))
+            );
+            with_common(e, timestamp, uuid, disable_geoip)
         })();
-        match args {
-            Ok((t, k, p, id)) => py_maybe_detach(py, self.capture_may_block, || {
-                self.inner.group_identify(t, k, p, id)
-            }),
-            Err(text) => self.reject(text),
-        }
+        self.send(py, built)
     }
 
-    #[pyo3(signature = (distinct_id, properties=None))]
+    #[pyo3(signature = (distinct_id, properties=None, timestamp=None, uuid=None, disable_geoip=None))]
     fn set(
         &self,
         py: Python<'_>,
         distinct_id: &Bound<'_, PyAny>,
         properties: Option<&Bound<'_, PyAny>>,
+        timestamp: Option<&Bound<'_, PyAny>>,
+        uuid: Option<&Bound<'_, PyAny>>,
+        disable_geoip: Option<bool>,
     ) -> Option<String> {
-        match (|| {
-            Ok::<_, Rejected>((
-                to_id(distinct_id, "distinct_id")?,
-                to_map(properties, "properties")?,
-            ))
-        })() {
-            Ok((id, p)) => py_maybe_detach(py, self.capture_may_block, || self.inner.set(id, p)),
-            Err(text) => self.reject(text),
-        }
+        let built = (|| {
+            let e = Event::set(to_id(distinct_id, "distinct_id")?, to_map(properties, "properties")?);
+            with_common(e, timestamp, uuid, disable_geoip)
+        })();
+        self.send(py, built)
     }
 
-    #[pyo3(signature = (distinct_id, properties=None))]
+    #[pyo3(signature = (distinct_id, properties=None, timestamp=None, uuid=None, disable_geoip=None))]
     fn set_once(
         &self,
         py: Python<'_>,
         distinct_id: &Bound<'_, PyAny>,
         properties: Option<&Bound<'_, PyAny>>,
+        timestamp: Option<&Bound<'_, PyAny>>,
+        uuid: Option<&Bound<'_, PyAny>>,
+        disable_geoip: Option<bool>,
     ) -> Option<String> {
-        match (|| {
-            Ok::<_, Rejected>((
-                to_id(distinct_id, "distinct_id")?,
-                to_map(properties, "properties")?,
-            ))
-        })() {
-            Ok((id, p)) => {
-                py_maybe_detach(py, self.capture_may_block, || self.inner.set_once(id, p))
-            }
-            Err(text) => self.reject(text),
-        }
+        let built = (|| {
+            let e =
+                Event::set_once(to_id(distinct_id, "distinct_id")?, to_map(properties, "properties")?);
+            with_common(e, timestamp, uuid, disable_geoip)
+        })();
+        self.send(py, built)
     }
 
     /// `True`, `False`, a variant key, or `None` (unknown flag, or a network or server
@@ -410,7 +447,7 @@ impl Drop for NativeClient {
     /// An unclosed client drains briefly on collection. The GIL is released meanwhile so the
     /// worker can still call `on_error`; once the interpreter is finalizing it is not needed.
     fn drop(&mut self) {
-        if self.inner.is_shut_down() {
+        if self.forked.load(std::sync::atomic::Ordering::SeqCst) || self.inner.is_shut_down() {
             return;
         }
         let inner = &self.inner;

@@ -156,7 +156,6 @@ def test_bad_arguments_return_none_count_a_drop_and_report(server, make_client, 
         lambda: client.capture("e", "d", timestamp="yesterday"),
         lambda: client.capture("e", "d", uuid="not-a-uuid"),
         lambda: client.capture(5, "d"),  # type: ignore[arg-type]
-        lambda: client.capture("e", None),  # type: ignore[arg-type]
         lambda: client.capture("", "d"),
         lambda: client.identify("d", ["not", "a", "dict"]),  # type: ignore[arg-type]
         lambda: client.set(object(), {}),  # type: ignore[arg-type]
@@ -190,3 +189,18 @@ def test_protocol_v1(server, make_client):
     [ev] = server.wait(1)
     assert ev["route"].startswith("/i/v1/")
     assert ev["properties"]["a"] == 1
+
+
+def test_no_distinct_id_sends_a_personless_event_and_geoip_can_be_set_per_event(server, make_client):
+    client = make_client(disable_geoip=True)
+    assert client.capture("anonymous", None)
+    assert client.capture("located", "u-1", disable_geoip=False)
+    assert client.set("u-1", {"plan": "pro"}, uuid="0190d3a4-5b6c-7d8e-9f00-000000000002")
+    client.flush()
+    events = {e["event"]: e for e in server.wait(3)}
+    personless = events["anonymous"]
+    assert personless["properties"]["$process_person_profile"] is False
+    assert personless["distinct_id"]  # a random id made by the core
+    assert personless["properties"]["$geoip_disable"] is True
+    assert events["located"]["properties"]["$geoip_disable"] is False
+    assert events["$set"]["uuid"] == "0190d3a4-5b6c-7d8e-9f00-000000000002"

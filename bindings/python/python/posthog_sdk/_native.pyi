@@ -54,16 +54,45 @@ class Client:
         uuid: Any = None,
         groups: Any = None,
         flags: Optional[FlagsSnapshot] = None,
+        disable_geoip: Optional[bool] = None,
     ) -> Optional[str]: ...
     def identify(
         self, distinct_id: Any, properties: Any = None, set_once: Any = None
     ) -> Optional[str]: ...
-    def alias(self, distinct_id: Any, alias: Any) -> Optional[str]: ...
-    def group_identify(
-        self, group_type: Any, group_key: Any, properties: Any = None, distinct_id: Any = None
+    def alias(
+        self,
+        distinct_id: Any,
+        alias: Any,
+        timestamp: Any = None,
+        uuid: Any = None,
+        disable_geoip: Optional[bool] = None,
     ) -> Optional[str]: ...
-    def set(self, distinct_id: Any, properties: Any = None) -> Optional[str]: ...
-    def set_once(self, distinct_id: Any, properties: Any = None) -> Optional[str]: ...
+    def group_identify(
+        self,
+        group_type: Any,
+        group_key: Any,
+        properties: Any = None,
+        distinct_id: Any = None,
+        timestamp: Any = None,
+        uuid: Any = None,
+        disable_geoip: Optional[bool] = None,
+    ) -> Optional[str]: ...
+    def set(
+        self,
+        distinct_id: Any,
+        properties: Any = None,
+        timestamp: Any = None,
+        uuid: Any = None,
+        disable_geoip: Optional[bool] = None,
+    ) -> Optional[str]: ...
+    def set_once(
+        self,
+        distinct_id: Any,
+        properties: Any = None,
+        timestamp: Any = None,
+        uuid: Any = None,
+        disable_geoip: Optional[bool] = None,
+    ) -> Optional[str]: ...
     # Flag calls take their options as one tuple, by position (None = not given).
     def get_feature_flag(
         self, key: Any, distinct_id: Any, options: Optional[_FlagArgs] = None
@@ -91,6 +120,7 @@ class Client:
     def shutdown(self, timeout: float) -> Dict[str, int]: ...
     def stats(self) -> Dict[str, int]: ...
     def rotate_key(self, api_key: str) -> None: ...
+    def _after_fork_in_child(self) -> Client: ...
 
 class FlagsSnapshot:
     """The flags of one distinct id, evaluated at one moment (Client.evaluate_flags)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import dataclasses
 import functools
+import os
 import weakref
 from datetime import datetime
 from types import TracebackType
@@ -81,6 +82,24 @@ def _shutdown_at_exit(ref: "weakref.ReferenceType[Client]") -> None:
     client = ref()
     if client is not None:
         client._exit()
+
+
+#: Every live client, for the fork hook.
+_LIVE: "weakref.WeakSet[Client]" = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    """``os.register_at_fork(after_in_child=…)``: only the forking thread survives a fork,
+    so every client's worker is gone in the child. Each live client swaps its native client
+    for the fresh one the core builds (same options, empty queue, its own worker); the old
+    one becomes a dead copy that never waits. The parent still delivers what was queued
+    before the fork, so nothing is sent twice."""
+    for client in list(_LIVE):
+        client._replace_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class Client:
@@ -164,6 +183,8 @@ class Client:
         # One hook object per client, so shutdown() unregisters only its own.
         self._exit_hook = functools.partial(_shutdown_at_exit, weakref.ref(self))
         atexit.register(self._exit_hook)
+        self._closed = False
+        _LIVE.add(self)
 
     @property
     def host(self) -> str:
@@ -178,21 +199,27 @@ class Client:
     def capture(
         self,
         event: str,
-        distinct_id: DistinctId,
+        distinct_id: Optional[DistinctId],
         properties: Optional[Properties] = None,
         timestamp: Optional[Union[datetime, str]] = None,
         uuid: Optional[Union[UUID, str]] = None,
         groups: Optional[Mapping[str, Any]] = None,
         flags: Optional[FlagsSnapshot] = None,
+        *,
+        disable_geoip: Optional[bool] = None,
     ) -> Optional[str]:
         """Queues an event; returns its uuid, or ``None`` when it was not accepted.
 
+        ``distinct_id=None`` sends a personless event (a random id, no person profile).
         ``timestamp`` is a datetime (naive means UTC) or an RFC 3339 string; ``groups`` maps
         group type to group key; ``flags`` (from :meth:`evaluate_flags`) adds
-        ``$feature/<key>`` and ``$active_feature_flags`` (the event's own properties win).
+        ``$feature/<key>`` and ``$active_feature_flags`` (the event's own properties win);
+        ``disable_geoip`` overrides the client's setting for this event.
         Never raises for a bad argument: it is counted and reported.
         """
-        return self._native.capture(event, distinct_id, properties, timestamp, uuid, groups, flags)
+        return self._native.capture(
+            event, distinct_id, properties, timestamp, uuid, groups, flags, disable_geoip
+        )
 
     def identify(
         self,
@@ -203,9 +230,17 @@ class Client:
         """``$identify``: sets person properties (``$set``) and ``$set_once``."""
         return self._native.identify(distinct_id, properties, set_once)
 
-    def alias(self, distinct_id: DistinctId, alias: DistinctId) -> Optional[str]:
+    def alias(
+        self,
+        distinct_id: DistinctId,
+        alias: DistinctId,
+        *,
+        timestamp: Optional[Union[datetime, str]] = None,
+        uuid: Optional[Union[UUID, str]] = None,
+        disable_geoip: Optional[bool] = None,
+    ) -> Optional[str]:
         """``$create_alias``: makes ``alias`` another id of the person ``distinct_id``."""
-        return self._native.alias(distinct_id, alias)
+        return self._native.alias(distinct_id, alias, timestamp, uuid, disable_geoip)
 
     def group_identify(
         self,
@@ -213,19 +248,39 @@ class Client:
         group_key: Union[str, int],
         properties: Optional[Properties] = None,
         distinct_id: Optional[DistinctId] = None,
+        *,
+        timestamp: Optional[Union[datetime, str]] = None,
+        uuid: Optional[Union[UUID, str]] = None,
+        disable_geoip: Optional[bool] = None,
     ) -> Optional[str]:
         """``$groupidentify``: sets properties of a group."""
-        return self._native.group_identify(group_type, group_key, properties, distinct_id)
+        return self._native.group_identify(
+            group_type, group_key, properties, distinct_id, timestamp, uuid, disable_geoip
+        )
 
-    def set(self, distinct_id: DistinctId, properties: Optional[Properties] = None) -> Optional[str]:
+    def set(
+        self,
+        distinct_id: DistinctId,
+        properties: Optional[Properties] = None,
+        *,
+        timestamp: Optional[Union[datetime, str]] = None,
+        uuid: Optional[Union[UUID, str]] = None,
+        disable_geoip: Optional[bool] = None,
+    ) -> Optional[str]:
         """``$set``: sets person properties."""
-        return self._native.set(distinct_id, properties)
+        return self._native.set(distinct_id, properties, timestamp, uuid, disable_geoip)
 
     def set_once(
-        self, distinct_id: DistinctId, properties: Optional[Properties] = None
+        self,
+        distinct_id: DistinctId,
+        properties: Optional[Properties] = None,
+        *,
+        timestamp: Optional[Union[datetime, str]] = None,
+        uuid: Optional[Union[UUID, str]] = None,
+        disable_geoip: Optional[bool] = None,
     ) -> Optional[str]:
         """``$set_once``: sets person properties that are not set yet."""
-        return self._native.set_once(distinct_id, properties)
+        return self._native.set_once(distinct_id, properties, timestamp, uuid, disable_geoip)
 
     # ---- feature flags ------------------------------------------------------------------
 
@@ -447,6 +502,7 @@ class Client:
         """Stops accepting events, drains the queue (bounded by ``timeout``) and stops the
         worker. Calling it again does nothing."""
         atexit.unregister(self._exit_hook)
+        self._closed = True
         report = self._native.shutdown(self._timeout(timeout))
         return _build(FlushReport, report)
 
@@ -476,6 +532,14 @@ class Client:
 
     def _timeout(self, timeout: Optional[float]) -> float:
         return self._shutdown_timeout if timeout is None else float(timeout)
+
+    def _replace_after_fork(self) -> None:
+        if self._closed:
+            return  # (no native call: a lock may be held by a thread the fork left behind)
+        try:
+            self._native = self._native._after_fork_in_child()
+        except PostHogError:
+            pass  # the child keeps a dead copy: calls are accepted, nothing is sent
 
     def _exit(self) -> None:
         try:

@@ -1,0 +1,185 @@
+"""Contexts as in posthog-python: ``with new_context(): identify_context(...); tag(...)``.
+
+Pure API plumbing over :mod:`contextvars`: a context holds a distinct id, a session id, a
+device id and tags; :class:`posthog_sdk.Posthog` reads them when an event is captured inside
+it. Each asyncio task and each thread sees its own context.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import os
+from contextlib import contextmanager
+from typing import Any, Callable, Dict, Iterator, Optional, TypeVar
+
+__all__ = [
+    "new_context",
+    "scoped",
+    "tag",
+    "get_tags",
+    "identify_context",
+    "set_context_session",
+    "set_context_device_id",
+    "get_context_distinct_id",
+    "get_context_session_id",
+    "get_context_device_id",
+]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+class _Scope:
+    __slots__ = ("parent", "fresh", "distinct_id", "session_id", "device_id", "tags", "generation")
+
+    def __init__(self, parent: Optional["_Scope"], fresh: bool) -> None:
+        self.parent = parent
+        self.fresh = fresh
+        self.distinct_id: Optional[str] = None
+        self.session_id: Optional[str] = None
+        self.device_id: Optional[str] = None
+        self.tags: Dict[str, Any] = {}
+        self.generation = _generation
+
+    def _inherited(self, attr: str) -> Optional[str]:
+        scope: Optional[_Scope] = self
+        while scope is not None:
+            value: Optional[str] = getattr(scope, attr)
+            if value is not None or scope.fresh:
+                return value
+            scope = scope.parent
+        return None
+
+    def collect_tags(self) -> Dict[str, Any]:
+        chain = []
+        scope: Optional[_Scope] = self
+        while scope is not None:
+            chain.append(scope)
+            if scope.fresh:
+                break
+            scope = scope.parent
+        tags: Dict[str, Any] = {}
+        for s in reversed(chain):  # inner scopes win
+            tags.update(s.tags)
+        return tags
+
+
+_stack: "contextvars.ContextVar[Optional[_Scope]]" = contextvars.ContextVar(
+    "posthog_sdk_context", default=None
+)
+#: Bumped in a forked child: contexts entered before the fork do not leak into it.
+_generation = 0
+
+
+def _reset_after_fork() -> None:
+    global _generation
+    _generation += 1
+    _stack.set(None)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
+def _current() -> Optional[_Scope]:
+    scope = _stack.get()
+    if scope is not None and scope.generation != _generation:
+        return None
+    return scope
+
+
+def _check_capture_exceptions(capture_exceptions: Optional[bool]) -> None:
+    if capture_exceptions:
+        raise NotImplementedError(
+            "posthog_sdk does not capture exceptions (no error tracking): "
+            "new_context(capture_exceptions=True) is not supported"
+        )
+
+
+@contextmanager
+def new_context(
+    fresh: bool = False,
+    capture_exceptions: Optional[bool] = None,
+    client: Optional[Any] = None,
+) -> Iterator[None]:
+    """A context for the ``with`` block: tags, the distinct id (``identify_context``) and the
+    session id set inside it apply to events captured inside it. ``fresh=True`` inherits
+    nothing from the enclosing context. ``capture_exceptions=True`` raises
+    ``NotImplementedError`` (posthog_sdk has no exception capture); ``client`` is accepted
+    for compatibility and only used for that."""
+    _check_capture_exceptions(capture_exceptions)
+    scope = _Scope(_current(), fresh)
+    token = _stack.set(scope)
+    try:
+        yield
+    finally:
+        if scope.generation == _generation:
+            try:
+                _stack.reset(token)
+            except ValueError:  # left in another context (e.g. a generator): fall back
+                _stack.set(scope.parent)
+
+
+def scoped(fresh: bool = False, capture_exceptions: Optional[bool] = None) -> Callable[[_F], _F]:
+    """A decorator: runs the function inside ``new_context(fresh, capture_exceptions)``."""
+    _check_capture_exceptions(capture_exceptions)
+
+    def decorator(func: _F) -> _F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with new_context(fresh=fresh, capture_exceptions=capture_exceptions):
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def tag(name: str, value: Any) -> None:
+    """Adds a tag (an event property) to the current context; outside a context, nothing."""
+    scope = _current()
+    if scope is not None:
+        scope.tags[name] = value
+
+
+def get_tags() -> Dict[str, Any]:
+    """The tags of the current context (a copy)."""
+    scope = _current()
+    return scope.collect_tags() if scope is not None else {}
+
+
+def identify_context(distinct_id: str) -> None:
+    """Events captured in this context (and its children) without a ``distinct_id`` use this
+    one. Outside a context, nothing."""
+    scope = _current()
+    if scope is not None:
+        scope.distinct_id = distinct_id
+
+
+def set_context_session(session_id: str) -> None:
+    """Events captured in this context get ``$session_id``. Outside a context, nothing."""
+    scope = _current()
+    if scope is not None:
+        scope.session_id = session_id
+
+
+def set_context_device_id(device_id: str) -> None:
+    """Flag calls in this context use this ``device_id`` unless given one."""
+    scope = _current()
+    if scope is not None:
+        scope.device_id = device_id
+
+
+def get_context_distinct_id() -> Optional[str]:
+    scope = _current()
+    return scope._inherited("distinct_id") if scope is not None else None
+
+
+def get_context_session_id() -> Optional[str]:
+    scope = _current()
+    return scope._inherited("session_id") if scope is not None else None
+
+
+def get_context_device_id() -> Optional[str]:
+    scope = _current()
+    return scope._inherited("device_id") if scope is not None else None

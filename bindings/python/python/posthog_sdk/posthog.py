@@ -1,0 +1,710 @@
+"""``Posthog``: posthog-python's (7.x) client API, mapped onto :class:`posthog_sdk.Client`.
+
+Only names, argument order and defaults are translated here; every behaviour is the core's.
+An option or argument the core cannot honour raises ``NotImplementedError`` (only when it is
+given a value other than posthog-python's default), so nothing silently differs.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import (
+    Any,
+    Callable,
+    ContextManager,
+    Dict,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    TypeVar,
+    Union,
+)
+from uuid import UUID
+
+from . import contexts
+from ._native import FlagsSnapshot
+from .client import Client, FlagValue, FlushReport
+from .errors import PostHogError
+
+__all__ = ["Posthog", "FeatureFlagEvaluations", "ID_TYPES"]
+
+ID_TYPES = Union[str, int, UUID]
+OnErrorCallback = Callable[[Exception, List[Any]], Any]
+BeforeSendCallback = Callable[[Dict[str, Any]], Optional[Dict[str, Any]]]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+log = logging.getLogger("posthog")
+
+#: posthog-python options with no equivalent here: accepted only at these (its) defaults.
+_UNSUPPORTED_OPTIONS: Dict[str, Any] = {
+    "is_server": True,
+    "feature_flags_request_max_retries": 1,
+    "enable_exception_autocapture": False,
+    "log_captured_exceptions": False,
+    "project_root": None,
+    "privacy_mode": False,
+    "flag_fallback_cache_url": None,
+    "flag_definition_cache_provider": None,
+    "capture_exception_code_variables": False,
+    "code_variables_mask_patterns": None,
+    "code_variables_ignore_patterns": None,
+    "code_variables_mask_url_credentials": None,
+    "code_variables_detect_secrets": None,
+    "in_app_modules": None,
+    "enable_exception_autocapture_rate_limiting": False,
+    "exception_autocapture_bucket_size": 50,
+    "exception_autocapture_refill_rate": 10,
+    "exception_autocapture_refill_interval_seconds": 10,
+    "metrics": None,
+    "enable_full_ai_capture": False,
+    "capture_trace_context": False,
+    "traces": None,
+    "app_host": None,
+    "email_request_timeout_seconds": 15,
+    "email_request_max_retries": 2,
+    "migrated_from": None,
+}
+
+
+def _not_supported(what: str) -> NotImplementedError:
+    return NotImplementedError(
+        f"posthog_sdk does not support {what} (see the compatibility table in the README of "
+        "posthog-sdk and docs/migrating-from-posthog-python.md)"
+    )
+
+
+def _enum_value(value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    return str(getattr(value, "value", value)).lower()
+
+
+class FeatureFlagEvaluations:
+    """posthog-python's snapshot API over the core's :class:`FlagsSnapshot`.
+
+    Pass it to ``capture(..., flags=...)``; reading it captures no ``$feature_flag_called``
+    (the core's snapshot records no access), so ``only_accessed`` raises
+    ``NotImplementedError``.
+    """
+
+    __slots__ = ("snapshot",)
+
+    def __init__(self, snapshot: FlagsSnapshot) -> None:
+        self.snapshot = snapshot
+
+    def is_enabled(self, key: str, send_feature_flag_events: bool = True) -> bool:
+        return self.snapshot.is_enabled(key)
+
+    def get_flag(self, key: str, send_feature_flag_events: bool = True) -> Optional[FlagValue]:
+        return self.snapshot.get_flag(key)
+
+    def get_flag_payload(self, key: str) -> Any:
+        return self.snapshot.get_payload(key)
+
+    @property
+    def keys(self) -> List[str]:
+        return self.snapshot.keys
+
+    @property
+    def unresolved_flags(self) -> Mapping[str, str]:
+        return self.snapshot.unresolved
+
+    def only(self, keys: List[str]) -> "FeatureFlagEvaluations":
+        raise _not_supported("FeatureFlagEvaluations.only(); pass flag_keys to evaluate_flags")
+
+    def only_accessed(self) -> "FeatureFlagEvaluations":
+        raise _not_supported("FeatureFlagEvaluations.only_accessed()")
+
+    def __len__(self) -> int:
+        return len(self.snapshot)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.snapshot
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.snapshot.keys)
+
+
+def _flags_arg(flags: Any) -> Optional[FlagsSnapshot]:
+    if isinstance(flags, FeatureFlagEvaluations):
+        return flags.snapshot
+    return flags  # type: ignore[no-any-return]
+
+
+def _id(value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    text = str(value)
+    return text if text.strip() else None
+
+
+class Posthog:
+    """posthog-python's ``Posthog`` (7.x): same methods, arguments and defaults, on the core.
+
+    Differences (each documented in the README's compatibility table): ``flush`` returns a
+    :class:`FlushReport` (posthog-python: ``None``); ``on_error(error, batch)`` gets
+    ``batch=[]`` (the core keeps the batch); ``send=False`` is ``disabled`` (calls return
+    ``None``).
+    """
+
+    def __init__(
+        self,
+        project_api_key: str,
+        host: Optional[str] = None,
+        debug: bool = False,
+        max_queue_size: int = 10000,
+        send: bool = True,
+        on_error: Optional[OnErrorCallback] = None,
+        flush_at: int = 100,
+        flush_interval: float = 5.0,
+        gzip: bool = False,
+        max_retries: int = 3,
+        sync_mode: bool = False,
+        timeout: float = 15,
+        thread: int = 1,
+        poll_interval: int = 30,
+        personal_api_key: Optional[str] = None,
+        disabled: bool = False,
+        disable_geoip: bool = True,
+        is_server: bool = True,
+        historical_migration: bool = False,
+        feature_flags_request_timeout_seconds: float = 3,
+        feature_flags_request_max_retries: int = 1,
+        super_properties: Optional[Dict[str, Any]] = None,
+        enable_exception_autocapture: bool = False,
+        log_captured_exceptions: bool = False,
+        project_root: Optional[str] = None,
+        privacy_mode: bool = False,
+        before_send: Optional[BeforeSendCallback] = None,
+        flag_fallback_cache_url: Optional[str] = None,
+        enable_local_evaluation: bool = True,
+        flag_definition_cache_provider: Optional[Any] = None,
+        capture_exception_code_variables: bool = False,
+        code_variables_mask_patterns: Optional[List[str]] = None,
+        code_variables_ignore_patterns: Optional[List[str]] = None,
+        code_variables_mask_url_credentials: Optional[bool] = None,
+        code_variables_detect_secrets: Optional[bool] = None,
+        in_app_modules: Optional[List[str]] = None,
+        enable_exception_autocapture_rate_limiting: bool = False,
+        exception_autocapture_bucket_size: int = 50,
+        exception_autocapture_refill_rate: float = 10,
+        exception_autocapture_refill_interval_seconds: float = 10,
+        capture_mode: Optional[Any] = None,
+        capture_compression: Optional[Any] = None,
+        secret_key: Optional[str] = None,
+        metrics: Optional[Dict[str, Any]] = None,
+        enable_full_ai_capture: bool = False,
+        capture_trace_context: bool = False,
+        traces: Optional[Dict[str, Any]] = None,
+        app_host: Optional[str] = None,
+        email_request_timeout_seconds: float = 15,
+        email_request_max_retries: int = 2,
+        migrated_from: Optional[str] = None,
+        *,
+        shutdown_timeout: Optional[float] = None,
+    ) -> None:
+        given = locals()
+        for name, default in _UNSUPPORTED_OPTIONS.items():
+            if given[name] != default:
+                raise _not_supported(f"the option {name}={given[name]!r}")
+        protocol = _enum_value(capture_mode)
+        compression = _enum_value(capture_compression)
+        if compression not in (None, "none", "gzip"):
+            raise _not_supported(f"capture_compression={compression!r} (only 'none' and 'gzip')")
+        if compression is not None:
+            gzip = compression == "gzip"
+        key = (project_api_key or "").strip()
+        if not key:  # posthog-python: a blank key gives a disabled client
+            disabled = True
+            key = "phc_disabled"
+        flags_key = secret_key or personal_api_key
+        self.debug = debug
+        if debug:
+            log.setLevel(logging.DEBUG)
+        self._user_on_error = on_error
+        self._sync_mode = sync_mode
+        self._send = send
+        self._disabled = disabled or not send
+        self._personal_api_key = flags_key
+        self._poll_interval = poll_interval
+        self._feature_flags_request_timeout_seconds = feature_flags_request_timeout_seconds
+        self._super_properties = dict(super_properties or {})
+        self._before_send = before_send
+        self._disable_geoip = disable_geoip
+        self._client = Client(
+            key,
+            host=host,
+            flush_at=flush_at,
+            flush_interval=flush_interval,
+            max_queue_size=max_queue_size,
+            max_retries=max_retries,
+            timeout=timeout,
+            gzip=gzip,
+            max_in_flight=thread,
+            protocol=protocol,
+            disable_geoip=disable_geoip,
+            historical_migration=historical_migration,
+            disabled=self._disabled,
+            super_properties=super_properties,
+            on_error=self._on_error,
+            before_send=before_send,
+            shutdown_timeout=shutdown_timeout,
+            personal_api_key=flags_key if enable_local_evaluation else None,
+            poll_interval=poll_interval,
+            feature_flags_request_timeout_seconds=feature_flags_request_timeout_seconds,
+        )
+
+    # ---- read-only views of the options (posthog-python exposes them as attributes) -------
+
+    @property
+    def client(self) -> Client:
+        """The :class:`posthog_sdk.Client` underneath (``stats()``, ``rotate_key``…)."""
+        return self._client
+
+    @property
+    def host(self) -> str:
+        return self._client.host
+
+    @property
+    def disabled(self) -> bool:
+        return self._disabled
+
+    @property
+    def send(self) -> bool:
+        return self._send
+
+    @property
+    def sync_mode(self) -> bool:
+        return self._sync_mode
+
+    @property
+    def personal_api_key(self) -> Optional[str]:
+        return self._personal_api_key
+
+    @property
+    def poll_interval(self) -> float:
+        return self._poll_interval
+
+    @property
+    def feature_flags_request_timeout_seconds(self) -> float:
+        return self._feature_flags_request_timeout_seconds
+
+    @property
+    def super_properties(self) -> Dict[str, Any]:
+        return dict(self._super_properties)
+
+    @property
+    def on_error(self) -> Optional[OnErrorCallback]:
+        return self._user_on_error
+
+    @property
+    def before_send(self) -> Optional[BeforeSendCallback]:
+        return self._before_send
+
+    def __repr__(self) -> str:
+        return f"<posthog_sdk.Posthog host={self._client.host!r}>"
+
+    def _on_error(self, error: PostHogError) -> None:
+        log.error("error sending events to PostHog: %s", error)
+        if self._user_on_error is not None:
+            # posthog-python passes the failed batch; the core keeps it (it may retry it).
+            self._user_on_error(error, [])
+
+    def _sent(self, uuid: Optional[str]) -> Optional[str]:
+        if self._sync_mode and uuid is not None:
+            try:
+                self._client.flush()
+            except PostHogError:
+                pass  # reported to on_error by the core
+        return uuid
+
+    @staticmethod
+    def _properties(properties: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+        """The event's properties with the context's tags and ``$session_id``."""
+        props = dict(properties or {})
+        tags = contexts.get_tags()
+        if tags:
+            props = {**tags, **props, "$context_tags": sorted(tags)}
+        session = contexts.get_context_session_id()
+        if session and "$session_id" not in props:
+            props["$session_id"] = session
+        return props
+
+    # ---- events -----------------------------------------------------------------------
+
+    def capture(
+        self,
+        event: str,
+        *,
+        distinct_id: Optional[ID_TYPES] = None,
+        properties: Optional[Dict[str, Any]] = None,
+        timestamp: Optional[Union[datetime, str]] = None,
+        uuid: Optional[Union[str, UUID]] = None,
+        groups: Optional[Dict[str, str]] = None,
+        flags: Optional[Union[FeatureFlagEvaluations, FlagsSnapshot]] = None,
+        send_feature_flags: Optional[Any] = None,
+        disable_geoip: Optional[bool] = None,
+    ) -> Optional[str]:
+        """Queues an event; returns its uuid (``None`` when not accepted). Without
+        ``distinct_id``, the context's (``identify_context``), else a random one and the event
+        is personless (``$process_person_profile: False``), as posthog-python does."""
+        if send_feature_flags:
+            raise _not_supported(
+                "capture(send_feature_flags=...) (deprecated in posthog-python): pass "
+                "flags=posthog.evaluate_flags(distinct_id)"
+            )
+        props = self._properties(properties)
+        # No id: the core sends a personless event (a random id, no person profile).
+        did = _id(distinct_id) or contexts.get_context_distinct_id()
+        log.debug("queueing %s for %s", event, did)
+        return self._sent(
+            self._client.capture(
+                event,
+                did,
+                props,
+                timestamp,
+                uuid,
+                groups,
+                _flags_arg(flags),
+                disable_geoip=disable_geoip,
+            )
+        )
+
+    def _person_update(
+        self,
+        kind: str,
+        distinct_id: Optional[ID_TYPES],
+        properties: Optional[Dict[str, Any]],
+        timestamp: Optional[Union[datetime, str]],
+        uuid: Optional[Union[str, UUID]],
+        disable_geoip: Optional[bool],
+    ) -> Optional[str]:
+        did = _id(distinct_id) or contexts.get_context_distinct_id()
+        props = self._properties(properties)
+        if did is None or not props:
+            return None  # posthog-python: a personless or empty update does nothing
+        call = self._client.set if kind == "$set" else self._client.set_once
+        return self._sent(
+            call(did, props, timestamp=timestamp, uuid=uuid, disable_geoip=disable_geoip)
+        )
+
+    def set(
+        self,
+        *,
+        distinct_id: Optional[ID_TYPES] = None,
+        properties: Optional[Dict[str, Any]] = None,
+        timestamp: Optional[Union[datetime, str]] = None,
+        uuid: Optional[Union[str, UUID]] = None,
+        disable_geoip: Optional[bool] = None,
+    ) -> Optional[str]:
+        """``$set``: sets person properties."""
+        return self._person_update("$set", distinct_id, properties, timestamp, uuid, disable_geoip)
+
+    def set_once(
+        self,
+        *,
+        distinct_id: Optional[ID_TYPES] = None,
+        properties: Optional[Dict[str, Any]] = None,
+        timestamp: Optional[Union[datetime, str]] = None,
+        uuid: Optional[Union[str, UUID]] = None,
+        disable_geoip: Optional[bool] = None,
+    ) -> Optional[str]:
+        """``$set_once``: sets person properties that are not set yet."""
+        return self._person_update(
+            "$set_once", distinct_id, properties, timestamp, uuid, disable_geoip
+        )
+
+    def alias(
+        self,
+        previous_id: ID_TYPES,
+        distinct_id: Optional[str],
+        timestamp: Optional[Union[datetime, str]] = None,
+        uuid: Optional[str] = None,
+        disable_geoip: Optional[bool] = None,
+    ) -> Optional[str]:
+        """``$create_alias``: makes ``previous_id`` another id of the person ``distinct_id``
+        (posthog-python's argument order)."""
+        previous = _id(previous_id)
+        did = _id(distinct_id) or contexts.get_context_distinct_id()
+        if previous is None or did is None:
+            log.warning("alias() needs a previous_id and a distinct_id: dropped")
+            return None
+        # The core's alias(distinct_id, alias) sends distinct_id=previous, alias=did.
+        return self._sent(
+            self._client.alias(
+                previous, did, timestamp=timestamp, uuid=uuid, disable_geoip=disable_geoip
+            )
+        )
+
+    def group_identify(
+        self,
+        group_type: str,
+        group_key: str,
+        properties: Optional[Dict[str, Any]] = None,
+        timestamp: Optional[Union[datetime, str]] = None,
+        uuid: Optional[Union[str, UUID]] = None,
+        disable_geoip: Optional[bool] = None,
+        distinct_id: Optional[ID_TYPES] = None,
+    ) -> Optional[str]:
+        """``$groupidentify``: sets properties of a group."""
+        did = _id(distinct_id) or contexts.get_context_distinct_id()
+        return self._sent(
+            self._client.group_identify(
+                group_type,
+                group_key,
+                properties,
+                did,
+                timestamp=timestamp,
+                uuid=uuid,
+                disable_geoip=disable_geoip,
+            )
+        )
+
+    def capture_exception(self, exception: Any = None, **kwargs: Any) -> Optional[str]:
+        raise _not_supported("capture_exception (error tracking)")
+
+    def capture_ai(self, event: str, **kwargs: Any) -> Optional[str]:
+        raise _not_supported("capture_ai (the AI capture endpoint)")
+
+    # ---- feature flags ----------------------------------------------------------------
+
+    @staticmethod
+    def _device(device_id: Optional[str]) -> Optional[str]:
+        return device_id if device_id is not None else contexts.get_context_device_id()
+
+    def feature_enabled(
+        self,
+        key: str,
+        distinct_id: ID_TYPES,
+        *,
+        groups: Optional[Mapping[str, Union[str, int]]] = None,
+        person_properties: Optional[Dict[str, Any]] = None,
+        group_properties: Optional[Dict[str, Dict[str, Any]]] = None,
+        only_evaluate_locally: bool = False,
+        send_feature_flag_events: bool = True,
+        disable_geoip: Optional[bool] = None,
+        device_id: Optional[str] = None,
+    ) -> Optional[bool]:
+        """Whether the flag is on; ``None`` when unknown or PostHog could not be asked."""
+        return self._client.feature_enabled(
+            key,
+            distinct_id,
+            groups=groups,
+            person_properties=person_properties,
+            group_properties=group_properties,
+            only_evaluate_locally=only_evaluate_locally,
+            send_feature_flag_events=send_feature_flag_events,
+            disable_geoip=disable_geoip,
+            device_id=self._device(device_id),
+        )
+
+    def get_feature_flag(
+        self,
+        key: str,
+        distinct_id: ID_TYPES,
+        *,
+        groups: Optional[Mapping[str, Union[str, int]]] = None,
+        person_properties: Optional[Dict[str, Any]] = None,
+        group_properties: Optional[Dict[str, Dict[str, Any]]] = None,
+        only_evaluate_locally: bool = False,
+        send_feature_flag_events: bool = True,
+        disable_geoip: Optional[bool] = None,
+        device_id: Optional[str] = None,
+    ) -> Optional[FlagValue]:
+        """``True``/``False``/the variant; ``None`` when unknown or PostHog could not be asked."""
+        return self._client.get_feature_flag(
+            key,
+            distinct_id,
+            groups=groups,
+            person_properties=person_properties,
+            group_properties=group_properties,
+            only_evaluate_locally=only_evaluate_locally,
+            send_feature_flag_events=send_feature_flag_events,
+            disable_geoip=disable_geoip,
+            device_id=self._device(device_id),
+        )
+
+    def get_feature_flag_payload(
+        self,
+        key: str,
+        distinct_id: ID_TYPES,
+        *,
+        match_value: Optional[FlagValue] = None,
+        groups: Optional[Mapping[str, Union[str, int]]] = None,
+        person_properties: Optional[Dict[str, Any]] = None,
+        group_properties: Optional[Dict[str, Dict[str, Any]]] = None,
+        only_evaluate_locally: bool = False,
+        send_feature_flag_events: bool = False,
+        disable_geoip: Optional[bool] = None,
+        device_id: Optional[str] = None,
+    ) -> Optional[object]:
+        """The payload of the flag's value for this user (decoded JSON), or ``None``."""
+        if match_value is not None:
+            raise _not_supported("get_feature_flag_payload(match_value=...)")
+        if send_feature_flag_events:
+            raise _not_supported(
+                "get_feature_flag_payload(send_feature_flag_events=True): the payload lookup "
+                "captures no event; call get_feature_flag for $feature_flag_called"
+            )
+        payload: Optional[object] = self._client.get_feature_flag_payload(
+            key,
+            distinct_id,
+            groups=groups,
+            person_properties=person_properties,
+            group_properties=group_properties,
+            only_evaluate_locally=only_evaluate_locally,
+            disable_geoip=disable_geoip,
+            device_id=self._device(device_id),
+        )
+        return payload
+
+    def get_all_flags(
+        self,
+        distinct_id: ID_TYPES,
+        *,
+        groups: Optional[Mapping[str, Union[str, int]]] = None,
+        person_properties: Optional[Dict[str, Any]] = None,
+        group_properties: Optional[Dict[str, Dict[str, Any]]] = None,
+        only_evaluate_locally: bool = False,
+        disable_geoip: Optional[bool] = None,
+        flag_keys_to_evaluate: Optional[List[str]] = None,
+        device_id: Optional[str] = None,
+    ) -> Optional[Dict[str, FlagValue]]:
+        """Every flag's value for this user (only ``flag_keys_to_evaluate`` when given)."""
+        flags = self._client.get_all_flags(
+            distinct_id,
+            groups=groups,
+            person_properties=person_properties,
+            group_properties=group_properties,
+            only_evaluate_locally=only_evaluate_locally,
+            disable_geoip=disable_geoip,
+            device_id=self._device(device_id),
+        )
+        if flag_keys_to_evaluate is not None:
+            wanted = set(flag_keys_to_evaluate)
+            flags = {k: v for k, v in flags.items() if k in wanted}
+        return flags
+
+    def get_all_flags_and_payloads(
+        self,
+        distinct_id: ID_TYPES,
+        *,
+        groups: Optional[Mapping[str, Union[str, int]]] = None,
+        person_properties: Optional[Dict[str, Any]] = None,
+        group_properties: Optional[Dict[str, Dict[str, Any]]] = None,
+        only_evaluate_locally: bool = False,
+        disable_geoip: Optional[bool] = None,
+        flag_keys_to_evaluate: Optional[List[str]] = None,
+        device_id: Optional[str] = None,
+    ) -> Dict[str, Dict[str, Any]]:
+        """``{"featureFlags": {...}, "featureFlagPayloads": {...}}``."""
+        both = self._client.get_all_flags_and_payloads(
+            distinct_id,
+            groups=groups,
+            person_properties=person_properties,
+            group_properties=group_properties,
+            only_evaluate_locally=only_evaluate_locally,
+            disable_geoip=disable_geoip,
+            device_id=self._device(device_id),
+        )
+        if flag_keys_to_evaluate is not None:
+            wanted = set(flag_keys_to_evaluate)
+            both = {name: {k: v for k, v in d.items() if k in wanted} for name, d in both.items()}
+        return both
+
+    def evaluate_flags(
+        self,
+        distinct_id: Optional[ID_TYPES] = None,
+        *,
+        groups: Optional[Mapping[str, Union[str, int]]] = None,
+        person_properties: Optional[Dict[str, Any]] = None,
+        group_properties: Optional[Dict[str, Dict[str, Any]]] = None,
+        only_evaluate_locally: bool = False,
+        disable_geoip: Optional[bool] = None,
+        flag_keys: Optional[List[str]] = None,
+        device_id: Optional[str] = None,
+    ) -> FeatureFlagEvaluations:
+        """Every flag (or ``flag_keys``) for one user in one snapshot; pass it to
+        ``capture(..., flags=...)``. Without ``distinct_id``, the context's. Raises network
+        and server errors (``posthog_sdk.PostHogError``)."""
+        did = _id(distinct_id) or contexts.get_context_distinct_id()
+        if did is None:
+            raise ValueError("evaluate_flags needs a distinct_id (or identify_context)")
+        return FeatureFlagEvaluations(
+            self._client.evaluate_flags(
+                did,
+                groups=groups,
+                person_properties=person_properties,
+                group_properties=group_properties,
+                only_evaluate_locally=only_evaluate_locally,
+                disable_geoip=disable_geoip,
+                device_id=self._device(device_id),
+                flag_keys=flag_keys,
+            )
+        )
+
+    def load_feature_flags(self) -> None:
+        """Fetches the flag definitions now (needs ``personal_api_key``)."""
+        self._client.reload_feature_flags()
+
+    def get_feature_flag_result(self, key: str, distinct_id: ID_TYPES, **kwargs: Any) -> Any:
+        raise _not_supported("get_feature_flag_result; use evaluate_flags")
+
+    def get_remote_config_payload(self, key: str) -> Any:
+        raise _not_supported("get_remote_config_payload (remote config)")
+
+    def get_flags_decision(self, distinct_id: Optional[ID_TYPES] = None, **kwargs: Any) -> Any:
+        raise _not_supported("get_flags_decision (the raw /flags answer); use evaluate_flags")
+
+    # ---- contexts (the same as the module-level functions) ------------------------------
+
+    def new_context(
+        self, fresh: bool = False, capture_exceptions: Optional[bool] = None
+    ) -> ContextManager[None]:
+        return contexts.new_context(fresh=fresh, capture_exceptions=capture_exceptions, client=self)
+
+    def scoped(
+        self, fresh: bool = False, capture_exceptions: Optional[bool] = None
+    ) -> Callable[[_F], _F]:
+        return contexts.scoped(fresh=fresh, capture_exceptions=capture_exceptions)
+
+    def identify_context(self, distinct_id: str) -> None:
+        contexts.identify_context(distinct_id)
+
+    def tag(self, name: str, value: Any) -> None:
+        contexts.tag(name, value)
+
+    def get_tags(self) -> Dict[str, Any]:
+        return contexts.get_tags()
+
+    def set_context_session(self, session_id: str) -> None:
+        contexts.set_context_session(session_id)
+
+    def set_context_device_id(self, device_id: str) -> None:
+        contexts.set_context_device_id(device_id)
+
+    # ---- lifecycle --------------------------------------------------------------------
+
+    def flush(self, timeout_seconds: Optional[float] = 10) -> Optional[FlushReport]:
+        """Sends what is queued and waits, at most ``timeout_seconds`` (``None``: the
+        client's ``shutdown_timeout``). Never raises: returns the :class:`FlushReport`, or
+        ``None`` when the bound passed first (posthog-python returns ``None``)."""
+        try:
+            return self._client.flush(timeout_seconds)
+        except PostHogError as e:
+            log.warning("flush: %s", e)
+            return None
+
+    def join(self) -> None:
+        """Sends what is queued and stops the worker (bounded by ``shutdown_timeout``)."""
+        self.shutdown()
+
+    def shutdown(self) -> None:
+        """Final delivery (bounded by ``shutdown_timeout``), then stops; idempotent."""
+        try:
+            self._client.shutdown()
+        except PostHogError as e:
+            log.warning("shutdown: %s", e)
