@@ -207,9 +207,35 @@ impl Client {
                 }
             }
         };
+        self.enqueue_message(msg)
+    }
+
+    /// Builds the message `capture` would queue — defaults, super properties, `$lib`, groups,
+    /// geoip, UTC timestamp, uuid — without queueing it, for a binding that runs its own
+    /// `before_send` (Node's JavaScript hook). Follow with [`Client::capture_message`].
+    pub fn prepare(&self, event: Event) -> Result<EventMessage, Error> {
+        self.message(event)
+    }
+
+    /// Queues a message from [`Client::prepare`] (possibly rewritten by the binding's hook),
+    /// skipping the client's own `before_send`. Same guarantees as [`Client::capture`].
+    pub fn capture_message(&self, msg: EventMessage) -> Option<Uuid> {
+        if self.shared.config.disabled {
+            return None;
+        }
+        if self.shared.lock().closed {
+            self.shared
+                .drop_event(DropCause::Closed, Some(Error::Closed));
+            return None;
+        }
+        self.enqueue_message(msg)
+    }
+
+    fn enqueue_message(&self, msg: EventMessage) -> Option<Uuid> {
+        let cfg = &self.shared.config;
         if msg.event.is_empty() || msg.distinct_id.is_empty() {
             let e = Error::InvalidInput(
-                "before_send returned an event without a name or distinct_id".into(),
+                "the event has no name or distinct_id after before_send".into(),
             );
             self.shared.drop_event(DropCause::Invalid, Some(e));
             return None;

@@ -218,3 +218,31 @@ fn personless_events_and_per_event_geoip() {
         Some("0190d3a4-5b6c-7d8e-9f00-000000000001")
     );
 }
+
+#[test]
+fn prepare_then_capture_message_lets_a_binding_run_its_own_hook() {
+    let server = TestServer::spawn();
+    let (o, _) = opts(&server);
+    let c = client(o.super_properties(obj(json!({"app": "demo"}))));
+    let mut msg = c.prepare(Event::alias("u1", "anon-1")).unwrap();
+    assert_eq!(msg.event, "$create_alias");
+    assert_eq!(msg.properties["$lib"], "posthog-sdk-rust");
+    assert_eq!(msg.properties["app"], "demo");
+    msg.properties.insert("hooked".into(), json!(true));
+    let uuid = c.capture_message(msg.clone()).unwrap();
+    assert_eq!(uuid, msg.uuid);
+    msg.distinct_id.clear();
+    assert!(
+        c.capture_message(msg).is_none(),
+        "a hook that empties the id is refused"
+    );
+    assert_eq!(
+        c.prepare(Event::new("", "u")).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    flush(&c);
+    let evs = server.events();
+    assert_eq!(evs.len(), 1);
+    assert_eq!(evs[0].properties["hooked"], true);
+    assert_eq!(c.stats().dropped_invalid, 1);
+}
