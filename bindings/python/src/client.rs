@@ -251,7 +251,10 @@ impl NativeClient {
         disable_geoip: Option<bool>,
     ) -> Option<String> {
         let built = (|| {
-            let e = Event::set(to_id(distinct_id, "distinct_id")?, to_map(properties, "properties")?);
+            let e = Event::set(
+                to_id(distinct_id, "distinct_id")?,
+                to_map(properties, "properties")?,
+            );
             with_common(e, timestamp, uuid, disable_geoip)
         })();
         self.send(py, built)
@@ -268,8 +271,10 @@ impl NativeClient {
         disable_geoip: Option<bool>,
     ) -> Option<String> {
         let built = (|| {
-            let e =
-                Event::set_once(to_id(distinct_id, "distinct_id")?, to_map(properties, "properties")?);
+            let e = Event::set_once(
+                to_id(distinct_id, "distinct_id")?,
+                to_map(properties, "properties")?,
+            );
             with_common(e, timestamp, uuid, disable_geoip)
         })();
         self.send(py, built)
