@@ -1,7 +1,6 @@
 // The public API of the `posthog-sdk` package (hand-written; the native layer's generated
 // types are in index.d.ts). Option names follow posthog-node 5.x.
 
-import { EventEmitter } from 'node:events'
 import type { JsFlushReport, JsStats } from './index'
 
 /** What a `flush` or `shutdown` achieved while it waited. */
@@ -30,6 +29,8 @@ export type ErrorCode =
   | 'unexpected'
   | 'inconclusive'
   | 'io'
+  /** This binding's own code: see `NotSupportedError`. */
+  | 'not_supported'
 
 /** Why local evaluation could not decide a flag (`PostHogError.reason` of `inconclusive`). */
 export type InconclusiveReason =
@@ -41,7 +42,7 @@ export type InconclusiveReason =
 
 /** Every error of the client. Messages never contain keys or event payloads. */
 export declare class PostHogError extends Error {
-  readonly name: 'PostHogError'
+  readonly name: 'PostHogError' | 'NotSupportedError'
   /** The core's error kind. */
   readonly code: ErrorCode
   /** The HTTP status behind the error, or `null`. */
@@ -57,6 +58,16 @@ export declare class PostHogError extends Error {
   static from(e: unknown): PostHogError
 }
 
+/**
+ * A posthog-node method, property or option this package does not provide (`code`
+ * `'not_supported'`: a code of this binding, not one of the core's kinds). The message says why.
+ */
+export declare class NotSupportedError extends PostHogError {
+  readonly name: 'NotSupportedError'
+  readonly code: 'not_supported'
+  constructor(message: string)
+}
+
 export interface EventMessage {
   distinctId: string
   event: string
@@ -69,6 +80,29 @@ export interface EventMessage {
   uuid?: string
   /** Adds `$feature/<key>` for each flag and `$active_feature_flags` (the event's own win). */
   flags?: FlagsSnapshot
+  /**
+   * Deprecated in posthog-node (prefer `flags`): evaluate the flags first, then queue the event
+   * with them (`capture` then returns `undefined`; `flush` waits for it).
+   */
+  sendFeatureFlags?: boolean | SendFeatureFlagsOptions
+  /** Sets `$geoip_disable: true` on this event. */
+  disableGeoip?: boolean
+}
+
+export interface SendFeatureFlagsOptions {
+  onlyEvaluateLocally?: boolean
+  personProperties?: Record<string, any>
+  groupProperties?: Record<string, Record<string, any>>
+  flagKeys?: string[]
+}
+
+/** `getFeatureFlagResult`'s answer (posthog-node's `FeatureFlagResult`). */
+export interface FeatureFlagResult {
+  readonly key: string
+  /** `false` is a conclusive off. */
+  readonly enabled: boolean
+  readonly variant?: string
+  readonly payload?: JsonType
 }
 
 /** A flag's value: `true`, `false` or the variant key. */
@@ -121,6 +155,14 @@ export declare class FlagsSnapshot {
   /** The payload (decoded JSON), or `undefined`. */
   getPayload(key: string): JsonType | undefined
   getFlagResult(key: string): FlagResult | undefined
+  /** `getPayload` (posthog-node's `FeatureFlagEvaluations` name). */
+  getFlagPayload(key: string): JsonType | undefined
+  /** `unresolved` (posthog-node's `FeatureFlagEvaluations` name). */
+  readonly unresolvedFlags: Record<string, string>
+  /** Not supported: throws `NotSupportedError` (pass `flagKeys` to `evaluateFlags`). */
+  only(keys: string[]): never
+  /** Not supported: throws `NotSupportedError`. */
+  onlyAccessed(): never
   /** The keys of every decided flag, sorted. */
   readonly keys: string[]
   /** Undecided flag key → reason (`missing_context`, `not_in_answer`, `definitions_not_loaded`, …). */
@@ -186,6 +228,23 @@ export interface AliasMessage {
   alias: string
 }
 
+export interface SetPersonPropertiesMessage {
+  distinctId: string
+  /** Sent as `$set`. */
+  properties?: Record<string, any>
+  /** Sent as `$set_once`. */
+  propertiesOnce?: Record<string, any>
+}
+
+export interface UnsetPersonPropertiesMessage {
+  distinctId: string
+  /** The person property names to remove (`$unset`). */
+  properties: string[] | string
+}
+
+/** A posthog-node `before_send` function: return the message (changed or not) or `null` to drop it. */
+export type BeforeSendFn = (message: EventMessage) => EventMessage | null | undefined
+
 export interface GroupIdentifyMessage {
   groupType: string
   groupKey: string
@@ -194,25 +253,77 @@ export interface GroupIdentifyMessage {
   distinctId?: string
 }
 
+/**
+ * posthog-node 5.x options (see the README's compatibility table), then this package's own.
+ * posthog-node options not listed here throw `NotSupportedError` when set (unless set to the
+ * value that means what this package does anyway).
+ */
 export interface PostHogOptions {
   /** Default `https://us.i.posthog.com`; `http://` only for loopback. */
   host?: string
-  /** Send a batch once this many events are queued (default 100). */
+  /** Send a batch once this many events are queued (default 20, as posthog-node). */
   flushAt?: number
   /** Send what is queued at least this often, in ms (default 5000). */
   flushInterval?: number
-  /** The most events queued (default 10 000). */
+  /** The most events queued (default 10 000); the queue is also bounded by `maxQueueBytes`. */
   maxQueueSize?: number
+  /** Timeout of one HTTP request, in ms (default 10 000, as posthog-node). */
+  requestTimeout?: number
+  /** Resends after the first attempt (default 3); the same as `maxRetries`. */
+  fetchRetryCount?: number
+  /** Send request bodies uncompressed (default false: gzip). */
+  disableCompression?: boolean
+  /** Ask PostHog not to resolve locations from the sender's IP. */
+  disableGeoip?: boolean
+  /** Send every batch to the import pipeline (back-fills). */
+  historicalMigration?: boolean
+  /** Accept calls but send nothing. */
+  disabled?: boolean
+  /** `false`: start opted out (`optIn()` to send). Default true. */
+  defaultOptIn?: boolean
+  /**
+   * Called with each message of `capture`, `identify`, `alias` and `groupIdentify` before it is
+   * queued (in order, for an array); return it (changed or not) or `null` to drop it.
+   */
+  before_send?: BeforeSendFn | BeforeSendFn[]
+  /** Only `'memory'` (posthog-node's only value). */
+  persistence?: 'memory'
+  /** A flags secure key (`phs_…`) or personal key (`phx_…`): turns on local flag evaluation. */
+  secretKey?: string
+  /** Deprecated in posthog-node for `secretKey` (which wins when both are set). */
+  personalApiKey?: string
+  /** `false`: do not use the key for local evaluation. Default true. */
+  enableLocalEvaluation?: boolean
+  /** How often flag definitions are polled, in ms (default 30 000). `null` throws `NotSupportedError`. */
+  featureFlagsPollingInterval?: number
+  /** Timeout of one `/flags` request, in ms (default 3000). */
+  featureFlagsRequestTimeoutMs?: number
+  /** Capture `$feature_flag_called` on flag lookups (default true). */
+  sendFeatureFlagEvent?: boolean
+  /** Never ask `/flags`: every lookup is `onlyEvaluateLocally` (default false). */
+  strictLocalEvaluation?: boolean
+  /** Exposed as `client.privacyMode` for `@posthog/ai` (default false). */
+  privacyMode?: boolean
+  /** Add `$is_server: true` to every event (default true, as posthog-node). */
+  isServer?: boolean
+  /** No effect (as in posthog-node on a server). */
+  preloadFeatureFlags?: boolean
+  /** No effect (as in posthog-node on a server). */
+  sessionExpirationTimeSeconds?: number
+  /** No effect (as in posthog-node on a server). */
+  disable_capture_url_hashes?: boolean
+  /** No effect: the helpers it quiets are not supported. */
+  featureFlagsLogWarnings?: boolean
+
+  // This package's own options.
+  /** Resends after the first attempt (default 3). */
+  maxRetries?: number
   /** The most serialised bytes queued (default 32 MiB). */
   maxQueueBytes?: number
   /** The most serialised bytes in one request (default 5 MiB). */
   maxBatchBytes?: number
   /** The largest single event (default 1 000 000 bytes). */
   maxEventBytes?: number
-  /** Resends after the first attempt (default 3). */
-  maxRetries?: number
-  /** Timeout of one HTTP request, in ms (default 15 000). */
-  requestTimeout?: number
   /** Gzip request bodies (default true). */
   gzip?: boolean
   /** Requests in flight at once (default 4). */
@@ -223,51 +334,75 @@ export interface PostHogOptions {
   blockTimeout?: number
   /** The ingestion protocol (default `'v0'`, `POST /batch/`). */
   protocol?: 'v0' | 'v1'
-  /** Ask PostHog not to resolve locations from the sender's IP. */
-  disableGeoip?: boolean
-  /** Send every batch to the import pipeline (back-fills). */
-  historicalMigration?: boolean
-  /** Accept calls but send nothing. */
-  disabled?: boolean
   /** Properties added to every event (the event's own win). */
   superProperties?: Record<string, any>
-  /** A flags secure key (`phs_…`) or personal key (`phx_…`): turns on local flag evaluation. */
-  personalApiKey?: string
-  /** How often flag definitions are polled, in ms (default 30 000, at least 1000). */
-  featureFlagsPollingInterval?: number
-  /** Timeout of one `/flags` request, in ms (default 3000). */
-  featureFlagsRequestTimeoutMs?: number
-  /** Capture `$feature_flag_called` on flag lookups (default true). */
-  sendFeatureFlagEvent?: boolean
-  /**
-   * Called with each `capture` message before it is queued; return it (changed or not) or
-   * `null` to drop it. Runs in the JS layer on the caller's message, for `capture` only.
-   */
-  beforeSend?: (message: EventMessage) => EventMessage | null | undefined
+  /** `before_send` under this package's earlier name (both may be set: `before_send` runs first). */
+  beforeSend?: BeforeSendFn | BeforeSendFn[]
   /** Same as `client.on('error', fn)`. */
   onError?: (error: PostHogError) => void
 }
 
-export declare class PostHog extends EventEmitter {
-  /** Throws `PostHogError` (`invalid_key`, `config`) synchronously. */
+/** The type of a posthog-node property this package does not provide (reading it throws). */
+type NotSupported = never
+
+/**
+ * The client. At run time an `EventEmitter` (`instanceof EventEmitter` holds), typed as
+ * posthog-node types it: `on` returns the function that removes the listener.
+ */
+export declare class PostHog {
+  /** Throws `PostHogError` (`invalid_key`, `config`) or `NotSupportedError` synchronously. */
   constructor(apiKey: string, options?: PostHogOptions)
-  /** Queues an event; returns its uuid, or `undefined` when it was not accepted. Never throws. */
+  /** The options given (secret keys shown as `'[redacted]'`). */
+  readonly options: Readonly<PostHogOptions>
+
+  /**
+   * Queues an event; returns its uuid, or `undefined` when it was not accepted (or, with
+   * `sendFeatureFlags`, is queued once the flags are known). Never throws.
+   */
   capture(message: EventMessage): string | undefined
+  /** `capture`, then resolves once the event is delivered (or definitively failed). */
+  captureImmediate(message: EventMessage): Promise<void>
   identify(message: IdentifyMessage): string | undefined
+  identifyImmediate(message: IdentifyMessage): Promise<void>
   alias(message: AliasMessage): string | undefined
+  aliasImmediate(message: AliasMessage): Promise<void>
   groupIdentify(message: GroupIdentifyMessage): string | undefined
+  groupIdentifyImmediate(message: GroupIdentifyMessage): Promise<void>
+  /** A `$set` event (`$set`, `$set_once`); nothing when both are empty. */
+  setPersonProperties(message: SetPersonPropertiesMessage): string | undefined
+  /** A `$set` event with `$unset`. */
+  unsetPersonProperties(message: UnsetPersonPropertiesMessage): string | undefined
+  /** Adds properties to every later `capture` (the event's own win). */
+  register(properties: Record<string, any>): Promise<void>
+  unregister(property: string): Promise<void>
+  optIn(): Promise<void>
+  /** Stops sending events (and `$feature_flag_called`) until `optIn`. */
+  optOut(): Promise<void>
+  /** `optIn()`. */
+  enable(): Promise<void>
+  /** `optOut()`. */
+  disable(): Promise<void>
+  readonly optedOut: boolean
+  /** The `disabled` option. */
+  readonly isDisabled: boolean
+  /** Logs captures and errors to the console. */
+  debug(enabled?: boolean): void
+  readonly isDebug: boolean
   /** Resolves once everything queued is delivered or has definitively failed (default bound 30 s). */
   flush(timeoutMs?: number): Promise<FlushReport>
-  /** Stops accepting events and drains the queue (default bound 30 s). */
+  /** Stops accepting events and drains the queue (default bound 30 s); no handle is left open. */
   shutdown(shutdownTimeoutMs?: number): Promise<FlushReport>
   /** Swaps the project key for every later request. */
   rotateKey(apiKey: string): void
+
   // Feature flags: the getters resolve `undefined` when the value is unknown or unavailable
   // (reported to 'error' listeners) and reject only with `invalid_input`.
   getFeatureFlag(key: string, distinctId: string, options?: FlagOptions): Promise<FeatureFlagValue | undefined>
   isFeatureEnabled(key: string, distinctId: string, options?: FlagOptions): Promise<boolean | undefined>
   /** With `matchValue`: the payload only when the flag evaluates to that value. */
   getFeatureFlagPayload(key: string, distinctId: string, matchValue?: FeatureFlagValue, options?: FlagOptions): Promise<JsonType | undefined>
+  /** The value and its payload, or `undefined` when the flag is not decided. */
+  getFeatureFlagResult(key: string, distinctId: string, options?: FlagOptions): Promise<FeatureFlagResult | undefined>
   getAllFlags(distinctId: string, options?: FlagOptions): Promise<Record<string, FeatureFlagValue>>
   getAllFlagsAndPayloads(distinctId: string, options?: FlagOptions): Promise<{
     featureFlags: Record<string, FeatureFlagValue>
@@ -277,15 +412,64 @@ export declare class PostHog extends EventEmitter {
   evaluateFlags(distinctId: string, options?: EvaluateFlagsOptions): Promise<FlagsSnapshot>
   /** Fetches the definitions now (needs `personalApiKey`); rejects with every error. */
   reloadFeatureFlags(): Promise<void>
+  /** `true` once local definitions are loaded (loads them now); `false` without a key or after `timeoutMs` (default 30 000). */
+  waitForLocalEvaluationReady(timeoutMs?: number): Promise<boolean>
   stats(): Stats
+  /** `'posthog-sdk-node'`, the `$lib` of the events. */
+  getLibraryId(): string
+  getLibraryVersion(): string
   /** The resolved ingestion host. */
   readonly host: string
+  readonly flushAt: number
+  readonly privacyMode: boolean
+  /** Always `false` (the option is not supported). */
+  readonly enableFullAiCapture: boolean
+  readonly preloadFeatureFlags: boolean
+  readonly disableSurveys: boolean
   /** Whether `shutdown` has run. */
   readonly isShutDown: boolean
-  on(event: 'error', listener: (error: PostHogError) => void): this
+  /** Listens to `'error'`, the only event emitted; returns the function that removes the listener. */
+  on(event: 'error', listener: (error: PostHogError) => void): () => void
   once(event: 'error', listener: (error: PostHogError) => void): this
   off(event: 'error', listener: (error: PostHogError) => void): this
+  addListener(event: 'error', listener: (error: PostHogError) => void): this
+  removeListener(event: 'error', listener: (error: PostHogError) => void): this
+  removeAllListeners(event?: 'error'): this
+  listenerCount(event: 'error'): number
+  emit(event: 'error', error: PostHogError): boolean
   toJSON(): { host: string }
+
+  // posthog-node members that throw `NotSupportedError` (see the README for why).
+  /** @deprecated Not supported: throws `NotSupportedError`. */ readonly apiKey: NotSupported
+  /** @deprecated Not supported: throws `NotSupportedError`. */ readonly projectToken: NotSupported
+  /** @deprecated Not supported: throws `NotSupportedError`. */ readonly distinctIdHasSentFlagCalls: NotSupported
+  /** @deprecated Not supported: throws `NotSupportedError`. */ readonly logger: NotSupported
+  /** @deprecated Not supported: throws `NotSupportedError`. */ readonly metrics: NotSupported
+  /** @deprecated Not supported: throws `NotSupportedError`. */ readonly emails: NotSupported
+  /** @deprecated Not supported: throws `NotSupportedError`. */ captureException(...args: unknown[]): never
+  /** @deprecated Not supported: throws `NotSupportedError`. */ captureExceptionImmediate(...args: unknown[]): never
+  /** @deprecated Not supported: throws `NotSupportedError`. */ captureAi(...args: unknown[]): never
+  /** @deprecated Not supported: throws `NotSupportedError`. */ captureAiImmediate(...args: unknown[]): never
+  /** @deprecated Not supported: throws `NotSupportedError`. */ captureLog(...args: unknown[]): never
+  /** @deprecated Not supported: throws `NotSupportedError`. */ startSpan(...args: unknown[]): never
+  /** @deprecated Not supported: throws `NotSupportedError`. */ withSpan(...args: unknown[]): never
+  /** @deprecated Not supported: throws `NotSupportedError`. */ getActiveSpan(...args: unknown[]): never
+  /** @deprecated Not supported: throws `NotSupportedError`. */ withContext(...args: unknown[]): never
+  /** @deprecated Not supported: throws `NotSupportedError`. */ enterContext(...args: unknown[]): never
+  /** @deprecated Not supported: throws `NotSupportedError`. */ getContext(...args: unknown[]): never
+  /** @deprecated Not supported: throws `NotSupportedError`. */ overrideFeatureFlags(...args: unknown[]): never
+  /** @deprecated Not supported: throws `NotSupportedError`. */ getRemoteConfigPayload(...args: unknown[]): never
+  /** @deprecated Not supported: throws `NotSupportedError`. */ getSurveysStateless(...args: unknown[]): never
+  /** @deprecated Not supported: throws `NotSupportedError`. */ getFeatureFlagEvaluationRuntime(...args: unknown[]): never
+  /** @deprecated Not supported: throws `NotSupportedError`. */ getFeatureFlagKeysByEvaluationRuntime(...args: unknown[]): never
+  /** @deprecated Not supported: throws `NotSupportedError`; use `waitForLocalEvaluationReady()`. */ isLocalEvaluationReady(...args: unknown[]): never
+  /** @deprecated Not supported: throws `NotSupportedError`. */ addPendingPromise(...args: unknown[]): never
+  /** @deprecated Not supported: throws `NotSupportedError`. */ prepareEventMessage(...args: unknown[]): never
+  /** @deprecated Not supported: throws `NotSupportedError`. */ fetch(...args: unknown[]): never
+  /** @deprecated Not supported: throws `NotSupportedError`. */ getPersistedProperty(...args: unknown[]): never
+  /** @deprecated Not supported: throws `NotSupportedError`. */ setPersistedProperty(...args: unknown[]): never
+  /** @deprecated Not supported: throws `NotSupportedError`. */ getCustomUserAgent(...args: unknown[]): never
+  /** @deprecated Not supported: throws `NotSupportedError`. */ getErrorPropertiesBuilder(...args: unknown[]): never
 }
 
 /** The package version (also sent as `$lib_version`). */

@@ -10,6 +10,7 @@
 const { EventEmitter } = require('node:events')
 const util = require('node:util')
 const native = require('./index.js')
+const { resolveOptions, notSupported, NODE_DEFAULTS, UNSUPPORTED_METHODS, UNSUPPORTED_GETTERS } = require('./compat.js')
 
 /** An error of the PostHog client: `code` is the core's error kind, `status` the HTTP status. */
 class PostHogError extends Error {
@@ -30,6 +31,17 @@ class PostHogError extends Error {
     if (e && typeof e.scope === 'string') err.scope = e.scope
     if (e instanceof Error && e.stack) err.stack = `PostHogError: ${err.message}\n${e.stack.split('\n').slice(1).join('\n')}`
     return err
+  }
+}
+
+/**
+ * A posthog-node method, property or option this package does not provide (`code`
+ * `'not_supported'`, a code of this binding, not one of the core's error kinds).
+ */
+class NotSupportedError extends PostHogError {
+  constructor(message) {
+    super(message, 'not_supported')
+    this.name = 'NotSupportedError'
   }
 }
 
@@ -121,6 +133,26 @@ class FlagsSnapshot {
   /** The payload of the flag's value (decoded JSON), or `undefined`. */
   getPayload(key) {
     return typeof key === 'string' ? parse(this.#native.getPayload(key)) : undefined
+  }
+
+  /** `getPayload` (posthog-node's `FeatureFlagEvaluations` name). */
+  getFlagPayload(key) {
+    return this.getPayload(key)
+  }
+
+  /** `unresolved` (posthog-node's `FeatureFlagEvaluations` name). */
+  get unresolvedFlags() {
+    return this.unresolved
+  }
+
+  /** Not supported: a snapshot cannot be narrowed yet. Throws `not_supported`. */
+  only() {
+    throw notSupported('FlagsSnapshot.only()', 'a snapshot cannot be narrowed; pass flagKeys to evaluateFlags')
+  }
+
+  /** Not supported: accesses are not tracked. Throws `not_supported`. */
+  onlyAccessed() {
+    throw notSupported('FlagsSnapshot.onlyAccessed()', 'accesses are not tracked; pass flagKeys to evaluateFlags')
   }
 
   /** `{ value, payload, locallyEvaluated, reason, id, version, requestId }`, or `undefined`. */
@@ -279,34 +311,44 @@ function time(value) {
   return value instanceof Date ? value.toISOString() : value
 }
 
+const DEFAULT_WAIT_MS = 30_000
+/** The `$lib` of this package's events (the native `SDK_NAME`). */
+const LIBRARY_ID = 'posthog-sdk-node'
+
 class PostHog extends EventEmitter {
   #native
+  /** `before_send` / `beforeSend` functions, run in order; empty when none. */
   #beforeSend
+  #optedOut
+  #strictLocal
+  #localEvaluation
+  #optionsCopy
+  #privacyMode
+  /** Super properties from `register` (`null` when none). */
+  #props = null
+  #debugListener = null
+  /** Captures waiting for their flags (`sendFeatureFlags`); `flush`/`shutdown` wait for them. */
+  #pending = new Set()
 
   /**
    * @param {string} apiKey the project API key (`phc_…`)
-   * @param {import('./posthog').PostHogOptions} [options]
+   * @param {import('./posthog').PostHogOptions} [options] posthog-node 5.x option names
    */
   constructor(apiKey, options) {
     super()
-    let rest = options
-    if (options !== null && typeof options === 'object') {
-      const { beforeSend, onError, superProperties, ...others } = options
-      if (beforeSend != null && typeof beforeSend !== 'function') {
-        throw new PostHogError('invalid configuration: option beforeSend must be a function', 'config')
-      }
-      if (onError != null && typeof onError !== 'function') {
-        throw new PostHogError('invalid configuration: option onError must be a function', 'config')
-      }
-      this.#beforeSend = beforeSend ?? undefined
-      if (onError) this.on('error', onError)
-      rest = others
-      if (superProperties != null) {
-        try {
-          rest.superProperties = JSON.stringify(superProperties)
-        } catch {
-          throw new PostHogError('invalid configuration: option superProperties must be JSON-serialisable', 'config')
-        }
+    const { native: rest, js } = resolveOptions(options)
+    this.#beforeSend = js.beforeSend
+    this.#optedOut = js.optedOut
+    this.#strictLocal = js.strictLocalEvaluation
+    this.#privacyMode = js.privacyMode
+    this.#optionsCopy = js.options
+    this.#localEvaluation = rest.personalApiKey !== undefined
+    if (js.onError) super.on('error', js.onError)
+    if (rest.superProperties != null) {
+      try {
+        rest.superProperties = JSON.stringify(rest.superProperties)
+      } catch {
+        throw new PostHogError('invalid configuration: option superProperties must be JSON-serialisable', 'config')
       }
     }
     // The listener holds the client weakly, so an abandoned client can still be collected.
@@ -324,21 +366,74 @@ class PostHog extends EventEmitter {
 
   /**
    * Queues an event. Returns its uuid, or `undefined` when it was not accepted (invalid,
-   * filtered by `beforeSend`, queue full, shut down…). Never throws.
+   * filtered by `before_send`, opted out, queue full, shut down…) or, with
+   * `sendFeatureFlags`, is queued once its flags are known. Never throws.
    */
   capture(message) {
+    if (this.#optedOut) return undefined
+    if (message !== null && typeof message === 'object' && message.sendFeatureFlags && !message.flags) {
+      this.#track(this.#captureWithFlags(message))
+      return undefined
+    }
+    return this.#enqueue(message)
+  }
+
+  /** `capture`, then resolves once the event is delivered (or definitively failed). */
+  async captureImmediate(message) {
+    this.capture(message)
+    await this.flush()
+  }
+
+  /** `sendFeatureFlags`: evaluates the flags, then queues the event with them. */
+  async #captureWithFlags(message) {
+    const o = typeof message.sendFeatureFlags === 'object' ? message.sendFeatureFlags : {}
+    let flags
+    try {
+      flags = await this.evaluateFlags(message.distinctId, { ...o, groups: message.groups, sendFeatureFlagEvents: false })
+    } catch (e) {
+      if (this.listenerCount('error') > 0) this.emit('error', PostHogError.from(e))
+    }
+    this.#enqueue(flags ? { ...message, flags } : message)
+  }
+
+  /**
+   * `before_send` for `identify`, `alias` and `groupIdentify`: runs the functions on the event
+   * as posthog-node shapes it; `null` when one drops it. Edits to the fields the core takes
+   * back (`$set`, `$set_once`, `alias`, the group fields, `distinctId`) are kept.
+   */
+  #filter(message) {
+    let msg = message
+    for (const f of this.#beforeSend) {
+      msg = f(msg)
+      if (msg === null || msg === undefined) {
+        this.#native.recordFiltered()
+        return null
+      }
+    }
+    return msg
+  }
+
+  #track(promise) {
+    this.#pending.add(promise)
+    promise.finally(() => this.#pending.delete(promise))
+  }
+
+  #enqueue(message) {
     let stage = 'beforeSend threw'
     try {
       let msg = message
-      if (this.#beforeSend) {
-        msg = this.#beforeSend(msg)
-        if (msg === null || msg === undefined) {
-          this.#native.recordFiltered()
-          return undefined
-        }
+      if (this.#beforeSend.length > 0) {
+        msg = this.#filter(msg)
+        if (msg === null) return undefined
       }
       stage = 'expects an object argument'
-      const { distinctId, event, properties, groups, timestamp, uuid, flags } = msg
+      const { distinctId, event, groups, timestamp, uuid, flags, disableGeoip } = msg
+      let properties = msg.properties
+      if (this.#props !== null) properties = { ...this.#props, ...properties }
+      // Per-message disableGeoip wins over the client's, as in posthog-node (the core adds
+      // $geoip_disable only when the event has none).
+      if (disableGeoip === true) properties = { ...properties, $geoip_disable: true }
+      else if (disableGeoip === false && this.#optionsCopy.disableGeoip === true) properties = { ...properties, $geoip_disable: false }
       stage = 'properties and groups must be JSON-serialisable'
       const p = json(properties)
       const g = json(groups)
@@ -351,7 +446,9 @@ class PostHog extends EventEmitter {
         f = snapshotNative(flags)
       }
       stage = 'event, distinctId and uuid must be strings'
-      return this.#native.capture(event, distinctId, p, g, t, uuid, f) ?? undefined
+      const id = this.#native.capture(event, distinctId, p, g, t, uuid, f) ?? undefined
+      if (this.#debugListener) console.log('[PostHog] capture', JSON.stringify({ event, distinctId, uuid: id }))
+      return id
     } catch {
       this.#native.rejectInput(`capture: ${stage}`)
       return undefined
@@ -360,8 +457,15 @@ class PostHog extends EventEmitter {
 
   /** `$identify`: `properties` become `$set` (`properties.$set_once` becomes `$set_once`). */
   identify(message) {
+    if (this.#optedOut) return undefined
     try {
-      const { distinctId, properties } = message
+      let { distinctId, properties } = message
+      if (this.#beforeSend.length > 0) {
+        const { $set, $set_once, ...rest } = properties ?? {}
+        const m = this.#filter({ distinctId, event: '$identify', properties: { $set: $set ?? rest, $set_once: $set_once ?? {} } })
+        if (m === null) return undefined
+        ;({ distinctId, properties } = m)
+      }
       return this.#native.identify({ distinctId, properties: json(properties) }) ?? undefined
     } catch {
       this.#native.rejectInput('identify: expects { distinctId, properties } with JSON-serialisable properties')
@@ -369,10 +473,22 @@ class PostHog extends EventEmitter {
     }
   }
 
+  /** `identify`, then resolves once the event is delivered. */
+  async identifyImmediate(message) {
+    this.identify(message)
+    await this.flush()
+  }
+
   /** `$create_alias`: makes `alias` another id of `distinctId`. */
   alias(message) {
+    if (this.#optedOut) return undefined
     try {
-      const { distinctId, alias } = message
+      let { distinctId, alias } = message
+      if (this.#beforeSend.length > 0) {
+        const m = this.#filter({ distinctId, event: '$create_alias', properties: { distinct_id: distinctId, alias } })
+        if (m === null) return undefined
+        ;({ distinctId, properties: { alias } } = m)
+      }
       return this.#native.alias({ distinctId, alias }) ?? undefined
     } catch {
       this.#native.rejectInput('alias: expects { distinctId, alias }')
@@ -380,10 +496,27 @@ class PostHog extends EventEmitter {
     }
   }
 
+  /** `alias`, then resolves once the event is delivered. */
+  async aliasImmediate(message) {
+    this.alias(message)
+    await this.flush()
+  }
+
   /** `$groupidentify`: sets a group's properties. */
   groupIdentify(message) {
+    if (this.#optedOut) return undefined
     try {
-      const { groupType, groupKey, properties, distinctId } = message
+      let { groupType, groupKey, properties, distinctId } = message
+      if (this.#beforeSend.length > 0) {
+        const m = this.#filter({
+          distinctId: distinctId ?? `$${groupType}_${groupKey}`,
+          event: '$groupidentify',
+          properties: { $group_type: groupType, $group_key: groupKey, $group_set: properties ?? {} },
+        })
+        if (m === null) return undefined
+        ;({ $group_type: groupType, $group_key: groupKey, $group_set: properties } = m.properties)
+        if (distinctId !== undefined) distinctId = m.distinctId
+      }
       return this.#native.groupIdentify({ groupType, groupKey, properties: json(properties), distinctId }) ?? undefined
     } catch {
       this.#native.rejectInput('groupIdentify: expects { groupType, groupKey, properties } with JSON-serialisable properties')
@@ -391,16 +524,112 @@ class PostHog extends EventEmitter {
     }
   }
 
+  /** `groupIdentify`, then resolves once the event is delivered. */
+  async groupIdentifyImmediate(message) {
+    this.groupIdentify(message)
+    await this.flush()
+  }
+
+  /** A `$set` event: `properties` → `$set`, `propertiesOnce` → `$set_once` (as posthog-node). */
+  setPersonProperties(message) {
+    const { distinctId, properties = {}, propertiesOnce = {} } = message ?? {}
+    const p = {}
+    if (properties && Object.keys(properties).length > 0) p.$set = properties
+    if (propertiesOnce && Object.keys(propertiesOnce).length > 0) p.$set_once = propertiesOnce
+    if (Object.keys(p).length === 0) return undefined
+    return this.capture({ distinctId, event: '$set', properties: p })
+  }
+
+  /** A `$set` event with `$unset: [names]` (as posthog-node). */
+  unsetPersonProperties(message) {
+    const { distinctId, properties } = message ?? {}
+    const names = (Array.isArray(properties) ? properties : [properties]).filter((n) => typeof n === 'string' && n !== '')
+    if (names.length === 0) return undefined
+    return this.capture({ distinctId, event: '$set', properties: { $unset: names } })
+  }
+
+  /** Adds properties to every later `capture` (event properties win). */
+  async register(properties) {
+    if (properties === null || typeof properties !== 'object') return
+    this.#props = { ...this.#props, ...properties }
+  }
+
+  /** Removes a property added by `register`. */
+  async unregister(property) {
+    if (this.#props === null) return
+    const { [property]: _, ...rest } = this.#props
+    this.#props = Object.keys(rest).length > 0 ? rest : null
+  }
+
+  /** Sends events again after `optOut`/`disable`. */
+  async optIn() {
+    this.#optedOut = false
+  }
+
+  /** Stops sending events (captures return `undefined`; no `$feature_flag_called`). */
+  async optOut() {
+    this.#optedOut = true
+  }
+
+  /** `optIn`. */
+  enable() {
+    return this.optIn()
+  }
+
+  /** `optOut`. */
+  disable() {
+    return this.optOut()
+  }
+
+  /** Whether events are dropped because of `optOut`/`disable`/`defaultOptIn: false`. */
+  get optedOut() {
+    return this.#optedOut
+  }
+
+  /** Whether the client was made with `disabled: true` (nothing is ever sent). */
+  get isDisabled() {
+    return this.#optionsCopy.disabled === true
+  }
+
+  /** Logs captures and errors to the console (`debug(false)` stops). */
+  debug(enabled = true) {
+    if (enabled && !this.#debugListener) {
+      this.#debugListener = (err) => console.log('[PostHog] error', err.code, err.message)
+      super.on('error', this.#debugListener)
+    } else if (!enabled && this.#debugListener) {
+      this.removeListener('error', this.#debugListener)
+      this.#debugListener = null
+    }
+  }
+
+  get isDebug() {
+    return this.#debugListener !== null
+  }
+
+  /**
+   * Listens to `'error'` (the only event this client emits). Returns a function that removes
+   * the listener, as posthog-node does. Other event names throw `not_supported`.
+   */
+  on(event, listener) {
+    if (event !== 'error') {
+      throw notSupported(`on(${JSON.stringify(String(event))})`, "only 'error' is emitted")
+    }
+    super.on(event, listener)
+    return () => this.removeListener(event, listener)
+  }
+
   /**
    * Sends everything queued; resolves with the delivery report once it is delivered or has
    * definitively failed. Rejects with a `PostHogError` (`code` `'timeout'`) after `timeoutMs`.
    */
-  flush(timeoutMs) {
+  async flush(timeoutMs) {
+    if (this.#pending.size > 0) await Promise.allSettled([...this.#pending])
     return this.#native.flush(ms(timeoutMs)).catch(rethrow)
   }
 
   /** Stops accepting events and drains the queue within `shutdownTimeoutMs` (default 30 s). */
-  shutdown(shutdownTimeoutMs) {
+  async shutdown(shutdownTimeoutMs) {
+    if (this.#pending.size > 0) await Promise.allSettled([...this.#pending])
     return this.#native.shutdown(ms(shutdownTimeoutMs)).catch(rethrow)
   }
 
@@ -424,11 +653,20 @@ class PostHog extends EventEmitter {
     )
   }
 
+  /** `{ key, enabled, variant, payload }`, or `undefined` when the flag is not decided. */
+  async getFeatureFlagResult(key, distinctId, options) {
+    if (distinctId !== null && typeof distinctId === 'object') throw contextOverload('getFeatureFlagResult')
+    const value = await this.getFeatureFlag(key, distinctId, options)
+    if (value === undefined) return undefined
+    const payload = await this.getFeatureFlagPayload(key, distinctId, value, { ...options, sendFeatureFlagEvents: false })
+    return { key, enabled: value !== false, variant: typeof value === 'string' ? value : undefined, payload }
+  }
+
   /** Local answer now when the definitions decide, else the pooled (possibly remote) lookup. */
   #lookup(key, distinctId, options, local, pooled) {
     let o, quick
     try {
-      o = flagOptions(options)
+      o = this.#flagOptions(options)
       quick = this.#native.tryGetFeatureFlag(key, distinctId, o)
     } catch (e) {
       return Promise.reject(PostHogError.from(e))
@@ -441,32 +679,60 @@ class PostHog extends EventEmitter {
     }
   }
 
+  /** Per-call flag options, with the client's `strictLocalEvaluation` and opt-out applied. */
+  #flagOptions(options) {
+    if (!this.#strictLocal && !this.#optedOut) return flagOptions(options)
+    if (options !== undefined && options !== null && typeof options !== 'object') return flagOptions(options)
+    const o = { ...options }
+    if (this.#strictLocal && o.onlyEvaluateLocally === undefined) o.onlyEvaluateLocally = true
+    if (this.#optedOut) o.sendFeatureFlagEvents = false
+    return flagOptions(o)
+  }
+
   /**
    * The payload of the flag's value (decoded JSON), or `undefined`. With `matchValue`, only
    * when the flag evaluates to that value.
    */
   getFeatureFlagPayload(key, distinctId, matchValue, options) {
-    return call(() => this.#native.getFeatureFlagPayload(key, distinctId, matchValue, flagOptions(options)), parse)
+    return call(() => this.#native.getFeatureFlagPayload(key, distinctId, matchValue, this.#flagOptions(options)), parse)
   }
 
   /** Every known flag value (the locally decided ones when the server cannot be asked). */
   getAllFlags(distinctId, options) {
-    return call(() => this.#native.getAllFlags(distinctId, flagOptions(options)), parse)
+    if (distinctId !== null && typeof distinctId === 'object') return Promise.reject(contextOverload('getAllFlags'))
+    return call(() => this.#native.getAllFlags(distinctId, this.#flagOptions(options)), parse)
   }
 
   /** `{ featureFlags, featureFlagPayloads }` (as `getAllFlags`). */
   getAllFlagsAndPayloads(distinctId, options) {
-    return call(() => this.#native.getAllFlagsAndPayloads(distinctId, flagOptions(options)), parse)
+    if (distinctId !== null && typeof distinctId === 'object') return Promise.reject(contextOverload('getAllFlagsAndPayloads'))
+    return call(() => this.#native.getAllFlagsAndPayloads(distinctId, this.#flagOptions(options)), parse)
   }
 
   /** Every flag (or `options.flagKeys`) in one `FlagsSnapshot`; rejects with every error. */
   evaluateFlags(distinctId, options) {
-    return call(() => this.#native.evaluateFlags(distinctId, flagOptions(options)), (n) => new FlagsSnapshot(n))
+    if (distinctId !== null && typeof distinctId === 'object') return Promise.reject(contextOverload('evaluateFlags'))
+    return call(() => this.#native.evaluateFlags(distinctId, this.#flagOptions(options)), (n) => new FlagsSnapshot(n))
   }
 
   /** Fetches the flag definitions now (needs `personalApiKey`); rejects with every error. */
   reloadFeatureFlags() {
     return call(() => this.#native.reloadFeatureFlags(), () => undefined)
+  }
+
+  /**
+   * Resolves `true` once local evaluation has definitions (it loads them now), `false` without
+   * `personalApiKey`/`secretKey`, on a failed load, or after `timeoutMs` (default 30 s).
+   */
+  waitForLocalEvaluationReady(timeoutMs = DEFAULT_WAIT_MS) {
+    if (!this.#localEvaluation) return Promise.resolve(false)
+    let timer
+    const timeout = new Promise((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, Number(timeoutMs) || 0), false)
+      timer.unref?.()
+    })
+    const loaded = this.reloadFeatureFlags().then(() => true, () => false)
+    return Promise.race([loaded, timeout]).finally(() => clearTimeout(timer))
   }
 
   /** Swaps the project key for every later request. Throws `PostHogError` (`invalid_key`). */
@@ -481,6 +747,41 @@ class PostHog extends EventEmitter {
   /** The client's counters (queued, sent, failed, dropped by cause…). */
   stats() {
     return this.#native.stats()
+  }
+
+  /** The `$lib` of the events. */
+  getLibraryId() {
+    return LIBRARY_ID
+  }
+
+  /** The `$lib_version` of the events. */
+  getLibraryVersion() {
+    return native.VERSION
+  }
+
+  /** The options given to the constructor (secret keys shown as `'[redacted]'`). */
+  get options() {
+    return this.#optionsCopy
+  }
+
+  get flushAt() {
+    return this.#optionsCopy.flushAt ?? NODE_DEFAULTS.flushAt
+  }
+
+  get privacyMode() {
+    return this.#privacyMode
+  }
+
+  get enableFullAiCapture() {
+    return false
+  }
+
+  get preloadFeatureFlags() {
+    return this.#optionsCopy.preloadFeatureFlags ?? true
+  }
+
+  get disableSurveys() {
+    return this.#optionsCopy.disableSurveys ?? false
   }
 
   /** Whether `shutdown` has run. */
@@ -506,6 +807,30 @@ class PostHog extends EventEmitter {
   }
 }
 
+for (const [name, why] of Object.entries(UNSUPPORTED_METHODS)) {
+  Object.defineProperty(PostHog.prototype, name, {
+    value: {
+      [name]() {
+        throw notSupported(`${name}()`, why)
+      },
+    }[name],
+    writable: true,
+    configurable: true,
+  })
+}
+for (const [name, why] of Object.entries(UNSUPPORTED_GETTERS)) {
+  Object.defineProperty(PostHog.prototype, name, {
+    get() {
+      throw notSupported(name, why)
+    },
+    configurable: true,
+  })
+}
+
+function contextOverload(method) {
+  return notSupported(`${method}() without a distinctId`, 'request contexts are not supported; pass the distinctId')
+}
+
 function ms(value) {
   return typeof value === 'number' ? value : undefined
 }
@@ -521,6 +846,7 @@ function rethrow(e) {
 module.exports = {
   PostHog,
   PostHogError,
+  NotSupportedError,
   FlagsSnapshot,
   LocalEvaluator,
   matchProperty,
