@@ -83,20 +83,47 @@ export declare class NativeClient {
   /**
    * Queues an event from positional arguments (property maps as JSON text, timestamp as
    * RFC 3339), with `$feature/<key>` and `$active_feature_flags` from `flags` when given.
-   * Positional, so one call crosses into the addon without reading a message object.
-   * Returns the event's uuid, or nothing when it was not accepted; content problems are
-   * counted and reported, never thrown (a wrong JS type throws, and the JS layer counts it).
+   * Without `distinctId`, the core's personless event; `disableGeoip` overrides the
+   * client's setting for this event. Positional, so one call crosses into the addon without
+   * reading a message object. Returns the event's uuid, or nothing when it was not
+   * accepted; content problems are counted and reported, never thrown (a wrong JS type
+   * throws, and the JS layer counts it).
    */
-  capture(event: string, distinctId: string, properties?: string | undefined | null, groups?: string | undefined | null, timestamp?: string | undefined | null, uuid?: string | undefined | null, flags?: NativeFlagsSnapshot | undefined | null): string | null
+  capture(event: string, distinctId?: string | undefined | null, properties?: string | undefined | null, groups?: string | undefined | null, timestamp?: string | undefined | null, uuid?: string | undefined | null, flags?: NativeFlagsSnapshot | undefined | null, disableGeoip?: boolean | undefined | null): string | null
   /**
-   * `{ distinctId, properties? }` (JSON text); `properties.$set_once` becomes `$set_once`,
-   * `properties.$set` (or else the rest of `properties`) becomes `$set`, as in posthog-node.
+   * `capture`'s arguments → the message the core would queue, as JSON text
+   * (`{ event, distinctId, properties, timestamp, uuid }`), for the JS `beforeSend`; follow
+   * with `captureMessage`. Nothing when it was not accepted (counted and reported).
    */
-  identify(message: { distinctId: string; properties?: string }): string | null
-  /** `{ distinctId, alias }`. */
-  alias(message: { distinctId: string; alias: string }): string | null
-  /** `{ groupType, groupKey, properties?, distinctId? }` (properties as JSON text). */
-  groupIdentify(message: { groupType: string; groupKey: string; properties?: string; distinctId?: string }): string | null
+  prepareCapture(event: string, distinctId?: string | undefined | null, properties?: string | undefined | null, groups?: string | undefined | null, timestamp?: string | undefined | null, uuid?: string | undefined | null, flags?: NativeFlagsSnapshot | undefined | null, disableGeoip?: boolean | undefined | null): string | null
+  /**
+   * `{ distinctId, properties?, disableGeoip? }` (properties as JSON text) → the core's
+   * `$identify`: `properties.$set_once` becomes `$set_once`, `properties.$set` (or else the
+   * rest of `properties`) becomes `$set`, as in posthog-node.
+   */
+  identify(message: { distinctId: string; properties?: string; disableGeoip?: boolean }): string | null
+  /**
+   * `identify`'s message → the prepared `$identify` message as JSON text (see
+   * `prepareCapture`).
+   */
+  prepareIdentify(message: { distinctId: string; properties?: string; disableGeoip?: boolean }): string | null
+  /** `{ distinctId, alias, disableGeoip? }` → the core's `$create_alias`. */
+  alias(message: { distinctId: string; alias: string; disableGeoip?: boolean }): string | null
+  /** `alias`'s message → the prepared `$create_alias` message as JSON text. */
+  prepareAlias(message: { distinctId: string; alias: string; disableGeoip?: boolean }): string | null
+  /**
+   * `{ groupType, groupKey, properties?, distinctId?, disableGeoip? }` (properties as JSON
+   * text) → the core's `$groupidentify`.
+   */
+  groupIdentify(message: { groupType: string; groupKey: string; properties?: string; distinctId?: string; disableGeoip?: boolean }): string | null
+  /** `groupIdentify`'s message → the prepared `$groupidentify` message as JSON text. */
+  prepareGroupIdentify(message: { groupType: string; groupKey: string; properties?: string; distinctId?: string; disableGeoip?: boolean }): string | null
+  /**
+   * Queues the message a `beforeSend` returned (JSON text; fields it leaves out keep their
+   * value from `prepared`, the text a `prepare*` call returned), skipping the core's own
+   * `before_send`. Returns the uuid, or nothing when it was not accepted.
+   */
+  captureMessage(message: string, prepared: string): string | null
   /** Counts and reports an argument the JS layer could not convert (e.g. a BigInt property). */
   rejectInput(message: string): void
   /** Counts an event the JS layer's `beforeSend` dropped. */

@@ -69,7 +69,8 @@ export declare class NotSupportedError extends PostHogError {
 }
 
 export interface EventMessage {
-  distinctId: string
+  /** Without it, a personless event: a random id and `$process_person_profile: false`. */
+  distinctId?: string
   event: string
   properties?: Record<string, any>
   /** Group type → group key (sent as `$groups`). */
@@ -85,8 +86,21 @@ export interface EventMessage {
    * with them (`capture` then returns `undefined`; `flush` waits for it).
    */
   sendFeatureFlags?: boolean | SendFeatureFlagsOptions
-  /** Sets `$geoip_disable: true` on this event. */
+  /** Overrides the client's `disableGeoip` for this event (`$geoip_disable`). */
   disableGeoip?: boolean
+}
+
+/**
+ * What a `before_send` function receives: the message the core built (defaults, super
+ * properties, `$lib`, `$groups`, `$geoip_disable`, …). Fields it leaves out of its answer keep
+ * their values.
+ */
+export interface PreparedMessage {
+  event: string
+  distinctId: string
+  properties: Record<string, any>
+  timestamp: Date
+  uuid: string
 }
 
 export interface SendFeatureFlagsOptions {
@@ -221,11 +235,15 @@ export interface IdentifyMessage {
   distinctId: string
   /** Person properties (`$set`); `properties.$set_once` is sent as `$set_once`. */
   properties?: Record<string, any>
+  /** Overrides the client's `disableGeoip` for this event. */
+  disableGeoip?: boolean
 }
 
 export interface AliasMessage {
   distinctId: string
   alias: string
+  /** Overrides the client's `disableGeoip` for this event. */
+  disableGeoip?: boolean
 }
 
 export interface SetPersonPropertiesMessage {
@@ -243,7 +261,9 @@ export interface UnsetPersonPropertiesMessage {
 }
 
 /** A posthog-node `before_send` function: return the message (changed or not) or `null` to drop it. */
-export type BeforeSendFn = (message: EventMessage) => EventMessage | null | undefined
+export type BeforeSendFn = (
+  message: PreparedMessage,
+) => (Partial<Omit<PreparedMessage, 'timestamp'>> & { timestamp?: Date | string }) | null | undefined
 
 export interface GroupIdentifyMessage {
   groupType: string
@@ -251,6 +271,8 @@ export interface GroupIdentifyMessage {
   properties?: Record<string, any>
   /** Default: `$<groupType>_<groupKey>`. */
   distinctId?: string
+  /** Overrides the client's `disableGeoip` for this event. */
+  disableGeoip?: boolean
 }
 
 /**

@@ -3,8 +3,8 @@
 //
 // It only does what needs JavaScript: `JSON.stringify` of property maps (so `Date`, `toJSON`
 // and `undefined` behave as in posthog-node), `JSON.parse` of the flag values and payloads the
-// native layer returns as JSON text, `beforeSend` (a JS function cannot be called from the
-// core's hook), the `'error'` event, and turning native errors into `PostHogError`. Every rule
+// native layer returns as JSON text, running `beforeSend` on the message the core prepared (a
+// JS function cannot be called from the core's hook), the `'error'` event, and turning native errors into `PostHogError`. Every rule
 // about events, batching, retries, flags and errors is the Rust core's.
 
 const { EventEmitter } = require('node:events')
@@ -397,20 +397,35 @@ class PostHog extends EventEmitter {
   }
 
   /**
-   * `before_send` for `identify`, `alias` and `groupIdentify`: runs the functions on the event
-   * as posthog-node shapes it; `null` when one drops it. Edits to the fields the core takes
-   * back (`$set`, `$set_once`, `alias`, the group fields, `distinctId`) are kept.
+   * `beforeSend`: the core prepared the message (`prepared`, JSON text from a native
+   * `prepare*` call, or nothing when it refused the event); the functions run on it in order
+   * (`timestamp` as a `Date`) and the core queues what they return, or counts a drop.
    */
-  #filter(message) {
-    let msg = message
-    for (const f of this.#beforeSend) {
-      msg = f(msg)
-      if (msg === null || msg === undefined) {
-        this.#native.recordFiltered()
-        return null
+  #hooked(prepared, what) {
+    if (prepared === null || prepared === undefined) return undefined
+    let msg
+    try {
+      msg = JSON.parse(prepared)
+      msg.timestamp = new Date(msg.timestamp)
+      for (const f of this.#beforeSend) {
+        msg = f(msg)
+        if (msg === null || msg === undefined) {
+          this.#native.recordFiltered()
+          return undefined
+        }
       }
+    } catch {
+      this.#native.rejectInput(`${what}: beforeSend threw`)
+      return undefined
     }
-    return msg
+    let text
+    try {
+      text = JSON.stringify(msg)
+    } catch {
+      this.#native.rejectInput(`${what}: the message beforeSend returned must be JSON-serialisable`)
+      return undefined
+    }
+    return this.#native.captureMessage(text, prepared) ?? undefined
   }
 
   #track(promise) {
@@ -418,22 +433,12 @@ class PostHog extends EventEmitter {
     promise.finally(() => this.#pending.delete(promise))
   }
 
-  #enqueue(message) {
-    let stage = 'beforeSend threw'
+  #enqueue(msg) {
+    let stage = 'expects an object argument'
     try {
-      let msg = message
-      if (this.#beforeSend.length > 0) {
-        msg = this.#filter(msg)
-        if (msg === null) return undefined
-      }
-      stage = 'expects an object argument'
       const { distinctId, event, groups, timestamp, uuid, flags, disableGeoip } = msg
       let properties = msg.properties
       if (this.#props !== null) properties = { ...this.#props, ...properties }
-      // Per-message disableGeoip wins over the client's, as in posthog-node (the core adds
-      // $geoip_disable only when the event has none).
-      if (disableGeoip === true) properties = { ...properties, $geoip_disable: true }
-      else if (disableGeoip === false && this.#optionsCopy.disableGeoip === true) properties = { ...properties, $geoip_disable: false }
       stage = 'properties and groups must be JSON-serialisable'
       const p = json(properties)
       const g = json(groups)
@@ -445,8 +450,12 @@ class PostHog extends EventEmitter {
         if (!(flags instanceof FlagsSnapshot)) throw new TypeError(stage)
         f = snapshotNative(flags)
       }
-      stage = 'event, distinctId and uuid must be strings'
-      const id = this.#native.capture(event, distinctId, p, g, t, uuid, f) ?? undefined
+      stage = 'event and uuid must be strings, distinctId a string or absent, disableGeoip a boolean'
+      const args = [event, distinctId ?? undefined, p, g, t, uuid ?? undefined, f, disableGeoip ?? undefined]
+      const id =
+        this.#beforeSend.length > 0
+          ? this.#hooked(this.#native.prepareCapture(...args), 'capture')
+          : (this.#native.capture(...args) ?? undefined)
       if (this.#debugListener) console.log('[PostHog] capture', JSON.stringify({ event, distinctId, uuid: id }))
       return id
     } catch {
@@ -455,22 +464,29 @@ class PostHog extends EventEmitter {
     }
   }
 
-  /** `$identify`: `properties` become `$set` (`properties.$set_once` becomes `$set_once`). */
+  /**
+   * Runs a native `identify`/`alias`/`groupIdentify` (or its `prepare*` twin through
+   * `beforeSend`) on `fields` (property maps already JSON text).
+   */
+  #personCall(what, direct, prepare, fields) {
+    return this.#beforeSend.length > 0 ? this.#hooked(prepare(fields), what) : (direct(fields) ?? undefined)
+  }
+
+  /**
+   * `$identify` (built by the core): `properties` become `$set` (`properties.$set_once` becomes
+   * `$set_once`); `disableGeoip` overrides the client's setting.
+   */
   identify(message) {
     if (this.#optedOut) return undefined
+    let fields
     try {
-      let { distinctId, properties } = message
-      if (this.#beforeSend.length > 0) {
-        const { $set, $set_once, ...rest } = properties ?? {}
-        const m = this.#filter({ distinctId, event: '$identify', properties: { $set: $set ?? rest, $set_once: $set_once ?? {} } })
-        if (m === null) return undefined
-        ;({ distinctId, properties } = m)
-      }
-      return this.#native.identify({ distinctId, properties: json(properties) }) ?? undefined
+      const { distinctId, properties, disableGeoip } = message
+      fields = { distinctId, properties: json(properties), disableGeoip }
     } catch {
       this.#native.rejectInput('identify: expects { distinctId, properties } with JSON-serialisable properties')
       return undefined
     }
+    return this.#personCall('identify', (m) => this.#native.identify(m), (m) => this.#native.prepareIdentify(m), fields)
   }
 
   /** `identify`, then resolves once the event is delivered. */
@@ -479,21 +495,18 @@ class PostHog extends EventEmitter {
     await this.flush()
   }
 
-  /** `$create_alias`: makes `alias` another id of `distinctId`. */
+  /** `$create_alias` (built by the core): makes `alias` another id of `distinctId`. */
   alias(message) {
     if (this.#optedOut) return undefined
+    let fields
     try {
-      let { distinctId, alias } = message
-      if (this.#beforeSend.length > 0) {
-        const m = this.#filter({ distinctId, event: '$create_alias', properties: { distinct_id: distinctId, alias } })
-        if (m === null) return undefined
-        ;({ distinctId, properties: { alias } } = m)
-      }
-      return this.#native.alias({ distinctId, alias }) ?? undefined
+      const { distinctId, alias, disableGeoip } = message
+      fields = { distinctId, alias, disableGeoip }
     } catch {
       this.#native.rejectInput('alias: expects { distinctId, alias }')
       return undefined
     }
+    return this.#personCall('alias', (m) => this.#native.alias(m), (m) => this.#native.prepareAlias(m), fields)
   }
 
   /** `alias`, then resolves once the event is delivered. */
@@ -502,26 +515,23 @@ class PostHog extends EventEmitter {
     await this.flush()
   }
 
-  /** `$groupidentify`: sets a group's properties. */
+  /** `$groupidentify` (built by the core): sets a group's properties. */
   groupIdentify(message) {
     if (this.#optedOut) return undefined
+    let fields
     try {
-      let { groupType, groupKey, properties, distinctId } = message
-      if (this.#beforeSend.length > 0) {
-        const m = this.#filter({
-          distinctId: distinctId ?? `$${groupType}_${groupKey}`,
-          event: '$groupidentify',
-          properties: { $group_type: groupType, $group_key: groupKey, $group_set: properties ?? {} },
-        })
-        if (m === null) return undefined
-        ;({ $group_type: groupType, $group_key: groupKey, $group_set: properties } = m.properties)
-        if (distinctId !== undefined) distinctId = m.distinctId
-      }
-      return this.#native.groupIdentify({ groupType, groupKey, properties: json(properties), distinctId }) ?? undefined
+      const { groupType, groupKey, properties, distinctId, disableGeoip } = message
+      fields = { groupType, groupKey, properties: json(properties), distinctId, disableGeoip }
     } catch {
       this.#native.rejectInput('groupIdentify: expects { groupType, groupKey, properties } with JSON-serialisable properties')
       return undefined
     }
+    return this.#personCall(
+      'groupIdentify',
+      (m) => this.#native.groupIdentify(m),
+      (m) => this.#native.prepareGroupIdentify(m),
+      fields,
+    )
   }
 
   /** `groupIdentify`, then resolves once the event is delivered. */

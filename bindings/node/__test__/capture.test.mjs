@@ -139,7 +139,7 @@ test('capture never throws: unconvertible arguments are counted and reported', a
   await client.shutdown(5000)
 })
 
-test('beforeSend can rewrite or drop an event (JS layer, capture only)', async () => {
+test('beforeSend can rewrite or drop an event the core prepared', async () => {
   const client = new PostHog(
     KEY,
     opts(server.url, {

@@ -1,15 +1,14 @@
 //! `NativeClient`: the core `Client` behind a napi class. Each method converts its argument,
 //! calls the core and converts the result; `flush` and `shutdown` wait on the libuv pool.
 
-use crate::convert::{self, Fields, Rejection};
+use crate::convert::{self, Rejection};
 use crate::errors::{self, ErrorInfo};
 use crate::flags::NativeFlagsSnapshot;
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use posthog_core::{
-    Client, ClientOptions, DEFAULT_SHUTDOWN_TIMEOUT, Error as CoreError, FlushReport, Stats,
+    Client, ClientOptions, DEFAULT_SHUTDOWN_TIMEOUT, Error as CoreError, Event, FlushReport, Stats,
 };
-use serde_json::Value;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -73,84 +72,121 @@ impl NativeClient {
 
     /// Queues an event from positional arguments (property maps as JSON text, timestamp as
     /// RFC 3339), with `$feature/<key>` and `$active_feature_flags` from `flags` when given.
-    /// Positional, so one call crosses into the addon without reading a message object.
-    /// Returns the event's uuid, or nothing when it was not accepted; content problems are
-    /// counted and reported, never thrown (a wrong JS type throws, and the JS layer counts it).
+    /// Without `distinctId`, the core's personless event; `disableGeoip` overrides the
+    /// client's setting for this event. Positional, so one call crosses into the addon without
+    /// reading a message object. Returns the event's uuid, or nothing when it was not
+    /// accepted; content problems are counted and reported, never thrown (a wrong JS type
+    /// throws, and the JS layer counts it).
     #[napi]
     #[allow(clippy::too_many_arguments)]
     pub fn capture(
         &self,
         event: String,
-        distinct_id: String,
+        distinct_id: Option<String>,
         properties: Option<String>,
         groups: Option<String>,
         timestamp: Option<String>,
         uuid: Option<String>,
         flags: Option<&NativeFlagsSnapshot>,
+        disable_geoip: Option<bool>,
     ) -> Option<String> {
-        let read = convert::event(event, distinct_id, properties, groups, timestamp, uuid);
-        let mut event = self.accept(read)?;
-        if let Some(f) = flags {
-            event = event.flags(&f.snapshot);
-        }
-        self.client.capture(event).map(|u| u.to_string())
+        let read = convert::event(
+            event,
+            distinct_id,
+            properties,
+            groups,
+            timestamp,
+            uuid,
+            disable_geoip,
+        )
+        .map(|e| with_flags(e, flags));
+        self.queue(read)
     }
 
-    /// `{ distinctId, properties? }` (JSON text); `properties.$set_once` becomes `$set_once`,
-    /// `properties.$set` (or else the rest of `properties`) becomes `$set`, as in posthog-node.
-    #[napi(ts_args_type = "message: { distinctId: string; properties?: string }")]
-    pub fn identify(&self, message: Unknown) -> Option<String> {
-        let read = || -> std::result::Result<_, Rejection> {
-            let f = Fields::new(message, "identify")?;
-            let distinct_id = f.string("distinctId")?;
-            let mut props = f.json_map("properties")?;
-            let set_once = match props.remove("$set_once") {
-                None | Some(Value::Null) => Default::default(),
-                Some(Value::Object(m)) => m,
-                Some(_) => return Err("properties.$set_once must be an object".into()),
-            };
-            let set = match props.remove("$set") {
-                None | Some(Value::Null) => props,
-                Some(Value::Object(m)) => m,
-                Some(_) => return Err("properties.$set must be an object".into()),
-            };
-            Ok((distinct_id, set, set_once))
-        };
-        let (distinct_id, set, set_once) = self.accept(read())?;
-        self.client
-            .identify(distinct_id, set, set_once)
-            .map(|u| u.to_string())
+    /// `capture`'s arguments → the message the core would queue, as JSON text
+    /// (`{ event, distinctId, properties, timestamp, uuid }`), for the JS `beforeSend`; follow
+    /// with `captureMessage`. Nothing when it was not accepted (counted and reported).
+    #[napi]
+    #[allow(clippy::too_many_arguments)]
+    pub fn prepare_capture(
+        &self,
+        event: String,
+        distinct_id: Option<String>,
+        properties: Option<String>,
+        groups: Option<String>,
+        timestamp: Option<String>,
+        uuid: Option<String>,
+        flags: Option<&NativeFlagsSnapshot>,
+        disable_geoip: Option<bool>,
+    ) -> Option<String> {
+        let read = convert::event(
+            event,
+            distinct_id,
+            properties,
+            groups,
+            timestamp,
+            uuid,
+            disable_geoip,
+        )
+        .map(|e| with_flags(e, flags));
+        self.prepare(read)
     }
 
-    /// `{ distinctId, alias }`.
-    #[napi(ts_args_type = "message: { distinctId: string; alias: string }")]
-    pub fn alias(&self, message: Unknown) -> Option<String> {
-        let read = || -> std::result::Result<_, Rejection> {
-            let f = Fields::new(message, "alias")?;
-            Ok((f.string("distinctId")?, f.string("alias")?))
-        };
-        let (distinct_id, alias) = self.accept(read())?;
-        self.client.alias(distinct_id, alias).map(|u| u.to_string())
-    }
-
-    /// `{ groupType, groupKey, properties?, distinctId? }` (properties as JSON text).
+    /// `{ distinctId, properties?, disableGeoip? }` (properties as JSON text) → the core's
+    /// `$identify`: `properties.$set_once` becomes `$set_once`, `properties.$set` (or else the
+    /// rest of `properties`) becomes `$set`, as in posthog-node.
     #[napi(
-        ts_args_type = "message: { groupType: string; groupKey: string; properties?: string; distinctId?: string }"
+        ts_args_type = "message: { distinctId: string; properties?: string; disableGeoip?: boolean }"
+    )]
+    pub fn identify(&self, message: Unknown) -> Option<String> {
+        self.queue(convert::identify(message))
+    }
+
+    /// `identify`'s message → the prepared `$identify` message as JSON text (see
+    /// `prepareCapture`).
+    #[napi(
+        ts_args_type = "message: { distinctId: string; properties?: string; disableGeoip?: boolean }"
+    )]
+    pub fn prepare_identify(&self, message: Unknown) -> Option<String> {
+        self.prepare(convert::identify(message))
+    }
+
+    /// `{ distinctId, alias, disableGeoip? }` → the core's `$create_alias`.
+    #[napi(ts_args_type = "message: { distinctId: string; alias: string; disableGeoip?: boolean }")]
+    pub fn alias(&self, message: Unknown) -> Option<String> {
+        self.queue(convert::alias(message))
+    }
+
+    /// `alias`'s message → the prepared `$create_alias` message as JSON text.
+    #[napi(ts_args_type = "message: { distinctId: string; alias: string; disableGeoip?: boolean }")]
+    pub fn prepare_alias(&self, message: Unknown) -> Option<String> {
+        self.prepare(convert::alias(message))
+    }
+
+    /// `{ groupType, groupKey, properties?, distinctId?, disableGeoip? }` (properties as JSON
+    /// text) → the core's `$groupidentify`.
+    #[napi(
+        ts_args_type = "message: { groupType: string; groupKey: string; properties?: string; distinctId?: string; disableGeoip?: boolean }"
     )]
     pub fn group_identify(&self, message: Unknown) -> Option<String> {
-        let read = || -> std::result::Result<_, Rejection> {
-            let f = Fields::new(message, "groupIdentify")?;
-            Ok((
-                f.string("groupType")?,
-                f.string("groupKey")?,
-                f.json_map("properties")?,
-                f.opt_string("distinctId")?,
-            ))
-        };
-        let (group_type, group_key, props, distinct_id) = self.accept(read())?;
-        self.client
-            .group_identify(group_type, group_key, props, distinct_id)
-            .map(|u| u.to_string())
+        self.queue(convert::group_identify(message))
+    }
+
+    /// `groupIdentify`'s message → the prepared `$groupidentify` message as JSON text.
+    #[napi(
+        ts_args_type = "message: { groupType: string; groupKey: string; properties?: string; distinctId?: string; disableGeoip?: boolean }"
+    )]
+    pub fn prepare_group_identify(&self, message: Unknown) -> Option<String> {
+        self.prepare(convert::group_identify(message))
+    }
+
+    /// Queues the message a `beforeSend` returned (JSON text; fields it leaves out keep their
+    /// value from `prepared`, the text a `prepare*` call returned), skipping the core's own
+    /// `before_send`. Returns the uuid, or nothing when it was not accepted.
+    #[napi]
+    pub fn capture_message(&self, message: String, prepared: String) -> Option<String> {
+        let msg = self.accept(convert::message_from_text(&message, &prepared))?;
+        self.client.capture_message(msg).map(|u| u.to_string())
     }
 
     /// Counts and reports an argument the JS layer could not convert (e.g. a BigInt property).
@@ -214,6 +250,36 @@ impl NativeClient {
 
     fn accept<T>(&self, r: std::result::Result<T, Rejection>) -> Option<T> {
         r.map_err(|msg| self.client.reject_input(msg)).ok()
+    }
+
+    /// Queues a converted event with the core's `capture`.
+    fn queue(&self, read: std::result::Result<Event, Rejection>) -> Option<String> {
+        let event = self.accept(read)?;
+        self.client.capture(event).map(|u| u.to_string())
+    }
+
+    /// A converted event → the core's prepared message as JSON text; a message the core
+    /// refuses is counted and reported as `capture` would.
+    fn prepare(&self, read: std::result::Result<Event, Rejection>) -> Option<String> {
+        let event = self.accept(read)?;
+        match self.client.prepare(event) {
+            Ok(msg) => Some(convert::message_text(&msg)),
+            Err(CoreError::InvalidInput(m)) => {
+                self.client.reject_input(m);
+                None
+            }
+            Err(e) => {
+                self.client.reject_input(e.to_string());
+                None
+            }
+        }
+    }
+}
+
+fn with_flags(event: Event, flags: Option<&NativeFlagsSnapshot>) -> Event {
+    match flags {
+        Some(f) => event.flags(&f.snapshot),
+        None => event,
     }
 }
 

@@ -4,7 +4,8 @@
 //! the core's `reject_input`, so these calls never throw.
 
 use napi::bindgen_prelude::*;
-use posthog_core::{Event, parse_timestamp, parse_uuid};
+use posthog_core::event::format_ts;
+use posthog_core::{Event, EventMessage, parse_timestamp, parse_uuid};
 use serde_json::{Map, Value};
 
 /// A failed conversion: a message without any payload in it.
@@ -101,16 +102,21 @@ fn map_text(
 }
 
 /// The positional arguments of `capture` → a core `Event` (maps as JSON text, timestamp as
-/// RFC 3339).
+/// RFC 3339). Without a distinct id, the core's personless event.
+#[allow(clippy::too_many_arguments)]
 pub fn event(
     event: String,
-    distinct_id: String,
+    distinct_id: Option<String>,
     properties: Option<String>,
     groups: Option<String>,
     timestamp: Option<String>,
     uuid: Option<String>,
+    disable_geoip: Option<bool>,
 ) -> std::result::Result<Event, Rejection> {
-    let mut e = Event::new(event, distinct_id);
+    let mut e = match distinct_id {
+        Some(id) => Event::new(event, id),
+        None => Event::personless(event),
+    };
     e.properties = map_text("properties", properties)?;
     e.groups = map_text("groups", groups)?;
     if let Some(ts) = timestamp {
@@ -119,5 +125,147 @@ pub fn event(
     if let Some(id) = uuid {
         e.uuid = Some(parse_uuid(&id).map_err(|err| err.to_string())?);
     }
+    e.disable_geoip = disable_geoip;
     Ok(e)
+}
+
+/// `{ distinctId, properties?, disableGeoip? }` → the core's `$identify`.
+/// `properties.$set_once` becomes `$set_once`, `properties.$set` (or else the rest of
+/// `properties`) becomes `$set`, as posthog-node reads its argument.
+pub fn identify(message: Unknown) -> std::result::Result<Event, Rejection> {
+    let f = Fields::new(message, "identify")?;
+    let distinct_id = f.string("distinctId")?;
+    let mut props = f.json_map("properties")?;
+    let set_once = match props.remove("$set_once") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(m)) => m,
+        Some(_) => return Err("properties.$set_once must be an object".into()),
+    };
+    let set = match props.remove("$set") {
+        None | Some(Value::Null) => props,
+        Some(Value::Object(m)) => m,
+        Some(_) => return Err("properties.$set must be an object".into()),
+    };
+    f.geoip(Event::identify(distinct_id, set, set_once))
+}
+
+/// `{ distinctId, alias, disableGeoip? }` → the core's `$create_alias`.
+pub fn alias(message: Unknown) -> std::result::Result<Event, Rejection> {
+    let f = Fields::new(message, "alias")?;
+    let e = Event::alias(f.string("distinctId")?, f.string("alias")?);
+    f.geoip(e)
+}
+
+/// `{ groupType, groupKey, properties?, distinctId?, disableGeoip? }` → the core's
+/// `$groupidentify`.
+pub fn group_identify(message: Unknown) -> std::result::Result<Event, Rejection> {
+    let f = Fields::new(message, "groupIdentify")?;
+    let e = Event::group_identify(
+        f.string("groupType")?,
+        f.string("groupKey")?,
+        f.json_map("properties")?,
+        f.opt_string("distinctId")?,
+    );
+    f.geoip(e)
+}
+
+impl Fields<'_> {
+    /// Applies an optional `disableGeoip` field (the core's per-event override).
+    fn geoip(&self, e: Event) -> std::result::Result<Event, Rejection> {
+        Ok(match self.opt_bool("disableGeoip")? {
+            Some(on) => e.disable_geoip(on),
+            None => e,
+        })
+    }
+}
+
+/// A prepared message → JSON text in posthog-node's field names (`distinctId`).
+pub fn message_text(msg: &EventMessage) -> String {
+    let mut m = Map::with_capacity(5);
+    m.insert("event".into(), Value::String(msg.event.clone()));
+    m.insert("distinctId".into(), Value::String(msg.distinct_id.clone()));
+    m.insert("properties".into(), Value::Object(msg.properties.clone()));
+    m.insert("timestamp".into(), Value::String(format_ts(&msg.timestamp)));
+    m.insert("uuid".into(), Value::String(msg.uuid.to_string()));
+    Value::Object(m).to_string()
+}
+
+/// The JSON text of a `beforeSend` result → a core `EventMessage`. A field the result leaves
+/// out (or sets to `null`) keeps its value from `prepared`, the text `message_text` made.
+pub fn message_from_text(
+    result: &str,
+    prepared: &str,
+) -> std::result::Result<EventMessage, Rejection> {
+    let object = |text: &str, what: &str| match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Err(format!("beforeSend: {what} must be an object")),
+    };
+    let result = object(result, "the returned message")?;
+    let prepared = object(prepared, "the prepared message")?;
+    let field = |name: &str| -> Option<&Value> {
+        result
+            .get(name)
+            .filter(|v| !v.is_null())
+            .or_else(|| prepared.get(name))
+    };
+    let string = |name: &str| -> std::result::Result<String, Rejection> {
+        match field(name) {
+            Some(Value::String(s)) => Ok(s.clone()),
+            _ => Err(format!("beforeSend: {name} must be a string")),
+        }
+    };
+    let properties = match field("properties") {
+        Some(Value::Object(m)) => m.clone(),
+        _ => return Err("beforeSend: properties must be an object".into()),
+    };
+    let timestamp = parse_timestamp(&string("timestamp")?).map_err(|e| e.to_string())?;
+    Ok(EventMessage {
+        event: string("event")?,
+        distinct_id: string("distinctId")?,
+        properties,
+        timestamp: timestamp.into(),
+        uuid: parse_uuid(&string("uuid")?).map_err(|e| e.to_string())?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn prepared() -> EventMessage {
+        EventMessage {
+            event: "e".into(),
+            distinct_id: "d".into(),
+            properties: json!({"$lib": "x"}).as_object().cloned().unwrap(),
+            timestamp: parse_timestamp("2026-01-02T03:04:05.5Z").unwrap().into(),
+            uuid: parse_uuid("67e55044-10b1-426f-9247-bb680e5fe0c8").unwrap(),
+        }
+    }
+
+    #[test]
+    fn message_round_trips_in_node_names() {
+        let msg = prepared();
+        let text = message_text(&msg);
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["distinctId"], "d");
+        assert_eq!(v["timestamp"], "2026-01-02T03:04:05.500000Z");
+        assert_eq!(message_from_text(&text, &text).unwrap(), msg);
+    }
+
+    #[test]
+    fn left_out_fields_keep_the_prepared_values() {
+        let text = message_text(&prepared());
+        let back = message_from_text(
+            r#"{"distinctId":"other","uuid":null,"timestamp":"2026-01-02T05:04:05+02:00"}"#,
+            &text,
+        )
+        .unwrap();
+        assert_eq!(back.distinct_id, "other");
+        assert_eq!(back.event, "e");
+        assert_eq!(back.uuid, prepared().uuid);
+        assert_eq!(back.timestamp.to_rfc3339(), "2026-01-02T03:04:05+00:00");
+        assert!(message_from_text(r#"{"event":7}"#, &text).is_err());
+        assert!(message_from_text("[]", &text).is_err());
+    }
 }

@@ -7,7 +7,7 @@
 //! crate builds no runtime. The pure local evaluator (`local.rs`) is synchronous. The admin
 //! client (`admin/`) runs each blocking call of the core's `AdminClient` on the libuv pool too.
 // In the test harness the `#[napi]` exports are not registered, so they look unused.
-#![cfg_attr(test, allow(dead_code))]
+#![cfg_attr(test, allow(dead_code, clippy::unwrap_used, clippy::expect_used))]
 #![allow(missing_docs)] // napi-derive generates undocumented items; ours are documented.
 
 #[macro_use]
