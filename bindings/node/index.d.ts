@@ -317,6 +317,8 @@ export interface JsStats {
   droppedBeforeSend: number
   /** Dropped by the server. */
   droppedServer: number
+  /** Events kept in the on-disk queue after their retries ran out. */
+  deferred: number
 }
 
 /**

@@ -391,6 +391,8 @@ pub struct JsStats {
     pub dropped_before_send: f64,
     /// Dropped by the server.
     pub dropped_server: f64,
+    /// Events kept in the on-disk queue after their retries ran out.
+    pub deferred: f64,
 }
 
 impl From<Stats> for JsStats {
@@ -411,6 +413,7 @@ impl From<Stats> for JsStats {
             dropped_closed: n(s.dropped_closed),
             dropped_before_send: n(s.dropped_before_send),
             dropped_server: n(s.dropped_server),
+            deferred: n(s.deferred),
         }
     }
 }

@@ -95,6 +95,8 @@ pub struct Stats {
     pub dropped_server: u64,
     /// Requests answered 401/403 in a row.
     pub consecutive_auth_failures: u64,
+    /// Events kept in the on-disk queue after their retries ran out.
+    pub deferred: u64,
 }
 
 impl From<core::Stats> for Stats {
@@ -114,6 +116,7 @@ impl From<core::Stats> for Stats {
             dropped_closed: s.dropped_closed,
             dropped_server: s.dropped_server,
             consecutive_auth_failures: s.consecutive_auth_failures,
+            deferred: s.deferred,
         }
     }
 }

@@ -34,6 +34,8 @@ pub(crate) struct Shared {
     pub stats: Counters,
     /// Local-evaluation state and `$feature_flag_called` de-duplication.
     pub flags: crate::flags::FlagsState,
+    /// The on-disk queue, when a storage directory is configured and usable.
+    pub disk: Option<crate::disk::DiskQueue>,
 }
 
 impl Shared {
@@ -49,6 +51,30 @@ impl Shared {
         if let Some(hook) = &self.config.on_error {
             let hook = hook.clone();
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(error)));
+        }
+    }
+    /// The clock's time in Unix milliseconds (on-disk record times).
+    pub fn now_ms(&self) -> i64 {
+        self.config.clock.now().timestamp_millis()
+    }
+    /// Acknowledges events on disk (delivered or definitively dropped); no-op without a disk.
+    pub fn resolve_on_disk(&self, seqs: impl IntoIterator<Item = u64>) {
+        if let Some(d) = &self.disk
+            && let Err(e) = d.resolve(seqs)
+        {
+            self.report(&e);
+        }
+    }
+    /// Re-queues events parked after their retries ran out (start of a flush cycle).
+    pub fn unpark(&self, st: &mut QueueState) {
+        if st.parked_len() == 0 {
+            return;
+        }
+        let moved = st.unpark();
+        if let Some(d) = &self.disk {
+            for (old, new) in moved {
+                d.rebind(old, new);
+            }
         }
     }
     fn drop_event(&self, cause: DropCause, error: Option<Error>) {
@@ -108,6 +134,18 @@ impl Client {
 
     fn start(config: Config) -> Result<Client, Error> {
         let key = config.key.clone();
+        let (disk, loaded, problems) = match &config.storage_dir {
+            None => (None, Vec::new(), Vec::new()),
+            Some(dir) => match crate::disk::DiskQueue::open(
+                dir,
+                config.fsync,
+                config.max_attempts,
+                config.max_event_age,
+            ) {
+                Ok((q, records, problems)) => (Some(q), records, problems),
+                Err(e) => (None, Vec::new(), vec![e]),
+            },
+        };
         let shared = Arc::new(Shared {
             config,
             key: RwLock::new(key),
@@ -116,7 +154,17 @@ impl Client {
             wake: tokio::sync::Notify::new(),
             stats: Counters::default(),
             flags: crate::flags::FlagsState::new(),
+            disk,
         });
+        for e in &problems {
+            shared.report(e);
+        }
+        if shared.disk.is_none() && shared.config.storage_dir.is_some() {
+            shared.report(&Error::Io(
+                "the on-disk queue is unavailable; using the memory queue".into(),
+            ));
+        }
+        load(&shared, loaded);
         let (worker, runtime) = crate::worker::spawn(shared.clone())?;
         Ok(Client {
             shared,
@@ -139,6 +187,8 @@ impl Client {
         if let Ok(key) = self.shared.key.try_read() {
             config.key = key.clone();
         }
+        // The parent keeps its storage directory: two writers must not share one.
+        config.storage_dir = None;
         if config.default_transport {
             config.transport = Arc::new(crate::transport::ReqwestTransport::new()?);
         }
@@ -322,15 +372,38 @@ impl Client {
     fn enqueue(&self, ev: QueuedEvent) -> bool {
         let cfg = &self.shared.config;
         let len = ev.len();
+        let disk = self.shared.disk.as_ref();
+        // Durable before accepted: append to disk first (outside the queue lock). A queue
+        // that is full under DropNewest refuses without touching the disk.
+        let on_disk = match disk {
+            Some(d)
+                if cfg.overflow != OverflowPolicy::DropNewest
+                    || self.shared.lock().has_room(
+                        len,
+                        cfg.max_queue_size,
+                        cfg.max_queue_bytes,
+                    ) =>
+            {
+                match d.append(&ev, self.shared.now_ms()) {
+                    Ok(entry) => entry,
+                    Err(e) => {
+                        self.shared.report(&e);
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
         let mut st = self.shared.lock();
         let mut evicted = 0u64;
+        let mut evicted_seqs = Vec::new();
         if !st.has_room(len, cfg.max_queue_size, cfg.max_queue_bytes) {
             match cfg.overflow {
                 OverflowPolicy::DropNewest => {}
                 OverflowPolicy::DropOldest => {
-                    while !st.has_room(len, cfg.max_queue_size, cfg.max_queue_bytes)
-                        && st.pop_oldest().is_some()
-                    {
+                    while !st.has_room(len, cfg.max_queue_size, cfg.max_queue_bytes) {
+                        let Some(old) = st.pop_oldest() else { break };
+                        evicted_seqs.push(old.seq);
                         evicted += 1;
                     }
                 }
@@ -355,10 +428,21 @@ impl Client {
         let accepted = st.has_room(len, cfg.max_queue_size, cfg.max_queue_bytes);
         if accepted {
             st.push(ev);
+            if let (Some(d), Some(entry)) = (disk, on_disk) {
+                // Linked under the queue lock, so the worker cannot resolve it unlinked.
+                d.bind(st.next_seq() - 1, entry);
+            }
             Counters::add(&self.shared.stats.accepted, 1);
         }
         let due = st.len() >= cfg.flush_at || st.bytes() >= cfg.max_batch_bytes;
         drop(st);
+        self.shared.resolve_on_disk(evicted_seqs);
+        if !accepted
+            && let (Some(d), Some(entry)) = (disk, on_disk)
+            && let Err(e) = d.ack_locs(&[entry.loc])
+        {
+            self.shared.report(&e);
+        }
         if due {
             self.shared.wake.notify_one();
         }
@@ -447,7 +531,7 @@ impl Client {
     /// The counters now.
     pub fn stats(&self) -> Stats {
         let st = self.shared.lock();
-        let queued = st.len() as u64;
+        let queued = (st.len() + st.parked_len()) as u64;
         let pending = queued + st.in_flight_events() as u64;
         drop(st);
         self.shared.stats.snapshot(queued, pending)
@@ -459,6 +543,7 @@ impl Client {
         let before = self.stats();
         let deadline = Instant::now() + timeout;
         let mut st = self.shared.lock();
+        self.shared.unpark(&mut st);
         let target = st.next_seq();
         if !st.resolved_below(target) {
             st.flush_upto = st.flush_upto.max(target);
@@ -503,7 +588,14 @@ impl Client {
         let _ = handle.join();
         let (queued, in_flight) = self.shared.lock().abandon();
         let lost = (queued + in_flight) as u64;
-        if lost > 0 {
+        if let Some(d) = &self.shared.disk {
+            d.sync();
+        }
+        if lost > 0 && self.shared.disk.is_some() {
+            self.shared.report(&Error::Timeout(format!(
+                "shutdown ran out of time; {lost} event(s) stay in the on-disk queue for the next start"
+            )));
+        } else if lost > 0 {
             Counters::add(&self.shared.stats.failed, lost);
             self.shared.report(&Error::Timeout(format!(
                 "shutdown ran out of time; {lost} event(s) were not confirmed as delivered"
@@ -533,4 +625,44 @@ impl Drop for Client {
 
 fn truncate(s: &str, n: usize) -> String {
     s.chars().take(n).collect()
+}
+
+/// Queues what a previous run left on disk (before the worker starts), oldest first, and
+/// marks it due at once. Records past `max_event_age` are given up.
+fn load(shared: &Shared, records: Vec<crate::disk::log::Record>) {
+    let Some(d) = &shared.disk else { return };
+    if records.is_empty() {
+        return;
+    }
+    let now = shared.now_ms();
+    let (old, live): (Vec<_>, Vec<_>) = records
+        .into_iter()
+        .partition(|r| d.too_old(r.written_at, now));
+    if !old.is_empty() {
+        Counters::add(&shared.stats.failed, old.len() as u64);
+        if let Err(e) = d.ack_locs(&old.iter().map(|r| r.loc).collect::<Vec<_>>()) {
+            shared.report(&e);
+        }
+        shared.report(&Error::Timeout(format!(
+            "{} event(s) in the on-disk queue were older than max_event_age and were given up",
+            old.len()
+        )));
+    }
+    let mut st = shared.lock();
+    for r in live {
+        st.push(QueuedEvent {
+            seq: 0,
+            uuid: r.uuid,
+            bytes: r.bytes,
+        });
+        d.bind(
+            st.next_seq() - 1,
+            crate::disk::Entry {
+                loc: r.loc,
+                written_at: r.written_at,
+                attempts: 0,
+            },
+        );
+    }
+    st.flush_upto = st.next_seq();
 }

@@ -2,11 +2,13 @@
 //! environment is read here and nowhere else.
 
 use crate::clock::{Clock, SystemClock};
+pub use crate::disk::FsyncPolicy;
 use crate::error::Error;
 use crate::event::EventMessage;
 use crate::keys::{FlagsSecureKey, ProjectKey};
 use crate::transport::{HttpTransport, ReqwestTransport};
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -71,6 +73,10 @@ pub struct ClientOptions {
     poll_interval: Duration,
     flags_request_timeout: Duration,
     send_feature_flag_events: bool,
+    storage_dir: Option<PathBuf>,
+    fsync: FsyncPolicy,
+    max_event_age: Option<Duration>,
+    max_attempts: Option<u32>,
 }
 
 impl ClientOptions {
@@ -105,6 +111,10 @@ impl ClientOptions {
             poll_interval: Duration::from_secs(30),
             flags_request_timeout: Duration::from_secs(3),
             send_feature_flag_events: true,
+            storage_dir: None,
+            fsync: FsyncPolicy::Always,
+            max_event_age: None,
+            max_attempts: None,
         }
     }
 
@@ -248,6 +258,32 @@ impl ClientOptions {
         self.send_feature_flag_events = on;
         self
     }
+    /// Keep the queue in this directory (which the app owns), so events survive a crash or a
+    /// kill: each accepted event is appended there before `capture` returns and removed once
+    /// the server acknowledged it; a new client on the same directory delivers what is left.
+    /// Off by default (memory queue). If the directory cannot be used the error is reported
+    /// and the memory queue is used. One client per directory at a time.
+    pub fn storage_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.storage_dir = Some(dir.into());
+        self
+    }
+    /// When on-disk appends reach stable storage (default: every event).
+    pub fn fsync(mut self, policy: FsyncPolicy) -> Self {
+        self.fsync = policy;
+        self
+    }
+    /// With a storage directory: an event still undelivered this long after capture is given
+    /// up (counted as failed, reported) instead of being retried again. Default: no limit.
+    pub fn max_event_age(mut self, age: Duration) -> Self {
+        self.max_event_age = Some(age);
+        self
+    }
+    /// With a storage directory: how many delivery cycles (each up to `max_retries` resends)
+    /// an event gets before it is given up. Default: no limit (until `max_event_age`).
+    pub fn max_attempts(mut self, n: u32) -> Self {
+        self.max_attempts = Some(n);
+        self
+    }
     /// Replace the clock (tests).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
@@ -297,6 +333,14 @@ impl ClientOptions {
         if self.poll_interval < Duration::from_secs(1) && self.clock.is_none() {
             return Err(Error::Config("poll_interval must be at least 1 s".into()));
         }
+        if self.max_attempts == Some(0) {
+            return Err(Error::Config("max_attempts must be at least 1".into()));
+        }
+        if let FsyncPolicy::Interval(d) = self.fsync
+            && d.is_zero()
+        {
+            return Err(Error::Config("the fsync interval must be positive".into()));
+        }
         if self.flags_request_timeout.is_zero() {
             return Err(Error::Config(
                 "feature_flags_request_timeout must be positive".into(),
@@ -342,6 +386,10 @@ impl ClientOptions {
             poll_interval: self.poll_interval,
             flags_request_timeout: self.flags_request_timeout,
             send_feature_flag_events: self.send_feature_flag_events,
+            storage_dir: self.storage_dir,
+            fsync: self.fsync,
+            max_event_age: self.max_event_age,
+            max_attempts: self.max_attempts,
         })
     }
 }
@@ -412,6 +460,14 @@ pub struct Config {
     pub flags_request_timeout: Duration,
     /// See [`ClientOptions::send_feature_flag_events`].
     pub send_feature_flag_events: bool,
+    /// See [`ClientOptions::storage_dir`].
+    pub storage_dir: Option<PathBuf>,
+    /// See [`ClientOptions::fsync`].
+    pub fsync: FsyncPolicy,
+    /// See [`ClientOptions::max_event_age`].
+    pub max_event_age: Option<Duration>,
+    /// See [`ClientOptions::max_attempts`].
+    pub max_attempts: Option<u32>,
 }
 
 impl Config {
@@ -434,6 +490,7 @@ impl fmt::Debug for Config {
             .field("protocol", &self.protocol)
             .field("flags_key", &self.flags_key)
             .field("poll_interval", &self.poll_interval)
+            .field("storage_dir", &self.storage_dir)
             .finish_non_exhaustive()
     }
 }

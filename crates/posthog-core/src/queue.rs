@@ -25,6 +25,10 @@ pub(crate) struct QueueState {
     next_seq: u64,
     next_batch_id: u64,
     in_flight: Vec<InFlight>,
+    /// Events whose retries ran out, kept (on disk too) for the next flush cycle. They count
+    /// against the bounds but not in what a flush waits for.
+    parked: Vec<QueuedEvent>,
+    parked_bytes: usize,
     /// Events with `seq < flush_upto` are sent at once, whatever `flush_at` says.
     pub flush_upto: u64,
     /// No more events are accepted.
@@ -52,7 +56,33 @@ impl QueueState {
     }
     /// Whether an event of `len` bytes fits under both bounds.
     pub fn has_room(&self, len: usize, max_events: usize, max_bytes: usize) -> bool {
-        self.events.len() < max_events && self.bytes + len <= max_bytes
+        self.events.len() + self.parked.len() < max_events
+            && self.bytes + self.parked_bytes + len <= max_bytes
+    }
+    /// Events parked for the next flush cycle.
+    pub fn parked_len(&self) -> usize {
+        self.parked.len()
+    }
+    /// Keeps events whose retries ran out for the next flush cycle.
+    pub fn park(&mut self, events: impl IntoIterator<Item = QueuedEvent>) {
+        for ev in events {
+            self.parked_bytes += ev.len();
+            self.parked.push(ev);
+        }
+    }
+    /// Puts parked events back at the end of the queue with new sequence numbers (so a flush
+    /// started now waits for them); returns `(old, new)` sequence pairs.
+    pub fn unpark(&mut self) -> Vec<(u64, u64)> {
+        self.parked_bytes = 0;
+        let parked = std::mem::take(&mut self.parked);
+        parked
+            .into_iter()
+            .map(|ev| {
+                let old = ev.seq;
+                self.push(ev);
+                (old, self.next_seq - 1)
+            })
+            .collect()
     }
     /// Appends an event, giving it the next sequence number.
     pub fn push(&mut self, mut ev: QueuedEvent) {
@@ -63,7 +93,12 @@ impl QueueState {
     }
     /// Removes the oldest queued event.
     pub fn pop_oldest(&mut self) -> Option<QueuedEvent> {
-        let ev = self.events.pop_front()?;
+        let Some(ev) = self.events.pop_front() else {
+            // Parked events are older than anything queued.
+            let ev = self.parked.pop()?;
+            self.parked_bytes -= ev.len();
+            return Some(ev);
+        };
         self.bytes -= ev.len();
         Some(ev)
     }
@@ -114,9 +149,11 @@ impl QueueState {
     }
     /// Empties the queue (at a shutdown that ran out of time), returning how many were left.
     pub fn abandon(&mut self) -> (usize, usize) {
-        let queued = self.events.len();
+        let queued = self.events.len() + self.parked.len();
         let in_flight = self.in_flight_events();
         self.events.clear();
+        self.parked.clear();
+        self.parked_bytes = 0;
         self.in_flight.clear();
         self.bytes = 0;
         (queued, in_flight)
@@ -178,6 +215,28 @@ mod tests {
         q.finish(b.id);
         assert!(q.resolved_below(target));
         assert!(!q.resolved_below(q.next_seq()));
+    }
+
+    #[test]
+    fn park_and_unpark() {
+        let mut q = QueueState::default();
+        q.push(ev(5));
+        q.push(ev(5));
+        let b = q.cut(10, 1000).unwrap();
+        q.finish(b.id);
+        let target = q.next_seq();
+        q.park(b.events);
+        assert!(
+            q.resolved_below(target),
+            "a flush does not wait for parked events"
+        );
+        assert!(
+            !q.has_room(1, 2, 100),
+            "parked events count against the bounds"
+        );
+        assert!(!q.has_room(1, 10, 10));
+        assert_eq!(q.unpark(), vec![(0, 2), (1, 3)]);
+        assert_eq!((q.len(), q.parked_len(), q.bytes()), (2, 0, 10));
     }
 
     #[test]

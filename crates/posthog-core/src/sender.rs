@@ -1,6 +1,7 @@
 //! Delivery of one batch: attempts, classification, backoff, 413 halves, counters and reports.
 
 use crate::client::Shared;
+use crate::disk::Exhausted;
 use crate::error::Error;
 use crate::event::QueuedEvent;
 use crate::protocol::{BatchIdentity, build_request};
@@ -35,6 +36,7 @@ pub(crate) fn send_batch(
             let (again, after, error) = match classify(cfg.protocol, &outcome, cfg.clock.now()) {
                 Verdict::Delivered => {
                     Counters::add(&shared.stats.sent, pending.len() as u64);
+                    shared.resolve_on_disk(pending.iter().map(|e| e.seq));
                     return;
                 }
                 Verdict::Partial {
@@ -44,16 +46,20 @@ pub(crate) fn send_batch(
                 } => {
                     let mut again = Vec::new();
                     let (mut ok, mut refused) = (0u64, 0u64);
+                    let mut done = Vec::new();
                     for ev in pending {
                         let u = ev.uuid.to_string();
                         if retry.contains(&u) {
                             again.push(ev);
                         } else if dropped.contains(&u) {
                             refused += 1;
+                            done.push(ev.seq);
                         } else {
                             ok += 1;
+                            done.push(ev.seq);
                         }
                     }
+                    shared.resolve_on_disk(done);
                     Counters::add(&shared.stats.sent, ok);
                     if refused > 0 {
                         shared.stats.drop(DropCause::Server, refused);
@@ -76,6 +82,7 @@ pub(crate) fn send_batch(
                 Verdict::Retry { after, error } => (pending, after, error),
                 Verdict::Split(error) => {
                     if pending.len() == 1 {
+                        shared.resolve_on_disk(pending.iter().map(|e| e.seq));
                         shared.stats.drop(DropCause::TooLarge, 1);
                         shared.report(&error);
                         return;
@@ -86,12 +93,13 @@ pub(crate) fn send_batch(
                     return;
                 }
                 Verdict::Fail(error) => {
+                    shared.resolve_on_disk(pending.iter().map(|e| e.seq));
                     fail(shared, pending.len(), &error);
                     return;
                 }
             };
             if attempt > cfg.max_retries {
-                fail(shared, again.len(), &error);
+                exhausted(shared, again, &error);
                 return;
             }
             Counters::add(&shared.stats.retried, 1);
@@ -101,6 +109,39 @@ pub(crate) fn send_batch(
             pending = again;
         }
     })
+}
+
+/// Retries ran out on a transient failure. With an on-disk queue the events stay there and are
+/// parked for the next flush cycle, unless over `max_attempts` / `max_event_age`; without one
+/// (or for events that never reached the disk) they fail.
+fn exhausted(shared: &Shared, events: Vec<QueuedEvent>, error: &Error) {
+    let Some(d) = &shared.disk else {
+        fail(shared, events.len(), error);
+        return;
+    };
+    let now = shared.now_ms();
+    let (mut park, mut expired, mut failed) = (Vec::new(), Vec::new(), 0usize);
+    for ev in events {
+        match d.exhausted(ev.seq, now) {
+            Exhausted::Park => park.push(ev),
+            Exhausted::Expired => expired.push(ev.seq),
+            Exhausted::NotOnDisk => failed += 1,
+        }
+    }
+    let given_up = failed + expired.len();
+    shared.resolve_on_disk(expired);
+    if given_up > 0 {
+        fail(shared, given_up, error);
+    }
+    if !park.is_empty() {
+        let n = park.len();
+        Counters::add(&shared.stats.deferred, n as u64);
+        tracing::warn!(events = n, %error, "retries ran out; events kept on disk for the next flush");
+        if given_up == 0 {
+            shared.report(error);
+        }
+        shared.lock().park(park);
+    }
 }
 
 fn fail(shared: &Shared, events: usize, error: &Error) {

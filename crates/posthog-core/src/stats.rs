@@ -36,6 +36,9 @@ pub struct Stats {
     pub failed: u64,
     /// Batches that definitively failed.
     pub failed_batches: u64,
+    /// Events whose retries ran out but which were kept in the on-disk queue for the next
+    /// flush (counted once per time; they are counted in `sent` when delivered later).
+    pub deferred: u64,
     /// Dropped: queue full.
     pub dropped_queue_full: u64,
     /// Dropped: too large.
@@ -71,6 +74,7 @@ pub(crate) struct Counters {
     pub retried: AtomicU64,
     pub failed: AtomicU64,
     pub failed_batches: AtomicU64,
+    pub deferred: AtomicU64,
     pub dropped: [AtomicU64; 6],
     pub consecutive_auth_failures: AtomicU64,
 }
@@ -92,6 +96,7 @@ impl Counters {
             retried: g(&self.retried),
             failed: g(&self.failed),
             failed_batches: g(&self.failed_batches),
+            deferred: g(&self.deferred),
             dropped_queue_full: g(&self.dropped[DropCause::QueueFull as usize]),
             dropped_too_large: g(&self.dropped[DropCause::TooLarge as usize]),
             dropped_invalid: g(&self.dropped[DropCause::Invalid as usize]),

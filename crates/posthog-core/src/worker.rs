@@ -69,6 +69,7 @@ async fn run(shared: Arc<Shared>) {
             _ = shared.wake.notified() => {}
             _ = ticker.tick() => {
                 let mut st = shared.lock();
+                shared.unpark(&mut st);
                 st.flush_upto = st.flush_upto.max(st.next_seq());
             }
         }

@@ -57,6 +57,7 @@ class Stats:
     dropped_before_send: int
     dropped_server: int
     consecutive_auth_failures: int
+    deferred: int
 
     @property
     def dropped(self) -> int:

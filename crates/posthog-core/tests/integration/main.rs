@@ -5,6 +5,7 @@ mod common;
 
 mod batching;
 mod delivery;
+mod durable;
 mod flags_local;
 mod flags_remote;
 mod input;
