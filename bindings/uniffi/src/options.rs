@@ -93,6 +93,19 @@ pub struct ClientOptions {
     /// Capture `$feature_flag_called` on flag lookups (default on).
     #[uniffi(default = None)]
     pub send_feature_flag_events: Option<bool>,
+    /// A directory the app owns for the crash-safe on-disk queue (e.g. Android's
+    /// `filesDir/posthog`): accepted events survive a kill and are delivered after a restart.
+    #[uniffi(default = None)]
+    pub storage_dir: Option<String>,
+    /// With `storage_dir`: fsync every event (unset), every N ms, or never (0: OS-buffered).
+    #[uniffi(default = None)]
+    pub fsync_interval_ms: Option<u64>,
+    /// With `storage_dir`: give up an event older than this, in milliseconds.
+    #[uniffi(default = None)]
+    pub max_event_age_ms: Option<u64>,
+    /// With `storage_dir`: give up an event after this many delivery attempts.
+    #[uniffi(default = None)]
+    pub max_attempts: Option<u32>,
     /// The calling platform, for `$lib` (default Kotlin).
     #[uniffi(default = None)]
     pub sdk: Option<Sdk>,
@@ -183,6 +196,22 @@ impl ClientOptions {
         }
         if let Some(v) = self.disabled {
             o = o.disabled(v);
+        }
+        if let Some(dir) = self.storage_dir {
+            o = o.storage_dir(dir);
+        }
+        if let Some(ms) = self.fsync_interval_ms {
+            o = o.fsync(if ms == 0 {
+                core::FsyncPolicy::Never
+            } else {
+                core::FsyncPolicy::Interval(Duration::from_millis(ms))
+            });
+        }
+        if let Some(ms) = self.max_event_age_ms {
+            o = o.max_event_age(Duration::from_millis(ms));
+        }
+        if let Some(n) = self.max_attempts {
+            o = o.max_attempts(n);
         }
         if let Some(text) = self.super_properties_json.as_deref() {
             let map = json_object(text, "super_properties_json")

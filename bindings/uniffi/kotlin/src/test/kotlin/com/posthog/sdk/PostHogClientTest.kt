@@ -200,6 +200,29 @@ class PostHogClientTest {
     }
 
     @Test
+    fun eventsCapturedOfflineAreDeliveredAfterARestart() {
+        val dir = java.nio.file.Files.createTempDirectory("posthog-durable").toString()
+        // Offline: every attempt of the first client fails, so its events stay on disk.
+        server.faults("""[{"status": 503}, {"status": 503}, {"status": 503}, {"status": 503}]""")
+        val uuids = client { storageDir = dir }.use { c ->
+            val ids = (1..5).map { i -> c.capture(CaptureEvent("offline-$i", "user-9"))!! }
+            c.flush(TIMEOUT)
+            assertEquals(0uL, c.stats().sent)
+            ids
+        }
+        assertTrue(server.events().isEmpty())
+        server.reset()
+        // The app restarts on the same directory: everything accepted is delivered, once.
+        client { storageDir = dir }.use { c ->
+            c.flush(TIMEOUT)
+            assertEquals(5uL, c.stats().sent)
+        }
+        val got = server.events().map { it["uuid"] }
+        assertEquals(uuids.toSet(), got.toSet())
+        assertEquals(5, got.size)
+    }
+
+    @Test
     fun errorListenerCanBeSetLaterAndRetriesRecover() {
         server.faults("""[{"status": 400}, {"status": 503}]""")
         client { maxRetries = 2u }.use { c ->
