@@ -10,7 +10,7 @@ use pyo3::types::{PyDict, PyString};
 use std::time::Duration;
 
 /// Every keyword the native constructor accepts (`None` means the core's default).
-const NAMES: [&str; 24] = [
+const NAMES: [&str; 25] = [
     "host",
     "flush_at",
     "flush_interval",
@@ -35,6 +35,7 @@ const NAMES: [&str; 24] = [
     "poll_interval",
     "feature_flags_request_timeout_seconds",
     "send_feature_flag_events",
+    "storage_dir",
 ];
 
 pub fn config_err(text: impl Into<String>) -> Error {
@@ -127,6 +128,7 @@ pub fn options(
     let poll_interval = arg("poll_interval");
     let flags_timeout = arg("feature_flags_request_timeout_seconds");
     let send_feature_flag_events = arg("send_feature_flag_events");
+    let storage_dir = arg("storage_dir");
 
     let key = api_key
         .cast::<PyString>()
@@ -134,6 +136,12 @@ pub fn options(
         .and_then(|s| s.to_cow().ok().map(|c| c.into_owned()))
         .ok_or_else(|| Error::InvalidKey("the project API key must be a str".into()))?;
     let mut o = ClientOptions::new(key).sdk(SDK_NAME, env!("CARGO_PKG_VERSION"));
+    if let Some(dir) = storage_dir {
+        let dir: String = dir
+            .extract()
+            .map_err(|_| config_err("storage_dir must be a path (str or os.PathLike)"))?;
+        o = o.storage_dir(dir);
+    }
     if let Some(v) = choice(host.as_ref(), "host")? {
         o = o.host(v);
     }

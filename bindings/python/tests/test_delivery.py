@@ -268,3 +268,21 @@ def test_block_overflow_waits_without_the_gil_then_drops(server, make_client, re
     assert client.stats().dropped_queue_full == 1
     assert [type(e) for e in recorder.errors] == [posthog_sdk.QueueFullError]
     assert client.flush().sent == 1
+
+
+def test_events_captured_offline_are_delivered_after_a_restart(server, tmp_path):
+    # Offline: every attempt of the first client fails, so its events stay on disk.
+    server.faults([{"status": 503}] * 4)
+    first = posthog_sdk.Client(API_KEY, host=server.url, storage_dir=tmp_path, max_retries=0)
+    uuids = {first.capture("offline", f"user-{i}") for i in range(5)}
+    first.flush(timeout=10)
+    assert first.stats().sent == 0
+    first.shutdown(timeout=2)
+    assert server.events() == []
+    server.reset()
+    # The process restarts on the same directory: everything accepted arrives, once.
+    second = posthog_sdk.Client(API_KEY, host=server.url, storage_dir=str(tmp_path))
+    second.flush(timeout=10)
+    events = server.wait(5)
+    assert {e["uuid"] for e in events} == uuids and len(events) == 5
+    second.shutdown(timeout=5)

@@ -40,6 +40,7 @@ class Client:
         poll_interval: Optional[float] = None,
         feature_flags_request_timeout_seconds: Optional[float] = None,
         send_feature_flag_events: Optional[bool] = None,
+        storage_dir: Optional[str] = None,
     ) -> None: ...
     @property
     def host(self) -> str: ...

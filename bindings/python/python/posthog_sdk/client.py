@@ -150,6 +150,7 @@ class Client:
         poll_interval: Optional[float] = None,
         feature_flags_request_timeout_seconds: Optional[float] = None,
         send_feature_flag_events: Optional[bool] = None,
+        storage_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
     ) -> None:
         self._native = _native.Client(
             api_key,
@@ -177,6 +178,7 @@ class Client:
             poll_interval=poll_interval,
             feature_flags_request_timeout_seconds=feature_flags_request_timeout_seconds,
             send_feature_flag_events=send_feature_flag_events,
+            storage_dir=None if storage_dir is None else os.fspath(storage_dir),
         )
         self._shutdown_timeout = (
             DEFAULT_SHUTDOWN_TIMEOUT if shutdown_timeout is None else float(shutdown_timeout)
