@@ -35,6 +35,7 @@ const NATIVE = [
   'blockTimeout',
   'protocol',
   'superProperties',
+  'storageDir',
 ]
 
 /**

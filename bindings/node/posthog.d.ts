@@ -350,6 +350,11 @@ export interface PostHogOptions {
   gzip?: boolean
   /** Requests in flight at once (default 4). */
   maxInFlight?: number
+  /**
+   * A directory for the core's crash-safe on-disk queue: accepted events survive a crash or a
+   * restart and are delivered by the next client on the same directory (one process each).
+   */
+  storageDir?: string
   /** What `capture` does when the queue is full (default `'drop_newest'`). */
   overflow?: 'drop_newest' | 'drop_oldest' | 'block'
   /** With `overflow: 'block'`: the longest `capture` waits for room, in ms (required). */

@@ -76,3 +76,26 @@ test('flush rejects with code timeout when delivery takes too long', async () =>
   assert.equal(report.failed, 0)
   assert.equal((await server.control.events()).length, 1)
 })
+
+test('events captured offline are delivered after a restart (storageDir)', async () => {
+  const { mkdtemp } = await import('node:fs/promises')
+  const { tmpdir } = await import('node:os')
+  const dir = await mkdtemp(`${tmpdir()}/posthog-durable-`)
+  // Offline: every attempt of the first client fails, so its events stay on disk.
+  await server.control.faults([{ status: 503 }, { status: 503 }, { status: 503 }, { status: 503 }])
+  const first = new PostHog(KEY, opts(server.url, { storageDir: dir, maxRetries: 0 }))
+  const id = uid()
+  const uuids = new Set()
+  for (let i = 0; i < 5; i++) uuids.add(first.capture({ distinctId: id, event: 'offline' }))
+  await first.flush(10_000)
+  assert.equal(first.stats().sent, 0)
+  await first.shutdown(2000)
+  await server.control.reset()
+  // The process restarts on the same directory: everything accepted arrives, once.
+  const second = new PostHog(KEY, opts(server.url, { storageDir: dir }))
+  await second.flush(10_000)
+  const stored = (await server.control.events()).filter((e) => e.distinct_id === id).map((e) => e.uuid)
+  assert.equal(stored.length, 5)
+  assert.deepEqual(new Set(stored), uuids)
+  await second.shutdown(5000)
+})

@@ -55,6 +55,9 @@ pub fn apply(
     if let Some(v) = r.count("maxInFlight")? {
         o = o.max_in_flight(v);
     }
+    if let Some(dir) = r.string("storageDir")? {
+        o = o.storage_dir(dir);
+    }
     if let Some(v) = r.bool("disableGeoip")? {
         o = o.disable_geoip(v);
     }
