@@ -25,6 +25,7 @@ pub mod error;
 pub mod event;
 pub mod flags;
 pub mod keys;
+pub mod mobile;
 pub mod protocol;
 mod queue;
 pub mod redact;
@@ -42,6 +43,7 @@ pub use error::{Error, ErrorKind};
 pub use event::{Event, EventMessage, parse_timestamp, parse_uuid};
 pub use flags::{FlagOptions, FlagResult, FlagValue, FlagsSnapshot};
 pub use keys::{FlagsSecureKey, KeyType, PersonalKey, ProjectKey};
+pub use mobile::{DeviceContext, MobileClient};
 pub use stats::{DropCause, Stats};
 
 /// The version of this crate.

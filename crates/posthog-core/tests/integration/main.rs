@@ -9,6 +9,7 @@ mod durable;
 mod flags_local;
 mod flags_remote;
 mod input;
+mod mobile;
 mod queue;
 mod retries;
 mod wire;
