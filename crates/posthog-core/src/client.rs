@@ -5,6 +5,7 @@ use crate::config::{ClientOptions, Config, OverflowPolicy};
 use crate::error::Error;
 use crate::event::{Event, EventMessage, QueuedEvent, serialize};
 use crate::keys::ProjectKey;
+use crate::pending::Pending;
 use crate::queue::QueueState;
 use crate::stats::{Counters, DropCause, Stats};
 use serde_json::{Map, Value};
@@ -77,6 +78,53 @@ impl Shared {
             }
         }
     }
+    /// The counters now.
+    pub fn stats_now(&self) -> Stats {
+        let st = self.lock();
+        let queued = (st.len() + st.parked_len()) as u64;
+        let pending = queued + st.in_flight_events() as u64;
+        drop(st);
+        self.stats.snapshot(queued, pending)
+    }
+
+    /// Sends everything queued before this call and waits until it is delivered or has
+    /// definitively failed. A flush with nothing queued sends nothing. While offline (see
+    /// [`Client::set_online`]) it returns at once with [`Error::Timeout`] naming what waits
+    /// for the network.
+    pub fn flush(&self, timeout: Duration) -> Result<FlushReport, Error> {
+        let before = self.stats_now();
+        let deadline = Instant::now() + timeout;
+        let mut st = self.lock();
+        self.unpark(&mut st);
+        let target = st.next_seq();
+        if !st.resolved_below(target) {
+            st.flush_upto = st.flush_upto.max(target);
+            self.wake.notify_one();
+            while !st.resolved_below(target) {
+                if st.offline {
+                    return Err(Error::Timeout(format!(
+                        "offline: {} event(s) wait for the network",
+                        st.len() + st.parked_len() + st.in_flight_events()
+                    )));
+                }
+                let now = Instant::now();
+                if now >= deadline {
+                    return Err(Error::Timeout(format!(
+                        "flush did not finish within {timeout:?} ({} events pending)",
+                        st.len() + st.in_flight_events()
+                    )));
+                }
+                st = self
+                    .changed
+                    .wait_timeout(st, deadline - now)
+                    .map(|(g, _)| g)
+                    .unwrap_or_else(|p| p.into_inner().0);
+            }
+        }
+        drop(st);
+        Ok(FlushReport::between(&before, &self.stats_now()))
+    }
+
     fn drop_event(&self, cause: DropCause, error: Option<Error>) {
         self.stats.drop(cause, 1);
         if let Some(e) = error {
@@ -530,42 +578,77 @@ impl Client {
 
     /// The counters now.
     pub fn stats(&self) -> Stats {
-        let st = self.shared.lock();
-        let queued = (st.len() + st.parked_len()) as u64;
-        let pending = queued + st.in_flight_events() as u64;
-        drop(st);
-        self.shared.stats.snapshot(queued, pending)
+        self.shared.stats_now()
     }
 
     /// Sends everything queued before this call and waits until it is delivered or has
-    /// definitively failed. A flush with nothing queued sends nothing.
+    /// definitively failed. A flush with nothing queued sends nothing. While offline (see
+    /// [`Client::set_online`]) it returns at once with [`Error::Timeout`] naming what waits
+    /// for the network.
     pub fn flush(&self, timeout: Duration) -> Result<FlushReport, Error> {
-        let before = self.stats();
-        let deadline = Instant::now() + timeout;
-        let mut st = self.shared.lock();
-        self.shared.unpark(&mut st);
-        let target = st.next_seq();
-        if !st.resolved_below(target) {
-            st.flush_upto = st.flush_upto.max(target);
-            self.shared.wake.notify_one();
-            while !st.resolved_below(target) {
-                let now = Instant::now();
-                if now >= deadline {
-                    return Err(Error::Timeout(format!(
-                        "flush did not finish within {timeout:?} ({} events pending)",
-                        st.len() + st.in_flight_events()
-                    )));
-                }
-                st = self
-                    .shared
-                    .changed
-                    .wait_timeout(st, deadline - now)
-                    .map(|(g, _)| g)
-                    .unwrap_or_else(|p| p.into_inner().0);
+        self.shared.flush(timeout)
+    }
+
+    /// [`Client::flush`] without blocking the caller: the wait runs on the worker's blocking
+    /// pool and the answer is awaited (or waited for) through the returned [`Pending`].
+    pub fn flush_pending(&self, timeout: Duration) -> Pending<FlushReport> {
+        let (answer, pending) = crate::pending::pending();
+        let shared = self.shared.clone();
+        drop(
+            self.runtime
+                .spawn_blocking(move || answer.send(shared.flush(timeout))),
+        );
+        pending
+    }
+
+    /// Starts sending everything queued now and returns at once (an app going to the
+    /// background). With an on-disk queue, its appends are also synced to stable storage on
+    /// the worker, off the caller's thread.
+    pub fn flush_in_background(&self) {
+        if self.is_forked_copy() {
+            return;
+        }
+        {
+            let mut st = self.shared.lock();
+            if !st.offline {
+                self.shared.unpark(&mut st);
+                st.flush_upto = st.flush_upto.max(st.next_seq());
             }
         }
-        drop(st);
-        Ok(FlushReport::between(&before, &self.stats()))
+        self.shared.wake.notify_one();
+        if self.shared.disk.is_some() {
+            let shared = self.shared.clone();
+            drop(self.runtime.spawn_blocking(move || {
+                if let Some(d) = &shared.disk {
+                    d.sync();
+                }
+            }));
+        }
+    }
+
+    /// Tells the client whether the network is reachable (an app's connectivity callback).
+    /// Offline, no request is started and a batch whose request fails is kept without
+    /// spending its retries; events are still accepted (and kept on disk with a storage
+    /// directory). Back online, everything queued is sent at once. Starts online.
+    pub fn set_online(&self, online: bool) {
+        {
+            let mut st = self.shared.lock();
+            if st.offline != online {
+                return;
+            }
+            st.offline = !online;
+            if online {
+                self.shared.unpark(&mut st);
+                st.flush_upto = st.flush_upto.max(st.next_seq());
+            }
+        }
+        self.shared.wake.notify_one();
+        self.shared.changed.notify_all();
+    }
+
+    /// Whether the client may send (see [`Client::set_online`]).
+    pub fn is_online(&self) -> bool {
+        !self.shared.lock().offline
     }
 
     /// Stops accepting events, drains the queue (bounded by `timeout`), and stops the worker.

@@ -26,6 +26,7 @@ pub mod event;
 pub mod flags;
 pub mod keys;
 pub mod mobile;
+pub mod pending;
 pub mod protocol;
 mod queue;
 pub mod redact;
@@ -43,7 +44,8 @@ pub use error::{Error, ErrorKind};
 pub use event::{Event, EventMessage, parse_timestamp, parse_uuid};
 pub use flags::{FlagOptions, FlagResult, FlagValue, FlagsSnapshot};
 pub use keys::{FlagsSecureKey, KeyType, PersonalKey, ProjectKey};
-pub use mobile::{DeviceContext, MobileClient};
+pub use mobile::{DeviceContext, MobileClient, MobileOptions};
+pub use pending::Pending;
 pub use stats::{DropCause, Stats};
 
 /// The version of this crate.

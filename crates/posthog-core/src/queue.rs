@@ -35,6 +35,8 @@ pub(crate) struct QueueState {
     pub closed: bool,
     /// The worker must exit.
     pub stop: bool,
+    /// The app said the network is gone: no batch is started until it returns.
+    pub offline: bool,
 }
 
 impl QueueState {

@@ -98,6 +98,16 @@ pub(crate) fn send_batch(
                     return;
                 }
             };
+            {
+                let mut st = shared.lock();
+                if st.offline {
+                    // The app said the network is gone: keep the events for when it
+                    // returns, without spending their retries.
+                    tracing::debug!(events = again.len(), "offline; batch kept for later");
+                    st.park(again);
+                    return;
+                }
+            }
             if attempt > cfg.max_retries {
                 exhausted(shared, again, &error);
                 return;

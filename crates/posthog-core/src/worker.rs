@@ -42,7 +42,7 @@ async fn run(shared: Arc<Shared>) {
                 if st.stop {
                     return;
                 }
-                if st.ready(cfg.flush_at, cfg.max_batch_bytes) {
+                if !st.offline && st.ready(cfg.flush_at, cfg.max_batch_bytes) {
                     st.cut(cfg.flush_at, cfg.max_batch_bytes)
                 } else {
                     None
@@ -69,8 +69,10 @@ async fn run(shared: Arc<Shared>) {
             _ = shared.wake.notified() => {}
             _ = ticker.tick() => {
                 let mut st = shared.lock();
-                shared.unpark(&mut st);
-                st.flush_upto = st.flush_upto.max(st.next_seq());
+                if !st.offline {
+                    shared.unpark(&mut st);
+                    st.flush_upto = st.flush_upto.max(st.next_seq());
+                }
             }
         }
     }

@@ -1,18 +1,24 @@
 //! The mobile client API: a [`MobileClient`] wraps a core [`Client`] (which does all the
 //! sending) and adds what an app needs on a device — a persisted anonymous id and `identify`,
-//! persisted super properties, groups and opt-out, sessions, and the app's [`DeviceContext`]
-//! on every event.
+//! persisted super properties, groups and opt-out, sessions, the app's [`DeviceContext`] on
+//! every event, lifecycle entry points, and feature flags cached on disk.
 //!
-//! State lives in one small JSON file in a directory the app owns (see [`state`]). It is
-//! written only when the state changes (identify, reset, register, group, opt-out), never on
-//! `capture`, so capturing stays free of I/O. The session is held in memory: a new process
+//! Nothing here blocks the caller on the network or on a file write: state changes are
+//! written by the core's worker (newest state wins; the last one is written at shutdown),
+//! flags are fetched there, and `capture` touches no file beyond the core's own queue. Only
+//! [`MobileClient::new`] reads the state and flags files (a few hundred bytes) so the first
+//! event and the first flag lookup need no wait. The session is held in memory: a new process
 //! starts a new session.
 
 pub mod context;
+pub mod flags;
+pub mod options;
 pub mod session;
 pub mod state;
 
 pub use context::DeviceContext;
+pub use flags::{CachedFlag, CachedFlags, FLAGS_FILE};
+pub use options::MobileOptions;
 pub use session::{SESSION_IDLE_TIMEOUT, Session};
 pub use state::{Loaded, MobileState, STATE_FILE, StateFile};
 
@@ -20,17 +26,23 @@ use crate::client::{Client, FlushReport};
 use crate::config::ClientOptions;
 use crate::error::Error;
 use crate::event::Event;
+use crate::flags::{FlagOptions, FlagValue};
+use crate::pending::Pending;
+use flags::FlagsCache;
 use serde_json::{Map, Value};
+use state::StateWriter;
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use uuid::Uuid;
 
-/// The client an app uses on a device. Cheap calls; `capture` never blocks on I/O.
+/// The client an app uses on a device. Every call returns at once (see the module docs).
 pub struct MobileClient {
     client: Client,
-    file: StateFile,
+    writer: Arc<StateWriter>,
+    flags: Arc<FlagsCache>,
     context: Map<String, Value>,
+    lifecycle_events: bool,
     inner: Mutex<Inner>,
 }
 
@@ -43,23 +55,30 @@ impl std::fmt::Debug for MobileClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MobileClient")
             .field("client", &self.client)
-            .field("state_file", &self.file.path())
+            .field("state_file", &self.writer.file().path())
             .finish_non_exhaustive()
     }
 }
 
 impl MobileClient {
-    /// Starts the core client and loads the state from `state_dir` (created if missing).
-    /// A missing state file is a first start: a new anonymous id is generated and persisted.
-    /// A corrupt one is reported through `on_error` and replaced by a fresh state.
-    /// Fails only when the options are invalid or the directory cannot be created.
+    /// Starts a client with the default [`MobileOptions`] (flags preloaded, lifecycle events
+    /// on). See [`MobileClient::start`].
     pub fn new(
         options: ClientOptions,
         state_dir: PathBuf,
         context: DeviceContext,
     ) -> Result<MobileClient, Error> {
-        let file = StateFile::new(&state_dir)?;
-        let client = Client::new(options)?;
+        MobileClient::start(MobileOptions::new(options, state_dir).context(context))
+    }
+
+    /// Starts the core client and loads the state and cached flags from the state directory
+    /// (created if missing). A missing state file is a first start: a new anonymous id is
+    /// generated and persisted. A corrupt state or flags file is reported through `on_error`
+    /// and replaced. Fails only when the options are invalid or the directory cannot be
+    /// created.
+    pub fn start(options: MobileOptions) -> Result<MobileClient, Error> {
+        let file = StateFile::new(&options.state_dir)?;
+        let client = Client::new(options.client)?;
         let (state, save) = match file.load() {
             Loaded::Found(s) => (s, false),
             Loaded::Missing => (MobileState::fresh(), true),
@@ -68,16 +87,25 @@ impl MobileClient {
                 (MobileState::fresh(), true)
             }
         };
+        let (flags, problem) = FlagsCache::open(&options.state_dir, &state.distinct_id);
+        if let Some(e) = problem {
+            client.shared().report(&e);
+        }
         let session = Session::new(client.config().clock.now());
         let mobile = MobileClient {
             client,
-            file,
-            context: context.properties(),
+            writer: Arc::new(StateWriter::new(file)),
+            flags: Arc::new(flags),
+            context: options.context.properties(),
+            lifecycle_events: options.lifecycle_events,
             inner: Mutex::new(Inner { state, session }),
         };
         if save {
             let inner = mobile.lock();
             mobile.persist(&inner.state);
+        }
+        if options.preload_feature_flags {
+            drop(mobile.reload_feature_flags());
         }
         Ok(mobile)
     }
@@ -140,7 +168,8 @@ impl MobileClient {
     /// Links the current user to `distinct_id`: sends `$identify` (with `$anon_distinct_id`
     /// when the previous id was anonymous, `$set` and `$set_once`) and makes `distinct_id` the
     /// persisted id for later events. An empty id is rejected (counted and reported).
-    /// While opted out the id still switches, but nothing is sent.
+    /// While opted out the id still switches, but nothing is sent. A new id refreshes the
+    /// cached flags (the previous user's stay until the answer arrives).
     pub fn identify(
         &self,
         distinct_id: impl Into<String>,
@@ -154,6 +183,7 @@ impl MobileClient {
             return None;
         }
         let mut event = Event::identify(new_id.clone(), set, set_once);
+        let changed;
         {
             let mut inner = self.lock();
             let previous = inner.state.distinct_id.clone();
@@ -165,22 +195,39 @@ impl MobileClient {
                 inner.state.identified = true;
                 self.persist(&inner.state);
             }
+            changed = previous != inner.state.distinct_id;
+        }
+        if changed {
+            self.flags.bump();
+            drop(self.reload_feature_flags());
         }
         self.send(event)
     }
 
-    /// Forgets the user: a new anonymous id, no super properties or groups, a new session.
-    /// The opt-out choice is kept (it belongs to the device, not the user).
+    /// Forgets the user: a new anonymous id, no super properties, groups or cached flags, a
+    /// new session; then asks `/flags` for the new anonymous user. The opt-out choice is kept
+    /// (it belongs to the device, not the user).
     pub fn reset(&self) {
         let now = self.client.config().clock.now();
-        let mut inner = self.lock();
-        let opted_out = inner.state.opted_out;
-        inner.state = MobileState {
-            opted_out,
-            ..MobileState::fresh()
-        };
-        inner.session = Session::new(now);
-        self.persist(&inner.state);
+        {
+            let mut inner = self.lock();
+            let opted_out = inner.state.opted_out;
+            inner.state = MobileState {
+                opted_out,
+                ..MobileState::fresh()
+            };
+            inner.session = Session::new(now);
+            self.flags.clear();
+            self.persist(&inner.state);
+        }
+        let flags = self.flags.clone();
+        let shared = self.client.shared().clone();
+        self.on_worker(move || {
+            if let Err(e) = flags.remove_file() {
+                shared.report(&e);
+            }
+        });
+        drop(self.reload_feature_flags());
     }
 
     /// Adds a persisted super property, sent with every later event.
@@ -202,7 +249,8 @@ impl MobileClient {
     }
 
     /// Puts the user in a group: persisted and sent as `$groups` with every later event, and
-    /// a `$groupidentify` now with `properties` as `$group_set`.
+    /// a `$groupidentify` now with `properties` as `$group_set`. A new group refreshes the
+    /// cached flags.
     pub fn group(
         &self,
         group_type: impl Into<String>,
@@ -210,6 +258,7 @@ impl MobileClient {
         properties: Map<String, Value>,
     ) -> Option<Uuid> {
         let (group_type, group_key) = (group_type.into(), group_key.into());
+        let changed;
         if group_type.is_empty() || group_key.is_empty() {
             self.client
                 .reject_input("group needs a non-empty group type and key");
@@ -218,10 +267,14 @@ impl MobileClient {
         {
             let mut inner = self.lock();
             let key = Value::String(group_key.clone());
-            if inner.state.groups.get(&group_type) != Some(&key) {
+            changed = inner.state.groups.get(&group_type) != Some(&key);
+            if changed {
                 inner.state.groups.insert(group_type.clone(), key);
                 self.persist(&inner.state);
             }
+        }
+        if changed {
+            drop(self.reload_feature_flags());
         }
         let event = Event::group_identify(group_type, group_key, properties, Some(String::new()));
         self.send(event)
@@ -237,14 +290,128 @@ impl MobileClient {
         self.set_opted_out(false);
     }
 
-    /// See [`Client::flush`].
+    /// See [`Client::flush`] (blocks the caller: not on a UI thread; see
+    /// [`MobileClient::flush_pending`]).
     pub fn flush(&self, timeout: Duration) -> Result<FlushReport, Error> {
         self.client.flush(timeout)
     }
 
-    /// See [`Client::shutdown`].
+    /// See [`Client::flush_pending`]: a flush to await, blocking no one.
+    pub fn flush_pending(&self, timeout: Duration) -> Pending<FlushReport> {
+        self.client.flush_pending(timeout)
+    }
+
+    /// Writes the pending state, then see [`Client::shutdown`]. Blocks: call it when the app
+    /// is terminating, not on every background.
     pub fn shutdown(&self, timeout: Duration) -> Result<FlushReport, Error> {
+        if let Err(e) = self.writer.write_pending() {
+            self.client.shared().report(&e);
+        }
         self.client.shutdown(timeout)
+    }
+
+    /// The app went to the background: captures `Application Backgrounded` (when lifecycle
+    /// events are on) and starts sending everything queued; with an on-disk queue, its
+    /// appends are synced on the worker. Returns at once.
+    pub fn on_background(&self) {
+        if self.lifecycle_events {
+            self.capture("Application Backgrounded", Map::new());
+        }
+        self.client.flush_in_background();
+    }
+
+    /// The app came to the foreground: captures `Application Opened` with
+    /// `from_background: true` (when lifecycle events are on). A session idle for more than
+    /// [`SESSION_IDLE_TIMEOUT`] is replaced by a new one on this event. Returns at once.
+    pub fn on_foreground(&self) {
+        if self.lifecycle_events {
+            let mut p = Map::new();
+            p.insert("from_background".into(), Value::Bool(true));
+            self.capture("Application Opened", p);
+        }
+    }
+
+    /// The network came or went (the app's connectivity callback). Offline, nothing is sent
+    /// and failed requests keep their events without spending retries; events are still
+    /// accepted. Back online, everything queued is sent at once. See [`Client::set_online`].
+    pub fn on_network_change(&self, online: bool) {
+        self.client.set_online(online);
+    }
+
+    /// A flag's cached value for the current user (`None`: unknown), with no request. The
+    /// first lookup of each value captures `$feature_flag_called` (unless
+    /// `send_feature_flag_events` is off).
+    pub fn get_feature_flag(&self, key: &str) -> Option<FlagValue> {
+        let flags = self.current_flags();
+        let value = flags
+            .as_ref()
+            .and_then(|f| f.flags.get(key))
+            .map(|f| f.value.clone());
+        self.flag_called(key, value.as_ref(), flags.as_deref());
+        value
+    }
+
+    /// Whether a flag is on (`true` or any variant) in the cached flags; `false` if unknown.
+    pub fn is_feature_enabled(&self, key: &str) -> bool {
+        self.get_feature_flag(key).is_some_and(|v| v.is_enabled())
+    }
+
+    /// A flag's cached payload.
+    pub fn get_feature_flag_payload(&self, key: &str) -> Option<Value> {
+        self.current_flags()
+            .and_then(|f| f.flags.get(key).and_then(|f| f.payload.clone()))
+    }
+
+    /// Every cached flag of the current user (`None` before the first answer arrived).
+    pub fn feature_flags(&self) -> Option<Arc<CachedFlags>> {
+        self.current_flags()
+    }
+
+    /// Asks `/flags` for the current user (with the persisted groups) on the worker; the
+    /// answer replaces the cache in memory and on disk. Returns at once; await or wait the
+    /// [`Pending`] to know when the new values are in. Errors are also reported through
+    /// `on_error`. An answer that lands after `identify`/`reset` is discarded.
+    pub fn reload_feature_flags(&self) -> Pending<()> {
+        let (answer, pending) = crate::pending::pending();
+        let (distinct_id, groups) = {
+            let inner = self.lock();
+            (inner.state.distinct_id.clone(), inner.state.groups.clone())
+        };
+        let generation = self.flags.generation();
+        let shared = self.client.shared().clone();
+        let cache = self.flags.clone();
+        let task = async move {
+            let opts = FlagOptions {
+                groups,
+                ..FlagOptions::default()
+            };
+            let result = match crate::flags::remote::fetch(&shared, &distinct_id, &opts, None).await
+            {
+                Ok(r) if r.quota_limited => Err(Error::QuotaLimited(
+                    "feature flags are quota limited: the cached values stay".into(),
+                )),
+                Ok(r) => {
+                    if let Some(stored) = cache.store(generation, &distinct_id, &r) {
+                        let save =
+                            tokio::task::spawn_blocking(move || cache.save(generation, &stored))
+                                .await;
+                        if let Ok(Err(e)) = save {
+                            shared.report(&e);
+                        }
+                    }
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            };
+            if let Err(e) = &result {
+                shared.report(e);
+            }
+            answer.send(result);
+        };
+        if !self.client.is_shut_down() {
+            drop(self.client.runtime().spawn(task));
+        }
+        pending
     }
 
     fn set_opted_out(&self, on: bool) {
@@ -288,18 +455,76 @@ impl MobileClient {
                 .entry(k.clone())
                 .or_insert_with(|| v.clone());
         }
+        if let Some(flags) = self.current_flags().filter(|f| !f.flags.is_empty()) {
+            for (k, v) in flags.event_properties() {
+                event.properties.entry(k).or_insert(v);
+            }
+        }
         self.client.capture(event)
     }
 
-    /// Writes the state; a failure is reported through `on_error` and the in-memory state
-    /// stays authoritative for this process.
-    fn persist(&self, state: &MobileState) {
-        if let Err(e) = self.file.save(state) {
-            self.client.shared().report(&e);
+    /// The cached flags, if they belong to the current user.
+    fn current_flags(&self) -> Option<Arc<CachedFlags>> {
+        let id = self.lock().state.distinct_id.clone();
+        self.flags.get().filter(|f| f.distinct_id == id)
+    }
+
+    /// `$feature_flag_called` once per (user, flag, value).
+    fn flag_called(&self, key: &str, value: Option<&FlagValue>, flags: Option<&CachedFlags>) {
+        if !self.client.config().send_feature_flag_events {
+            return;
         }
+        let response = value.map_or(Value::Null, FlagValue::to_json);
+        let id = self.distinct_id();
+        let first = self
+            .flags
+            .called
+            .lock()
+            .map(|mut d| d.first_time(&id, key, &response.to_string(), ""))
+            .unwrap_or(false);
+        if !first {
+            return;
+        }
+        let mut p = Map::new();
+        p.insert("$feature_flag".into(), Value::String(key.to_string()));
+        p.insert("$feature_flag_response".into(), response);
+        if let Some(rid) = flags.and_then(|f| f.request_id.clone()) {
+            p.insert("$feature_flag_request_id".into(), Value::String(rid));
+        }
+        self.capture("$feature_flag_called", p);
+    }
+
+    /// Runs blocking work on the worker's blocking pool; after shutdown, on the caller.
+    fn on_worker(&self, work: impl FnOnce() + Send + 'static) {
+        if self.client.is_shut_down() {
+            work();
+        } else {
+            drop(self.client.runtime().spawn_blocking(work));
+        }
+    }
+
+    /// Stages the state and has the worker write it; a failure is reported through
+    /// `on_error` and the in-memory state stays authoritative for this process.
+    fn persist(&self, state: &MobileState) {
+        self.writer.stage(state.clone());
+        let writer = self.writer.clone();
+        let shared = self.client.shared().clone();
+        self.on_worker(move || {
+            if let Err(e) = writer.write_pending() {
+                shared.report(&e);
+            }
+        });
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Drop for MobileClient {
+    fn drop(&mut self) {
+        if let Err(e) = self.writer.write_pending() {
+            self.client.shared().report(&e);
+        }
     }
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use uuid::Uuid;
 
 /// The state file's name inside the state directory.
@@ -129,6 +130,47 @@ impl StateFile {
         f.sync_all().map_err(|e| io("sync", e))?;
         drop(f);
         std::fs::rename(&self.tmp, &self.path).map_err(|e| io("replace", e))
+    }
+}
+
+/// Writes the state off the caller's thread: callers stage the newest state and the worker
+/// writes it; whoever writes takes the newest staged state, so the file never goes back in
+/// time. [`StateWriter::write_pending`] also runs on the caller's thread at shutdown.
+#[derive(Debug)]
+pub(crate) struct StateWriter {
+    file: StateFile,
+    staged: Mutex<Option<MobileState>>,
+    writing: Mutex<()>,
+}
+
+impl StateWriter {
+    /// A writer for `file`.
+    pub fn new(file: StateFile) -> StateWriter {
+        StateWriter {
+            file,
+            staged: Mutex::new(None),
+            writing: Mutex::new(()),
+        }
+    }
+
+    /// The file written to.
+    pub fn file(&self) -> &StateFile {
+        &self.file
+    }
+
+    /// Replaces what is waiting to be written.
+    pub fn stage(&self, state: MobileState) {
+        *self.staged.lock().unwrap_or_else(|p| p.into_inner()) = Some(state);
+    }
+
+    /// Writes the newest staged state, if any.
+    pub fn write_pending(&self) -> Result<(), Error> {
+        let _w = self.writing.lock().unwrap_or_else(|p| p.into_inner());
+        let staged = self.staged.lock().unwrap_or_else(|p| p.into_inner()).take();
+        match staged {
+            Some(s) => self.file.save(&s),
+            None => Ok(()),
+        }
     }
 }
 

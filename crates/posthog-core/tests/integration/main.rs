@@ -10,6 +10,8 @@ mod flags_local;
 mod flags_remote;
 mod input;
 mod mobile;
+mod mobile_flags;
+mod offline;
 mod queue;
 mod retries;
 mod wire;

@@ -81,10 +81,13 @@ fn first_start_persists_an_anonymous_id_that_a_restart_reuses() {
     let id = first.distinct_id();
     assert_eq!(uuid::Uuid::parse_str(&id).unwrap().get_version_num(), 7);
     assert!(!first.is_identified());
-    assert!(dir.join(STATE_FILE).exists());
     first.capture("opened", Map::new());
     first.shutdown(WAIT).unwrap();
     drop(first);
+    assert!(
+        dir.join(STATE_FILE).exists(),
+        "written by the worker or at shutdown"
+    );
 
     let (o, _) = opts(&server);
     let second = mobile(o, &dir);
