@@ -32,40 +32,14 @@ kt="$kotlin_out/com/posthog/sdk/posthog_sdk_uniffi.kt"
 
 echo "==> uniffi-bindgen: Swift -> $swift_out"
 "$bindgen" generate --library "$lib" --language swift --no-format --out-dir "$swift_out"
-for f in PostHogSDK.swift PostHogSDKFFI.h PostHogSDKFFI.modulemap; do
-  [ -s "$swift_out/$f" ] || { echo "missing generated Swift file $f" >&2; exit 1; }
-done
-swift="$swift_out/PostHogSDK.swift"
+# The committed Swift package must match what this library generates, and declare the API.
+bash "$here/swift-bindings.sh" --check "$swift_out"
 check() { grep -Eq "$2" "$1" || { echo "$(basename "$1") does not declare: $2" >&2; exit 1; }; }
-check "$swift" 'open class PostHogClient'
-check "$swift" 'func capture\(event: CaptureEvent\) *-> String\?'
-check "$swift" 'func flush\(timeoutMs: UInt64\) *throws'
-check "$swift" '^enum PostHogError: Swift.Error'
-check "$swift" 'public protocol ErrorListener'
-check "$swift" 'public struct ClientOptions'
-check "$swift" 'public func errorKinds\(\)'
-check "$swift" 'open class LocalEvaluator'
-check "$swift" 'func getFeatureFlag\(key: String, distinctId: String, options: FlagOptions\? *= *nil\) *throws *-> FlagValue\?'
-check "$swift" 'func isFeatureEnabled\(key: String'
-check "$swift" 'func evaluateFlags\(distinctId: String'
-check "$swift" 'func reloadFeatureFlags\(\) *throws'
-check "$swift" 'public enum FlagValue'
-check "$swift" 'public struct FlagOptions'
-check "$swift" 'public struct FlagsSnapshot'
-check "$swift" 'public func matchProperty\('
-check "$swift" 'public func flagHash\('
-check "$swift" 'open class PostHogAdminClient'
-check "$swift" 'public convenience init\(personalApiKey: String, options: AdminOptions\) *throws'
-check "$swift" 'func listFeatureFlags\(project: String *= *"@current"\) *throws *-> FlagPager'
-check "$swift" 'func nextPage\(\) *throws *-> \[FeatureFlagRecord\]\?'
-check "$swift" 'func query\(hogql: String'
-check "$swift" 'func export\(path: String, source: ExportSource'
-check "$swift" 'public struct AdminOptions'
-check "$swift" 'public func exportCheckpoint\('
 check "$kt" 'class PostHogClient'
 check "$kt" 'class PostHogAdminClient'
 check "$kt" 'sealed class PostHogException'
-echo "Swift bindings generated and declare PostHogClient, capture, flush, PostHogError, the flag API, PostHogAdminClient"
+check "$kt" 'open class PostHogMobile'
+check "$kt" 'suspend fun `reloadFeatureFlags`'
 
 echo "==> mvn test (bindings/uniffi/kotlin)"
 export POSTHOG_TESTSERVER_BIN="${POSTHOG_TESTSERVER_BIN:-$target_dir/debug/posthog-testserver}"

@@ -13,7 +13,9 @@ mod client;
 mod convert;
 mod error;
 mod flags;
+mod http;
 mod local;
+mod mobile;
 mod options;
 
 pub use admin::{
@@ -26,7 +28,9 @@ pub use admin_client::{
 pub use client::{CaptureEvent, FlushReport, PostHogClient, Stats};
 pub use error::{PostHogError, error_kinds, inconclusive_reason, raise_error_sample};
 pub use flags::{FlagOptions, FlagResult, FlagValue, FlagsAndPayloads, FlagsSnapshot};
+pub use http::{HttpClient, HttpError, HttpRequest, HttpResponse};
 pub use local::{FlagEvaluation, LocalEvaluations, LocalEvaluator, flag_hash, match_property};
+pub use mobile::{DeviceContext, MobileOptions, PostHogMobile};
 pub use options::{ClientOptions, ErrorListener, Protocol, Sdk};
 
 /// The version of this binding (the workspace version), sent as `$lib_version`.

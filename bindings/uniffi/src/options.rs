@@ -112,6 +112,10 @@ pub struct ClientOptions {
     /// Receives background errors (also settable later with `setErrorListener`).
     #[uniffi(default = None)]
     pub error_listener: Option<Arc<dyn ErrorListener>>,
+    /// Send every request through the app's own HTTP stack (proxies, pinning…) instead of
+    /// the core's.
+    #[uniffi(default = None)]
+    pub http_client: Option<Arc<dyn crate::http::HttpClient>>,
 }
 
 /// The listener the core's `on_error` hook forwards to; replaceable at any time.
@@ -217,6 +221,9 @@ impl ClientOptions {
             let map = json_object(text, "super_properties_json")
                 .map_err(|m| PostHogError::from(core::Error::Config(m)))?;
             o = o.super_properties(map);
+        }
+        if let Some(c) = self.http_client {
+            o = o.transport(Arc::new(crate::http::ForeignTransport(c)));
         }
         slot.set(self.error_listener);
         let hook_slot = slot.clone();

@@ -1,0 +1,123 @@
+import Foundation
+import PostHogSDK
+import XCTest
+
+// Host tests of the Swift package (macOS slice of the XCFramework), offline: the clients point
+// at a loopback port where nothing listens and never have an event to send. The binding's
+// behaviour is tested in depth by the Kotlin suite (bindings/uniffi/kotlin) on the same Rust.
+
+private let key = "phc_swift_test_key_5f3a"
+private let loopback = "http://127.0.0.1:9"
+
+/// The one place the tests name each `PostHogError` case; exhaustive on purpose (no `default`),
+/// so a case added to the binding fails to compile here until it is mapped.
+private func describe(_ e: PostHogError) -> (kind: String, message: String) {
+    switch e {
+    case .Config(let m): return ("config", m)
+    case .InvalidKey(let m): return ("invalid_key", m)
+    case .InvalidInput(let m): return ("invalid_input", m)
+    case .Transport(let m): return ("transport", m)
+    case .Timeout(let m): return ("timeout", m)
+    case .RateLimited(let m): return ("rate_limited", m)
+    case .Unauthorized(let m): return ("unauthorized", m)
+    case .Forbidden(let m): return ("forbidden", m)
+    case .InvalidRequest(let m): return ("invalid_request", m)
+    case .TooLarge(let m): return ("too_large", m)
+    case .QuotaLimited(let m): return ("quota_limited", m)
+    case .NotFound(let m): return ("not_found", m)
+    case .Conflict(let m): return ("conflict", m)
+    case .Server(let m): return ("server", m)
+    case .QueueFull(let m): return ("queue_full", m)
+    case .Closed(let m): return ("closed", m)
+    case .Unexpected(let m): return ("unexpected", m)
+    case .Io(let m): return ("io", m)
+    case .Inconclusive(let m): return ("inconclusive", m)
+    }
+}
+
+/// Asserts that `error` is a `PostHogError` of `kind`, and gives its message.
+private func assertKind(
+    _ error: Error, _ kind: String, file: StaticString = #filePath, line: UInt = #line
+) -> String {
+    guard let e = error as? PostHogError else {
+        XCTFail("\(type(of: error)) is not a PostHogError", file: file, line: line)
+        return ""
+    }
+    let (actual, message) = describe(e)
+    XCTAssertEqual(actual, kind, message, file: file, line: line)
+    return message
+}
+
+/// Records what the client reports (called on the capturing or the worker thread).
+private final class Recorder: ErrorListener, @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen: [String] = []
+
+    func onError(kind: String, message: String) {
+        lock.lock()
+        seen.append(kind)
+        lock.unlock()
+    }
+
+    var kinds: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return seen
+    }
+}
+
+final class PostHogSDKTests: XCTestCase {
+    func testDisabledClientAcceptsCallsAndSendsNothing() throws {
+        let options = ClientOptions(host: loopback, maxRetries: 0, disabled: true, sdk: .swift)
+        let client = try PostHogClient(apiKey: key, options: options)
+        XCTAssertNil(client.capture(event: CaptureEvent(event: "signed_up", distinctId: "user-1")))
+        XCTAssertEqual(try client.flush(timeoutMs: 2_000).sent, 0)
+        XCTAssertEqual(try client.shutdown(timeoutMs: 2_000).sent, 0)
+        XCTAssertTrue(client.isShutDown())
+        XCTAssertFalse(client.debugDescription.contains(key), "the key is redacted")
+        XCTAssertFalse(sdkVersion().isEmpty)
+    }
+
+    func testCaptureAfterShutdownIsReportedToTheListener() throws {
+        let recorder = Recorder()
+        let options = ClientOptions(host: loopback, maxRetries: 0, sdk: .swift, errorListener: recorder)
+        let client = try PostHogClient(apiKey: key, options: options)
+        XCTAssertEqual(try client.shutdown(timeoutMs: 2_000).sent, 0)
+        XCTAssertNil(client.capture(event: CaptureEvent(event: "late", distinctId: "user-1")))
+        XCTAssertTrue(recorder.kinds.contains("closed"), "reported: \(recorder.kinds)")
+        XCTAssertGreaterThanOrEqual(client.stats().dropped, 1)
+    }
+
+    func testConstructorErrorsArePostHogErrors() {
+        let secret = "phx_personal_secret_value_123"
+        XCTAssertThrowsError(try PostHogClient(apiKey: secret, options: ClientOptions(host: loopback))) {
+            let message = assertKind($0, "invalid_key")
+            XCTAssertFalse(message.contains(secret), message)
+        }
+        XCTAssertThrowsError(try PostHogClient(apiKey: key, options: ClientOptions(host: "http://example.com"))) {
+            _ = assertKind($0, "config")
+        }
+        XCTAssertThrowsError(try PostHogClient(apiKey: key, options: ClientOptions(flushAt: 0))) {
+            _ = assertKind($0, "config")
+        }
+    }
+
+    func testEveryErrorKindMapsToItsOwnCase() {
+        let kinds = errorKinds()
+        XCTAssertFalse(kinds.isEmpty)
+        XCTAssertEqual(Set(kinds).count, kinds.count, "kinds are unique: \(kinds)")
+        for kind in kinds {
+            XCTAssertThrowsError(try raiseErrorSample(kind: kind), "kind \(kind)") {
+                let message = assertKind($0, kind)
+                XCTAssertFalse(message.isEmpty, "kind \(kind) has a message")
+            }
+        }
+        XCTAssertThrowsError(try raiseErrorSample(kind: "server")) {
+            let message = assertKind($0, "server")
+            XCTAssertTrue(message.contains("503"), message)
+        }
+        XCTAssertThrowsError(try raiseErrorSample(kind: "no_such_kind")) {
+            _ = assertKind($0, "invalid_input")
+        }
+    }
+}
