@@ -49,6 +49,8 @@ pub struct MobileClient {
 struct Inner {
     state: MobileState,
     session: Session,
+    /// `on_background` was called in this process (the next foreground is a return).
+    backgrounded: bool,
 }
 
 impl std::fmt::Debug for MobileClient {
@@ -98,7 +100,11 @@ impl MobileClient {
             flags: Arc::new(flags),
             context: options.context.properties(),
             lifecycle_events: options.lifecycle_events,
-            inner: Mutex::new(Inner { state, session }),
+            inner: Mutex::new(Inner {
+                state,
+                session,
+                backgrounded: false,
+            }),
         };
         if save {
             let inner = mobile.lock();
@@ -314,19 +320,22 @@ impl MobileClient {
     /// events are on) and starts sending everything queued; with an on-disk queue, its
     /// appends are synced on the worker. Returns at once.
     pub fn on_background(&self) {
+        self.lock().backgrounded = true;
         if self.lifecycle_events {
             self.capture("Application Backgrounded", Map::new());
         }
         self.client.flush_in_background();
     }
 
-    /// The app came to the foreground: captures `Application Opened` with
-    /// `from_background: true` (when lifecycle events are on). A session idle for more than
-    /// [`SESSION_IDLE_TIMEOUT`] is replaced by a new one on this event. Returns at once.
+    /// The app came to the foreground: captures `Application Opened` with `from_background`
+    /// (whether `on_background` came before in this process) when lifecycle events are on. A
+    /// session idle for more than [`SESSION_IDLE_TIMEOUT`] is replaced by a new one on this
+    /// event. Returns at once.
     pub fn on_foreground(&self) {
         if self.lifecycle_events {
+            let from_background = self.lock().backgrounded;
             let mut p = Map::new();
-            p.insert("from_background".into(), Value::Bool(true));
+            p.insert("from_background".into(), Value::Bool(from_background));
             self.capture("Application Opened", p);
         }
     }

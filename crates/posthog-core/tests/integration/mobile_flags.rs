@@ -47,20 +47,31 @@ fn background_sends_without_a_flush_and_foreground_opens() {
     let d = dir();
     let (o, _) = opts(&server);
     let m = start(o, &d, false);
+    m.on_foreground();
     m.capture("tapped", Map::new());
     m.on_background();
     assert!(
-        server.wait_for_events(2, WAIT),
+        server.wait_for_events(3, WAIT),
         "on_background sends what is queued (flush_at and the timer are far off)"
     );
     let names: Vec<String> = server.events().into_iter().map(|e| e.event).collect();
-    assert_eq!(names, ["tapped", "Application Backgrounded"]);
+    assert_eq!(
+        names,
+        ["Application Opened", "tapped", "Application Backgrounded"]
+    );
     m.on_foreground();
     m.flush(WAIT).unwrap();
     let opened = named(&server, "Application Opened");
-    assert_eq!(opened.len(), 1);
-    assert_eq!(opened[0].properties["from_background"], true);
-    assert_eq!(opened[0].distinct_id, m.distinct_id());
+    let from: Vec<_> = opened
+        .iter()
+        .map(|e| e.properties["from_background"].clone())
+        .collect();
+    assert_eq!(
+        from,
+        [json!(false), json!(true)],
+        "a cold start, then a return"
+    );
+    assert_eq!(opened[1].distinct_id, m.distinct_id());
 }
 
 #[test]
