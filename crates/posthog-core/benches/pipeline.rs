@@ -1,12 +1,14 @@
-//! Hot paths of the ingestion pipeline: `capture` (build + serialise + enqueue) and
-//! batch serialisation + gzip, per event.
+//! Hot paths of the ingestion pipeline: `capture` (build + serialise + enqueue; in memory, on
+//! the durable on-disk queue, and through the mobile client) and batch serialisation + gzip,
+//! per event.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use posthog_core::config::Protocol;
 use posthog_core::event::{EventMessage, serialize};
+use posthog_core::mobile::{DeviceContext, MobileClient, MobileOptions};
 use posthog_core::transport::{HttpFuture, HttpRequest, HttpResponse, HttpTransport, gzip};
-use posthog_core::{Client, ClientOptions, Event};
+use posthog_core::{Client, ClientOptions, Event, FsyncPolicy};
 use serde_json::{Map, Value, json};
 use std::hint::black_box;
 use std::sync::Arc;
@@ -64,6 +66,67 @@ fn bench_capture(c: &mut Criterion) {
     });
     g.finish();
     client.shutdown(Duration::from_secs(30)).unwrap();
+}
+
+fn bench_options() -> ClientOptions {
+    ClientOptions::new("phc_bench")
+        .host("http://127.0.0.1:9")
+        .flush_interval(Duration::from_secs(3600))
+        .transport(Arc::new(Accept))
+}
+
+/// `capture` onto the on-disk queue (delivered and acknowledged as it goes, so the files stay
+/// small), with OS-buffered writes and with an fsync per event, and the mobile client's
+/// `capture` (session, super properties, context) on an OS-buffered disk queue.
+fn bench_durable(c: &mut Criterion) {
+    let base = std::env::temp_dir().join(format!("posthog-bench-{}", std::process::id()));
+    let p = props();
+    let mut g = c.benchmark_group("capture");
+    g.throughput(Throughput::Elements(1));
+    for (name, policy) in [
+        ("durable_os_buffered", FsyncPolicy::Never),
+        ("durable_fsync_every_event", FsyncPolicy::Always),
+    ] {
+        let client =
+            Client::new(bench_options().storage_dir(base.join(name)).fsync(policy)).unwrap();
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || Event::new("pageview", "user-123").properties(p.clone()),
+                |e| black_box(client.capture(e)),
+                BatchSize::SmallInput,
+            )
+        });
+        client.shutdown(Duration::from_secs(30)).unwrap();
+    }
+    let context = DeviceContext {
+        app_name: Some("Bench".into()),
+        os_name: Some("Android".into()),
+        device_model: Some("Pixel 9".into()),
+        ..DeviceContext::default()
+    };
+    let mobile = MobileClient::start(
+        MobileOptions::new(
+            bench_options()
+                .storage_dir(base.join("mobile-queue"))
+                .fsync(FsyncPolicy::Never),
+            base.join("mobile"),
+        )
+        .context(context)
+        .preload_feature_flags(false),
+    )
+    .unwrap();
+    mobile.register("plan", "pro");
+    g.bench_function("mobile_durable_os_buffered", |b| {
+        b.iter_batched(
+            || p.clone(),
+            |p| black_box(mobile.capture("pageview", p)),
+            BatchSize::SmallInput,
+        )
+    });
+    g.finish();
+    mobile.shutdown(Duration::from_secs(30)).unwrap();
+    drop(mobile);
+    let _ = std::fs::remove_dir_all(&base);
 }
 
 fn bench_serialise(c: &mut Criterion) {
@@ -138,5 +201,11 @@ fn bench_flags(c: &mut Criterion) {
     client.shutdown(Duration::from_secs(5)).unwrap();
 }
 
-criterion_group!(benches, bench_capture, bench_serialise, bench_flags);
+criterion_group!(
+    benches,
+    bench_capture,
+    bench_durable,
+    bench_serialise,
+    bench_flags
+);
 criterion_main!(benches);

@@ -101,6 +101,9 @@ impl Shared {
             st.flush_upto = st.flush_upto.max(target);
             self.wake.notify_one();
             while !st.resolved_below(target) {
+                if st.stop {
+                    return Err(Error::Closed);
+                }
                 if st.offline {
                     return Err(Error::Timeout(format!(
                         "offline: {} event(s) wait for the network",
@@ -668,6 +671,8 @@ impl Client {
             st.stop = true;
         }
         self.shared.wake.notify_one();
+        // Flushes waiting on the worker's blocking pool give up, so the runtime can stop.
+        self.shared.changed.notify_all();
         let _ = handle.join();
         let (queued, in_flight) = self.shared.lock().abandon();
         let lost = (queued + in_flight) as u64;

@@ -231,3 +231,54 @@ fn identify_refreshes_flags_and_reset_clears_them() {
     let m = start(o, &d, false);
     assert_eq!(m.get_feature_flag("beta"), None, "and on disk");
 }
+
+/// Never answers: every request hangs until the client stops.
+struct Hang;
+
+impl posthog_core::transport::HttpTransport for Hang {
+    fn send(
+        &self,
+        _req: posthog_core::transport::HttpRequest,
+    ) -> posthog_core::transport::HttpFuture {
+        Box::pin(std::future::pending())
+    }
+}
+
+#[test]
+fn no_call_waits_for_the_network() {
+    let server = TestServer::spawn();
+    let d = dir();
+    let (o, _) = opts(&server);
+    let o = o
+        .transport(std::sync::Arc::new(Hang))
+        .flush_at(1)
+        .storage_dir(d.0.join("queue"));
+    let m = std::sync::Arc::new(start(o, &d, true));
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let app = m.clone();
+    // The app's UI thread: with every request hanging, each call must still return.
+    let ui = std::thread::spawn(move || {
+        app.capture("tap", Map::new());
+        app.screen("Home", Map::new());
+        app.identify("user-1", Map::new(), Map::new());
+        app.group("company", "acme", Map::new());
+        app.register("plan", "pro");
+        let _reload = app.reload_feature_flags();
+        let _flush = app.flush_pending(WAIT);
+        let _ = app.get_feature_flag("beta");
+        app.on_background();
+        app.on_network_change(false);
+        app.on_network_change(true);
+        app.on_foreground();
+        app.reset();
+        done_tx.send(()).unwrap();
+    });
+    done_rx
+        .recv_timeout(WAIT)
+        .expect("a mobile call blocked on a hanging request");
+    ui.join().unwrap();
+    assert!(
+        m.shutdown(std::time::Duration::from_millis(50)).is_err(),
+        "nothing could be delivered"
+    );
+}
