@@ -6,6 +6,7 @@ mod common;
 mod batching;
 mod delivery;
 mod durable;
+mod durable_overflow;
 mod flags_local;
 mod flags_remote;
 mod input;
