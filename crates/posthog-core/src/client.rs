@@ -192,6 +192,7 @@ impl Client {
                 config.fsync,
                 config.max_attempts,
                 config.max_event_age,
+                config.cipher.clone(),
             ) {
                 Ok((q, records, problems)) => (Some(q), records, problems),
                 Err(e) => (None, Vec::new(), vec![e]),

@@ -2,7 +2,7 @@
 //! environment is read here and nowhere else.
 
 use crate::clock::{Clock, SystemClock};
-pub use crate::disk::FsyncPolicy;
+pub use crate::disk::{FsyncPolicy, RecordCipher};
 use crate::error::Error;
 use crate::event::EventMessage;
 use crate::keys::{FlagsSecureKey, ProjectKey};
@@ -77,6 +77,7 @@ pub struct ClientOptions {
     fsync: FsyncPolicy,
     max_event_age: Option<Duration>,
     max_attempts: Option<u32>,
+    cipher: Option<Arc<dyn RecordCipher>>,
 }
 
 impl ClientOptions {
@@ -115,6 +116,7 @@ impl ClientOptions {
             fsync: FsyncPolicy::Always,
             max_event_age: None,
             max_attempts: None,
+            cipher: None,
         }
     }
 
@@ -261,8 +263,16 @@ impl ClientOptions {
     /// Keep the queue in this directory (which the app owns), so events survive a crash or a
     /// kill: each accepted event is appended there before `capture` returns and removed once
     /// the server acknowledged it; a new client on the same directory delivers what is left.
-    /// Off by default (memory queue). If the directory cannot be used the error is reported
-    /// and the memory queue is used. One client per directory at a time.
+    /// Off by default (memory queue). One client per directory at a time.
+    ///
+    /// Failures never reach `capture`: they are reported through `on_error` as
+    /// [`crate::ErrorKind::Io`] when they happen, never per event. A directory that cannot be
+    /// created or listed → the memory queue is used. One that is read-only or full at start → what it
+    /// holds is still delivered, new events stay in memory. The disk fills up or turns
+    /// read-only while running → later events stay in memory (and are delivered; a crash
+    /// would lose them). Corrupt records or ack entries found at start are reported and
+    /// skipped (a bad ack entry means a uuid-identical resend, which PostHog de-duplicates).
+    /// Records are written in the clear unless a [`ClientOptions::cipher`] is set.
     pub fn storage_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.storage_dir = Some(dir.into());
         self
@@ -282,6 +292,18 @@ impl ClientOptions {
     /// an event gets before it is given up. Default: no limit (until `max_event_age`).
     pub fn max_attempts(mut self, n: u32) -> Self {
         self.max_attempts = Some(n);
+        self
+    }
+    /// With a storage directory: encrypt each on-disk record with the app's cipher (and key
+    /// management), e.g. AES-GCM with a key from the Android Keystore or the iOS Keychain. The
+    /// core applies it to every record's payload (uuid, write time, event bytes) and nothing
+    /// else; the record checksum covers the sealed bytes, so torn and corrupt records are
+    /// still detected. A record that fails to open — wrong or unavailable key, tampering,
+    /// a cipher change on an existing directory — is reported through `on_error` as
+    /// [`crate::ErrorKind::Io`] and given up, like a corrupt record; see [`RecordCipher`].
+    /// Off by default.
+    pub fn cipher(mut self, cipher: Arc<dyn RecordCipher>) -> Self {
+        self.cipher = Some(cipher);
         self
     }
     /// Replace the clock (tests).
@@ -390,6 +412,7 @@ impl ClientOptions {
             fsync: self.fsync,
             max_event_age: self.max_event_age,
             max_attempts: self.max_attempts,
+            cipher: self.cipher,
         })
     }
 }
@@ -401,7 +424,18 @@ impl fmt::Debug for ClientOptions {
             .field("host", &self.host)
             .field("flush_at", &self.flush_at)
             .field("protocol", &self.protocol)
+            .field("storage_dir", &self.storage_dir)
+            .field("cipher", &SetOrNot(self.cipher.is_some()))
             .finish_non_exhaustive()
+    }
+}
+
+/// Prints whether an opaque option (a cipher) is set, never what it holds.
+struct SetOrNot(bool);
+
+impl fmt::Debug for SetOrNot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0 { "<set>" } else { "<none>" })
     }
 }
 
@@ -468,6 +502,8 @@ pub struct Config {
     pub max_event_age: Option<Duration>,
     /// See [`ClientOptions::max_attempts`].
     pub max_attempts: Option<u32>,
+    /// See [`ClientOptions::cipher`].
+    pub(crate) cipher: Option<Arc<dyn RecordCipher>>,
 }
 
 impl Config {
@@ -491,6 +527,7 @@ impl fmt::Debug for Config {
             .field("flags_key", &self.flags_key)
             .field("poll_interval", &self.poll_interval)
             .field("storage_dir", &self.storage_dir)
+            .field("cipher", &SetOrNot(self.cipher.is_some()))
             .finish_non_exhaustive()
     }
 }
@@ -600,5 +637,38 @@ mod tests {
         assert!(!format!("{o:?}").contains("topsecret"));
         let c = o.resolve().unwrap();
         assert!(!format!("{c:?}").contains("topsecret"));
+    }
+
+    /// A cipher holding a key, to show it never reaches a Debug string.
+    struct KeyedCipher([u8; 4]);
+
+    impl RecordCipher for KeyedCipher {
+        fn seal(&self, plain: &[u8]) -> Result<Vec<u8>, String> {
+            Ok(plain.iter().map(|b| b ^ self.0[0]).collect())
+        }
+        fn open(&self, sealed: &[u8]) -> Result<Vec<u8>, String> {
+            self.seal(sealed)
+        }
+    }
+
+    impl fmt::Debug for KeyedCipher {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "KEY-MATERIAL-{:?}", self.0)
+        }
+    }
+
+    #[test]
+    fn debug_shows_only_that_a_cipher_is_set() {
+        let o = ClientOptions::new("phc_x");
+        assert!(format!("{o:?}").contains("cipher: <none>"), "{o:?}");
+        let o = o.cipher(Arc::new(KeyedCipher([9, 8, 7, 6])));
+        let c = o.clone().resolve().unwrap();
+        for s in [format!("{o:?}"), format!("{c:?}"), format!("{o:#?}")] {
+            assert!(s.contains("cipher: <set>"), "{s}");
+            assert!(
+                !s.contains("KEY-MATERIAL") && !s.contains("[9, 8, 7, 6]"),
+                "{s}"
+            );
+        }
     }
 }

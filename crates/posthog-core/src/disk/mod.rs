@@ -5,10 +5,18 @@
 //! loaded back into the memory queue with their uuids and serialised bytes, so a resend is
 //! byte-identical and the server de-duplicates it.
 //!
-//! Failure model: the directory cannot be opened (read-only, not a directory) → the error is
-//! reported and the client runs on the memory queue alone. An append fails (disk full) → the
-//! error is reported once, appends stop, and later events stay in memory only; events already
-//! on disk are still acknowledged there. Nothing here panics or reaches the caller.
+//! Failure model: the directory cannot be created or listed (not a directory) → the error is
+//! reported and the client runs on the memory queue alone. It can be read but no segment can
+//! be created in it (read-only, disk full) → that is reported once, what it holds is still
+//! loaded and delivered (its acks may not stick: a uuid-identical resend after a later start),
+//! and new events stay in memory. An append fails (disk full, a failing cipher) → the error is
+//! reported once, appends stop, and later events stay in memory only; events already on disk
+//! are still acknowledged there. A failing ack write is reported once per run (not at all if
+//! appends already failed: same cause); later ones are only logged. Nothing here panics or
+//! reaches the caller.
+//!
+//! Encryption at rest: with a [`RecordCipher`] every record payload is sealed before it is
+//! appended and opened when read back ([`cipher`]); ack files hold only indexes.
 //!
 //! Limits (documented, not bugs): one client per directory at a time (there is no lock file —
 //! a second writer would interleave segment numbers); delivery attempts are counted per
@@ -17,7 +25,11 @@
 //! meet the overflow policy); acks are fsynced only under [`FsyncPolicy::Always`] — a lost ack
 //! means a uuid-identical resend, never a loss.
 
+mod cipher;
 pub(crate) mod log;
+mod scan;
+
+pub use cipher::RecordCipher;
 
 use crate::error::Error;
 use crate::event::QueuedEvent;
@@ -26,7 +38,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// When appends to the on-disk queue are flushed to stable storage.
@@ -73,7 +85,10 @@ struct Files {
     segments: BTreeMap<u64, SegmentState>,
     last_sync: Instant,
     dirty: bool,
+    /// Appends are off (an append failed, or no segment could be created at open).
     broken: bool,
+    /// A failed ack write was reported this run.
+    ack_failure_reported: bool,
 }
 
 /// The on-disk queue of one client.
@@ -82,6 +97,8 @@ pub(crate) struct DiskQueue {
     fsync: FsyncPolicy,
     max_attempts: Option<u32>,
     max_age_ms: Option<i64>,
+    /// Seals record payloads (the app's encryption at rest).
+    cipher: Option<Arc<dyn RecordCipher>>,
     /// Memory sequence number → where that event is on disk. Only in-memory work under it.
     map: Mutex<HashMap<u64, Entry>>,
     /// The files. Taken without the queue lock held.
@@ -92,6 +109,7 @@ impl std::fmt::Debug for DiskQueue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DiskQueue")
             .field("dir", &self.dir)
+            .field("sealed", &self.cipher.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -101,17 +119,21 @@ fn io_err(what: &str, dir: &Path, e: &std::io::Error) -> Error {
 }
 
 impl DiskQueue {
-    /// Opens (creating if needed) a storage directory and reads back what it holds. Returns
-    /// the queue, the unacknowledged records in order, and problems to report.
+    /// Opens (creating if needed) a storage directory and reads back what it holds, opening
+    /// sealed records with `cipher`. Returns the queue, the unacknowledged records in order,
+    /// and problems to report. `Err` only when the directory cannot be created or listed; if
+    /// no segment can be created in it (read-only, full) the queue is returned with appends
+    /// off and that problem listed, so what it holds is still delivered.
     pub fn open(
         dir: &Path,
         fsync: FsyncPolicy,
         max_attempts: Option<u32>,
         max_age: Option<Duration>,
+        cipher: Option<Arc<dyn RecordCipher>>,
     ) -> Result<(DiskQueue, Vec<Record>, Vec<Error>), Error> {
         std::fs::create_dir_all(dir).map_err(|e| io_err("cannot create the directory", dir, &e))?;
-        let (records, segments, next, report) =
-            log::scan(dir).map_err(|e| io_err("cannot read the directory", dir, &e))?;
+        let (records, segments, next, report) = scan::scan(dir, cipher.as_deref())
+            .map_err(|e| io_err("cannot read the directory", dir, &e))?;
         let mut problems: Vec<Error> = report
             .problems
             .iter()
@@ -121,11 +143,23 @@ impl DiskQueue {
             tracing::debug!("on-disk queue: skipped a torn final record (interrupted append)");
         }
         // Open the first segment now, so an unwritable directory is found at start.
-        let file = log::create_segment(dir, next)
-            .map_err(|e| io_err("cannot create a segment", dir, &e))?;
-        if fsync != FsyncPolicy::Never {
-            log::sync_dir(dir);
-        }
+        let active = match log::create_segment(dir, next, cipher.is_some()) {
+            Ok(file) => {
+                if fsync != FsyncPolicy::Never {
+                    log::sync_dir(dir);
+                }
+                Some((next, file, log::HEADER.len() as u64))
+            }
+            Err(e) => {
+                problems.push(io_err(
+                    "cannot create a segment; new events are kept in memory only",
+                    dir,
+                    &e,
+                ));
+                None
+            }
+        };
+        let broken = active.is_none();
         if records.len() > 1_000_000 {
             problems.push(Error::Io(format!(
                 "on-disk queue {}: {} events waiting; loading them all",
@@ -138,17 +172,21 @@ impl DiskQueue {
             fsync,
             max_attempts,
             max_age_ms: max_age.map(|d| d.as_millis().min(i64::MAX as u128) as i64),
+            cipher,
             map: Mutex::new(HashMap::new()),
             files: Mutex::new(Files {
-                active: Some((next, file, log::HEADER.len() as u64)),
+                active,
                 next_segment: next + 1,
                 segments,
                 last_sync: Instant::now(),
                 dirty: false,
-                broken: false,
+                broken,
+                ack_failure_reported: false,
             }),
         };
-        q.files().segments.insert(next, SegmentState::default());
+        if !broken {
+            q.files().segments.insert(next, SegmentState::default());
+        }
         Ok((q, records, problems))
     }
 
@@ -198,15 +236,17 @@ impl DiskQueue {
         if full {
             self.roll(f)?;
         }
-        let rec = log::encode(ev.uuid, now_ms, &ev.bytes);
+        let rec = log::encode(ev.uuid, now_ms, &ev.bytes, self.cipher.as_deref())
+            .map_err(std::io::Error::other)?;
         let (n, file, size) = f
             .active
             .as_mut()
             .ok_or_else(|| std::io::Error::other("no segment"))?;
         let n = *n;
         if let Err(e) = file.write_all(&rec) {
-            // A partial write is a torn record: the reader skips it, but nothing may follow
-            // it in this segment.
+            // A partial write is a torn record: cut it off if the file system lets us (the
+            // reader would skip it anyway), and append nothing more to this segment.
+            let _ = file.set_len(*size);
             f.active = None;
             return Err(e);
         }
@@ -245,7 +285,7 @@ impl DiskQueue {
         }
         let n = f.next_segment;
         f.next_segment += 1;
-        let file = log::create_segment(&self.dir, n)?;
+        let file = log::create_segment(&self.dir, n, self.cipher.is_some())?;
         if self.fsync != FsyncPolicy::Never {
             log::sync_dir(&self.dir);
         }
@@ -306,6 +346,8 @@ impl DiskQueue {
     }
 
     /// Acknowledges records directly (loaded records that expired, a refused new event).
+    /// `Err`: the first failed ack write of this run while appends still work (later ones,
+    /// and any once appends are off, are only logged: the cause was reported).
     pub fn ack_locs(&self, locs: &[Loc]) -> Result<(), Error> {
         if locs.is_empty() {
             return Ok(());
@@ -344,7 +386,14 @@ impl DiskQueue {
         }
         match first_err {
             None => Ok(()),
-            Some(e) => Err(e),
+            Some(e) if f.broken || f.ack_failure_reported => {
+                tracing::debug!(%e, "posthog: on-disk queue");
+                Ok(())
+            }
+            Some(e) => {
+                f.ack_failure_reported = true;
+                Err(e)
+            }
         }
     }
 
@@ -382,7 +431,7 @@ mod tests {
     #[test]
     fn append_ack_reopen() {
         let d = std::env::temp_dir().join(format!("posthog-dq-{}", Uuid::new_v4()));
-        let (q, recs, probs) = DiskQueue::open(&d, FsyncPolicy::Always, None, None).unwrap();
+        let (q, recs, probs) = DiskQueue::open(&d, FsyncPolicy::Always, None, None, None).unwrap();
         assert!(recs.is_empty() && probs.is_empty());
         for i in 0..4u8 {
             let e = q.append(&ev(i), 1000).unwrap().unwrap();
@@ -390,14 +439,14 @@ mod tests {
         }
         q.resolve([0, 2]).unwrap();
         drop(q);
-        let (q, recs, probs) = DiskQueue::open(&d, FsyncPolicy::Never, None, None).unwrap();
+        let (q, recs, probs) = DiskQueue::open(&d, FsyncPolicy::Never, None, None, None).unwrap();
         assert!(probs.is_empty());
         let got: Vec<_> = recs.iter().map(|r| r.bytes[0]).collect();
         assert_eq!(got, vec![1, 3]);
         q.ack_locs(&recs.iter().map(|r| r.loc).collect::<Vec<_>>())
             .unwrap();
         drop(q);
-        let (_q, recs, _) = DiskQueue::open(&d, FsyncPolicy::Never, None, None).unwrap();
+        let (_q, recs, _) = DiskQueue::open(&d, FsyncPolicy::Never, None, None, None).unwrap();
         assert!(recs.is_empty());
         // Only the segments of the live opens are left (empty, not yet retired).
         let logs = std::fs::read_dir(&d).unwrap().count();
@@ -408,7 +457,7 @@ mod tests {
     #[test]
     fn retires_acked_active_segment_and_attempts() {
         let d = std::env::temp_dir().join(format!("posthog-dq-{}", Uuid::new_v4()));
-        let (q, _, _) = DiskQueue::open(&d, FsyncPolicy::Never, Some(2), None).unwrap();
+        let (q, _, _) = DiskQueue::open(&d, FsyncPolicy::Never, Some(2), None, None).unwrap();
         let e = q.append(&ev(1), 0).unwrap().unwrap();
         q.bind(7, e);
         assert!(matches!(q.exhausted(7, 0), Exhausted::Park));
@@ -420,6 +469,57 @@ mod tests {
         let e = q.append(&ev(2), 0).unwrap().unwrap();
         assert_eq!(e.loc.index, 0, "a new segment");
         assert!(!q.is_broken());
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    /// `/dev/full` answers every write with ENOSPC, for root too.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_append_hitting_enospc_is_reported_once_and_keeps_what_was_written() {
+        let d = std::env::temp_dir().join(format!("posthog-dq-{}", Uuid::new_v4()));
+        let (q, _, _) = DiskQueue::open(&d, FsyncPolicy::Always, None, None, None).unwrap();
+        q.append(&ev(1), 0).unwrap().unwrap();
+        {
+            let mut f = q.files();
+            let full = std::fs::OpenOptions::new()
+                .append(true)
+                .open("/dev/full")
+                .unwrap();
+            let (n, _, size) = f.active.take().unwrap();
+            f.active = Some((n, full, size));
+        }
+        let err = q.append(&ev(2), 0).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Io);
+        assert!(err.to_string().contains("No space left"), "{err}");
+        assert!(q.is_broken());
+        assert!(q.append(&ev(3), 0).unwrap().is_none(), "not reported again");
+        drop(q);
+        let (_q, recs, probs) = DiskQueue::open(&d, FsyncPolicy::Never, None, None, None).unwrap();
+        assert!(probs.is_empty(), "{probs:?}");
+        assert_eq!(recs.iter().map(|r| r.bytes[0]).collect::<Vec<_>>(), vec![1]);
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn failed_ack_writes_are_reported_once() {
+        let d = std::env::temp_dir().join(format!("posthog-dq-{}", Uuid::new_v4()));
+        let (q, _, _) = DiskQueue::open(&d, FsyncPolicy::Always, None, None, None).unwrap();
+        for i in 0..3u8 {
+            let e = q.append(&ev(i), 0).unwrap().unwrap();
+            q.bind(i as u64, e);
+        }
+        std::os::unix::fs::symlink("/dev/full", log::ack_path(&d, 0)).unwrap();
+        let err = q.resolve([0]).unwrap_err();
+        assert!(err.to_string().contains("No space left"), "{err}");
+        q.resolve([1]).unwrap();
+        q.resolve([2]).unwrap();
+        assert_eq!(
+            std::fs::read_dir(&d).unwrap().count(),
+            0,
+            "all acked: deleted"
+        );
+        assert!(!q.is_broken(), "appends still work");
         std::fs::remove_dir_all(&d).unwrap();
     }
 }

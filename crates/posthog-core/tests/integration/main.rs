@@ -5,6 +5,8 @@ mod common;
 
 mod batching;
 mod delivery;
+mod disk_errors;
+mod disk_tmpfs;
 mod durable;
 mod durable_overflow;
 mod flags_local;
