@@ -185,8 +185,8 @@ impl Client {
 
     fn start(config: Config) -> Result<Client, Error> {
         let key = config.key.clone();
-        let (disk, loaded, problems) = match &config.storage_dir {
-            None => (None, Vec::new(), Vec::new()),
+        let (disk, loaded, problems, lost) = match &config.storage_dir {
+            None => (None, Vec::new(), Vec::new(), 0),
             Some(dir) => match crate::disk::DiskQueue::open(
                 dir,
                 config.fsync,
@@ -194,8 +194,8 @@ impl Client {
                 config.max_event_age,
                 config.cipher.clone(),
             ) {
-                Ok((q, records, problems)) => (Some(q), records, problems),
-                Err(e) => (None, Vec::new(), vec![e]),
+                Ok((q, records, problems, lost)) => (Some(q), records, problems, lost),
+                Err(e) => (None, Vec::new(), vec![e], 0),
             },
         };
         let shared = Arc::new(Shared {
@@ -208,6 +208,8 @@ impl Client {
             flags: crate::flags::FlagsState::new(),
             disk,
         });
+        // Records lost to corruption or an unusable cipher count as failed events.
+        Counters::add(&shared.stats.failed, lost);
         for e in &problems {
             shared.report(e);
         }

@@ -127,7 +127,9 @@ pub(crate) mod tests {
         d: &std::path::Path,
         c: Option<Arc<dyn RecordCipher>>,
     ) -> (DiskQueue, Vec<crate::disk::log::Record>, Vec<crate::Error>) {
-        DiskQueue::open(d, FsyncPolicy::Never, None, None, c).unwrap()
+        let (q, records, problems, _) =
+            DiskQueue::open(d, FsyncPolicy::Never, None, None, c).unwrap();
+        (q, records, problems)
     }
 
     /// Every byte of every file in the directory.

@@ -121,7 +121,8 @@ fn io_err(what: &str, dir: &Path, e: &std::io::Error) -> Error {
 impl DiskQueue {
     /// Opens (creating if needed) a storage directory and reads back what it holds, opening
     /// sealed records with `cipher`. Returns the queue, the unacknowledged records in order,
-    /// and problems to report. `Err` only when the directory cannot be created or listed; if
+    /// problems to report, and how many records were lost (corrupt, or sealed and not
+    /// openable), to count as failed. `Err` only when the directory cannot be created or listed; if
     /// no segment can be created in it (read-only, full) the queue is returned with appends
     /// off and that problem listed, so what it holds is still delivered.
     pub fn open(
@@ -130,7 +131,7 @@ impl DiskQueue {
         max_attempts: Option<u32>,
         max_age: Option<Duration>,
         cipher: Option<Arc<dyn RecordCipher>>,
-    ) -> Result<(DiskQueue, Vec<Record>, Vec<Error>), Error> {
+    ) -> Result<(DiskQueue, Vec<Record>, Vec<Error>, u64), Error> {
         std::fs::create_dir_all(dir).map_err(|e| io_err("cannot create the directory", dir, &e))?;
         let (records, segments, next, report) = scan::scan(dir, cipher.as_deref())
             .map_err(|e| io_err("cannot read the directory", dir, &e))?;
@@ -187,7 +188,7 @@ impl DiskQueue {
         if !broken {
             q.files().segments.insert(next, SegmentState::default());
         }
-        Ok((q, records, problems))
+        Ok((q, records, problems, report.corrupt + report.unopened))
     }
 
     fn files(&self) -> MutexGuard<'_, Files> {
@@ -431,7 +432,8 @@ mod tests {
     #[test]
     fn append_ack_reopen() {
         let d = std::env::temp_dir().join(format!("posthog-dq-{}", Uuid::new_v4()));
-        let (q, recs, probs) = DiskQueue::open(&d, FsyncPolicy::Always, None, None, None).unwrap();
+        let (q, recs, probs, _) =
+            DiskQueue::open(&d, FsyncPolicy::Always, None, None, None).unwrap();
         assert!(recs.is_empty() && probs.is_empty());
         for i in 0..4u8 {
             let e = q.append(&ev(i), 1000).unwrap().unwrap();
@@ -439,14 +441,15 @@ mod tests {
         }
         q.resolve([0, 2]).unwrap();
         drop(q);
-        let (q, recs, probs) = DiskQueue::open(&d, FsyncPolicy::Never, None, None, None).unwrap();
+        let (q, recs, probs, _) =
+            DiskQueue::open(&d, FsyncPolicy::Never, None, None, None).unwrap();
         assert!(probs.is_empty());
         let got: Vec<_> = recs.iter().map(|r| r.bytes[0]).collect();
         assert_eq!(got, vec![1, 3]);
         q.ack_locs(&recs.iter().map(|r| r.loc).collect::<Vec<_>>())
             .unwrap();
         drop(q);
-        let (_q, recs, _) = DiskQueue::open(&d, FsyncPolicy::Never, None, None, None).unwrap();
+        let (_q, recs, _, _) = DiskQueue::open(&d, FsyncPolicy::Never, None, None, None).unwrap();
         assert!(recs.is_empty());
         // Only the segments of the live opens are left (empty, not yet retired).
         let logs = std::fs::read_dir(&d).unwrap().count();
@@ -457,7 +460,7 @@ mod tests {
     #[test]
     fn retires_acked_active_segment_and_attempts() {
         let d = std::env::temp_dir().join(format!("posthog-dq-{}", Uuid::new_v4()));
-        let (q, _, _) = DiskQueue::open(&d, FsyncPolicy::Never, Some(2), None, None).unwrap();
+        let (q, _, _, _) = DiskQueue::open(&d, FsyncPolicy::Never, Some(2), None, None).unwrap();
         let e = q.append(&ev(1), 0).unwrap().unwrap();
         q.bind(7, e);
         assert!(matches!(q.exhausted(7, 0), Exhausted::Park));
@@ -477,7 +480,7 @@ mod tests {
     #[test]
     fn an_append_hitting_enospc_is_reported_once_and_keeps_what_was_written() {
         let d = std::env::temp_dir().join(format!("posthog-dq-{}", Uuid::new_v4()));
-        let (q, _, _) = DiskQueue::open(&d, FsyncPolicy::Always, None, None, None).unwrap();
+        let (q, _, _, _) = DiskQueue::open(&d, FsyncPolicy::Always, None, None, None).unwrap();
         q.append(&ev(1), 0).unwrap().unwrap();
         {
             let mut f = q.files();
@@ -494,7 +497,8 @@ mod tests {
         assert!(q.is_broken());
         assert!(q.append(&ev(3), 0).unwrap().is_none(), "not reported again");
         drop(q);
-        let (_q, recs, probs) = DiskQueue::open(&d, FsyncPolicy::Never, None, None, None).unwrap();
+        let (_q, recs, probs, _) =
+            DiskQueue::open(&d, FsyncPolicy::Never, None, None, None).unwrap();
         assert!(probs.is_empty(), "{probs:?}");
         assert_eq!(recs.iter().map(|r| r.bytes[0]).collect::<Vec<_>>(), vec![1]);
         std::fs::remove_dir_all(&d).unwrap();
@@ -504,7 +508,7 @@ mod tests {
     #[test]
     fn failed_ack_writes_are_reported_once() {
         let d = std::env::temp_dir().join(format!("posthog-dq-{}", Uuid::new_v4()));
-        let (q, _, _) = DiskQueue::open(&d, FsyncPolicy::Always, None, None, None).unwrap();
+        let (q, _, _, _) = DiskQueue::open(&d, FsyncPolicy::Always, None, None, None).unwrap();
         for i in 0..3u8 {
             let e = q.append(&ev(i), 0).unwrap().unwrap();
             q.bind(i as u64, e);

@@ -177,6 +177,7 @@ fn records_the_cipher_cannot_open_are_reported_skipped_and_never_crash() {
     let all = reports.all();
     assert_eq!(all.len(), 1, "one report for the segment: {all:?}");
     assert_eq!(all[0].kind(), ErrorKind::Io);
+    assert_eq!(c.stats().failed, 5, "lost records are counted as failed");
     let msg = all[0].to_string();
     assert!(
         msg.contains("5 record(s) could not be opened") && msg.contains("key is not available"),
