@@ -93,6 +93,7 @@ api_patterns=(
   'public struct MobileOptions'
   'public struct DeviceContext'
   'public protocol HttpClient'
+  'public protocol RecordCipher'
 )
 
 check_api() {

@@ -9,6 +9,7 @@ uniffi::setup_scaffolding!();
 
 mod admin;
 mod admin_client;
+mod cipher;
 mod client;
 mod convert;
 mod error;
@@ -25,6 +26,7 @@ pub use admin_client::{
     ExportFormat, ExportListener, ExportReportRecord, ExportSource, PostHogAdminClient,
     export_checkpoint,
 };
+pub use cipher::{CipherError, RecordCipher};
 pub use client::{CaptureEvent, FlushReport, PostHogClient, Stats};
 pub use error::{PostHogError, error_kinds, inconclusive_reason, raise_error_sample};
 pub use flags::{FlagOptions, FlagResult, FlagValue, FlagsAndPayloads, FlagsSnapshot};

@@ -135,6 +135,9 @@ pub struct MobileOptions {
     /// Send every request through the app's own HTTP stack.
     #[uniffi(default = None)]
     pub http_client: Option<Arc<dyn HttpClient>>,
+    /// Encrypt each record of the on-disk queue with the app's cipher (Keystore/Keychain).
+    #[uniffi(default = None)]
+    pub cipher: Option<Arc<dyn crate::cipher::RecordCipher>>,
 }
 
 /// The on-disk queue's directory inside the state directory.
@@ -171,6 +174,7 @@ impl MobileOptions {
             sdk: self.sdk,
             error_listener: self.error_listener,
             http_client: self.http_client,
+            cipher: self.cipher,
         }
         .into_core(api_key, None, slot)?;
         Ok(core::MobileOptions::new(client, dir)

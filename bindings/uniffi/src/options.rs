@@ -116,6 +116,9 @@ pub struct ClientOptions {
     /// the core's.
     #[uniffi(default = None)]
     pub http_client: Option<Arc<dyn crate::http::HttpClient>>,
+    /// With `storage_dir`: encrypt each on-disk record with the app's cipher.
+    #[uniffi(default = None)]
+    pub cipher: Option<Arc<dyn crate::cipher::RecordCipher>>,
 }
 
 /// The listener the core's `on_error` hook forwards to; replaceable at any time.
@@ -221,6 +224,9 @@ impl ClientOptions {
             let map = json_object(text, "super_properties_json")
                 .map_err(|m| PostHogError::from(core::Error::Config(m)))?;
             o = o.super_properties(map);
+        }
+        if let Some(c) = self.cipher {
+            o = o.cipher(Arc::new(crate::cipher::ForeignCipher(c)));
         }
         if let Some(c) = self.http_client {
             o = o.transport(Arc::new(crate::http::ForeignTransport(c)));

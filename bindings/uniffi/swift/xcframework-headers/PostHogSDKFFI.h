@@ -250,6 +250,20 @@ typedef void (*UniffiCallbackInterfaceExportListenerMethod0)(uint64_t, uint64_t,
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_RECORD_CIPHER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_RECORD_CIPHER_METHOD0
+typedef void (*UniffiCallbackInterfaceRecordCipherMethod0)(uint64_t, RustBuffer, RustBuffer* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_RECORD_CIPHER_METHOD1
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_RECORD_CIPHER_METHOD1
+typedef void (*UniffiCallbackInterfaceRecordCipherMethod1)(uint64_t, RustBuffer, RustBuffer* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_HTTP_CLIENT_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_HTTP_CLIENT_METHOD0
 typedef void (*UniffiCallbackInterfaceHttpClientMethod0)(uint64_t, uint64_t, RustBuffer* _Nonnull, 
@@ -271,6 +285,16 @@ typedef struct UniffiVTableCallbackInterfaceExportListener {
     UniffiCallbackInterfaceClone _Nonnull uniffiClone;
     UniffiCallbackInterfaceExportListenerMethod0 _Nonnull onPage;
 } UniffiVTableCallbackInterfaceExportListener;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_RECORD_CIPHER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_RECORD_CIPHER
+typedef struct UniffiVTableCallbackInterfaceRecordCipher {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceRecordCipherMethod0 _Nonnull seal;
+    UniffiCallbackInterfaceRecordCipherMethod1 _Nonnull `open`;
+} UniffiVTableCallbackInterfaceRecordCipher;
 
 #endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_HTTP_CLIENT
@@ -529,6 +553,31 @@ RustBuffer uniffi_posthog_sdk_uniffi_fn_method_posthogadminclient_wait_for_query
 #ifndef UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_FN_METHOD_POSTHOGADMINCLIENT_UNIFFI_TRAIT_DEBUG
 #define UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_FN_METHOD_POSTHOGADMINCLIENT_UNIFFI_TRAIT_DEBUG
 RustBuffer uniffi_posthog_sdk_uniffi_fn_method_posthogadminclient_uniffi_trait_debug(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_FN_CLONE_RECORDCIPHER
+#define UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_FN_CLONE_RECORDCIPHER
+uint64_t uniffi_posthog_sdk_uniffi_fn_clone_recordcipher(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_FN_FREE_RECORDCIPHER
+#define UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_FN_FREE_RECORDCIPHER
+void uniffi_posthog_sdk_uniffi_fn_free_recordcipher(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_FN_INIT_CALLBACK_VTABLE_RECORDCIPHER
+#define UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_FN_INIT_CALLBACK_VTABLE_RECORDCIPHER
+void uniffi_posthog_sdk_uniffi_fn_init_callback_vtable_recordcipher(const UniffiVTableCallbackInterfaceRecordCipher* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_FN_METHOD_RECORDCIPHER_SEAL
+#define UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_FN_METHOD_RECORDCIPHER_SEAL
+RustBuffer uniffi_posthog_sdk_uniffi_fn_method_recordcipher_seal(uint64_t ptr, RustBuffer plain, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_FN_METHOD_RECORDCIPHER_OPEN
+#define UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_FN_METHOD_RECORDCIPHER_OPEN
+RustBuffer uniffi_posthog_sdk_uniffi_fn_method_recordcipher_open(uint64_t ptr, RustBuffer sealed, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_FN_CLONE_POSTHOGCLIENT
@@ -1484,6 +1533,18 @@ uint16_t uniffi_posthog_sdk_uniffi_checksum_method_posthogadminclient_update_fea
 #ifndef UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_CHECKSUM_METHOD_POSTHOGADMINCLIENT_WAIT_FOR_QUERY
 #define UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_CHECKSUM_METHOD_POSTHOGADMINCLIENT_WAIT_FOR_QUERY
 uint16_t uniffi_posthog_sdk_uniffi_checksum_method_posthogadminclient_wait_for_query(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_CHECKSUM_METHOD_RECORDCIPHER_SEAL
+#define UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_CHECKSUM_METHOD_RECORDCIPHER_SEAL
+uint16_t uniffi_posthog_sdk_uniffi_checksum_method_recordcipher_seal(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_CHECKSUM_METHOD_RECORDCIPHER_OPEN
+#define UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_CHECKSUM_METHOD_RECORDCIPHER_OPEN
+uint16_t uniffi_posthog_sdk_uniffi_checksum_method_recordcipher_open(void
     
 );
 #endif

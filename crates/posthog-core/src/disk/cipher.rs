@@ -8,7 +8,8 @@ use super::log::MAX_RECORD;
 /// [`crate::ClientOptions::cipher`]).
 ///
 /// The app supplies the cipher and all key management — e.g. AES-GCM with a key held by the
-/// Android Keystore or the iOS Keychain. The core never sees a key: it calls [`seal`] on each
+/// Android Keystore or the iOS Keychain. Use an authenticated cipher: `open` must fail on a
+/// wrong key or altered bytes (the core trusts what `open` returns). The core never sees a key: it calls [`seal`] on each
 /// record's payload (the event's uuid, its write time and its serialised bytes) before it is
 /// appended, and [`open`] on it when the directory is read back at start. The CRC-32 of the
 /// record covers the *sealed* bytes, so torn and corrupt records are still found before

@@ -3957,6 +3957,269 @@ public func FfiConverterTypePostHogMobile_lower(_ value: PostHogMobile) -> UInt6
 
 
 
+
+
+/**
+ * Seals and opens on-disk queue records. `seal` runs on the capturing thread (keep it fast:
+ * AES-GCM on a few hundred bytes), `open` at start. A record that fails to open is reported
+ * and given up (counted as failed); a failing `seal` turns the on-disk queue off for the run.
+ * Use an authenticated cipher (AES-GCM): `open` must throw on a wrong key or altered bytes.
+ * Create the client only once the key is usable.
+ */
+public protocol RecordCipher: AnyObject, Sendable {
+    
+    /**
+     * Encrypts and authenticates one record; the result must not be empty.
+     */
+    func seal(plain: Data) throws  -> Data
+    
+    /**
+     * Decrypts what `seal` returned; throws if the key is not the same or the bytes changed.
+     */
+    func `open`(sealed: Data) throws  -> Data
+    
+}
+/**
+ * Seals and opens on-disk queue records. `seal` runs on the capturing thread (keep it fast:
+ * AES-GCM on a few hundred bytes), `open` at start. A record that fails to open is reported
+ * and given up (counted as failed); a failing `seal` turns the on-disk queue off for the run.
+ * Use an authenticated cipher (AES-GCM): `open` must throw on a wrong key or altered bytes.
+ * Create the client only once the key is usable.
+ */
+open class RecordCipherImpl: RecordCipher, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_posthog_sdk_uniffi_fn_clone_recordcipher(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_posthog_sdk_uniffi_fn_free_recordcipher(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Encrypts and authenticates one record; the result must not be empty.
+     */
+open func seal(plain: Data)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeCipherError_lift) {
+        uniffiCallStatus in
+    uniffi_posthog_sdk_uniffi_fn_method_recordcipher_seal(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(plain),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Decrypts what `seal` returned; throws if the key is not the same or the bytes changed.
+     */
+open func `open`(sealed: Data)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeCipherError_lift) {
+        uniffiCallStatus in
+    uniffi_posthog_sdk_uniffi_fn_method_recordcipher_open(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(sealed),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceRecordCipher {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceRecordCipher = UniffiVTableCallbackInterfaceRecordCipher(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeRecordCipher.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface RecordCipher: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeRecordCipher.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface RecordCipher: handle missing in uniffiClone")
+            }
+        },
+        seal: { (
+            uniffiHandle: UInt64,
+            plain: RustBuffer,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Data in
+                guard let uniffiObj = try? FfiConverterTypeRecordCipher.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.seal(
+                     plain: try FfiConverterData.lift(plain)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterData.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeCipherError_lower
+            )
+        },
+        `open`: { (
+            uniffiHandle: UInt64,
+            sealed: RustBuffer,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Data in
+                guard let uniffiObj = try? FfiConverterTypeRecordCipher.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.`open`(
+                     sealed: try FfiConverterData.lift(sealed)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterData.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeCipherError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceRecordCipher> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceRecordCipher>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitRecordCipher() {
+    uniffi_posthog_sdk_uniffi_fn_init_callback_vtable_recordcipher(UniffiCallbackInterfaceRecordCipher.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRecordCipher: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<RecordCipher>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = RecordCipher
+
+    public static func lift(_ handle: UInt64) throws -> RecordCipher {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return RecordCipherImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: RecordCipher) -> UInt64 {
+         if let rustImpl = value as? RecordCipherImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RecordCipher {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: RecordCipher, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecordCipher_lift(_ handle: UInt64) throws -> RecordCipher {
+    return try FfiConverterTypeRecordCipher.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecordCipher_lower(_ value: RecordCipher) -> UInt64 {
+    return FfiConverterTypeRecordCipher.lower(value)
+}
+
+
+
+
 /**
  * Admin client options. The personal key is not here on purpose (records print every
  * field): pass it to the `PostHogAdminClient` constructor. Unset fields keep the core's
@@ -4290,6 +4553,10 @@ public struct ClientOptions {
      * the core's.
      */
     public var httpClient: HttpClient?
+    /**
+     * With `storage_dir`: encrypt each on-disk record with the app's cipher.
+     */
+    public var cipher: RecordCipher?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4362,7 +4629,10 @@ public struct ClientOptions {
         /**
          * Send every request through the app's own HTTP stack (proxies, pinning…) instead of
          * the core's.
-         */httpClient: HttpClient? = nil) {
+         */httpClient: HttpClient? = nil, 
+        /**
+         * With `storage_dir`: encrypt each on-disk record with the app's cipher.
+         */cipher: RecordCipher? = nil) {
         self.host = host
         self.flushAt = flushAt
         self.flushIntervalMs = flushIntervalMs
@@ -4385,6 +4655,7 @@ public struct ClientOptions {
         self.sdk = sdk
         self.errorListener = errorListener
         self.httpClient = httpClient
+        self.cipher = cipher
     }
 
     
@@ -4424,7 +4695,8 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
                 maxAttempts: FfiConverterOptionUInt32.read(from: &buf), 
                 sdk: FfiConverterOptionTypeSdk.read(from: &buf), 
                 errorListener: FfiConverterOptionTypeErrorListener.read(from: &buf), 
-                httpClient: FfiConverterOptionTypeHttpClient.read(from: &buf)
+                httpClient: FfiConverterOptionTypeHttpClient.read(from: &buf), 
+                cipher: FfiConverterOptionTypeRecordCipher.read(from: &buf)
         )
     }
 
@@ -4451,6 +4723,7 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
         FfiConverterOptionTypeSdk.write(value.sdk, into: &buf)
         FfiConverterOptionTypeErrorListener.write(value.errorListener, into: &buf)
         FfiConverterOptionTypeHttpClient.write(value.httpClient, into: &buf)
+        FfiConverterOptionTypeRecordCipher.write(value.cipher, into: &buf)
     }
 }
 
@@ -5704,6 +5977,10 @@ public struct MobileOptions {
      * Send every request through the app's own HTTP stack.
      */
     public var httpClient: HttpClient?
+    /**
+     * Encrypt each record of the on-disk queue with the app's cipher (Keystore/Keychain).
+     */
+    public var cipher: RecordCipher?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -5763,7 +6040,10 @@ public struct MobileOptions {
          */errorListener: ErrorListener? = nil, 
         /**
          * Send every request through the app's own HTTP stack.
-         */httpClient: HttpClient? = nil) {
+         */httpClient: HttpClient? = nil, 
+        /**
+         * Encrypt each record of the on-disk queue with the app's cipher (Keystore/Keychain).
+         */cipher: RecordCipher? = nil) {
         self.host = host
         self.context = context
         self.flushAt = flushAt
@@ -5782,6 +6062,7 @@ public struct MobileOptions {
         self.sdk = sdk
         self.errorListener = errorListener
         self.httpClient = httpClient
+        self.cipher = cipher
     }
 
     
@@ -5817,7 +6098,8 @@ public struct FfiConverterTypeMobileOptions: FfiConverterRustBuffer {
                 captureLifecycleEvents: FfiConverterOptionBool.read(from: &buf), 
                 sdk: FfiConverterOptionTypeSdk.read(from: &buf), 
                 errorListener: FfiConverterOptionTypeErrorListener.read(from: &buf), 
-                httpClient: FfiConverterOptionTypeHttpClient.read(from: &buf)
+                httpClient: FfiConverterOptionTypeHttpClient.read(from: &buf), 
+                cipher: FfiConverterOptionTypeRecordCipher.read(from: &buf)
         )
     }
 
@@ -5840,6 +6122,7 @@ public struct FfiConverterTypeMobileOptions: FfiConverterRustBuffer {
         FfiConverterOptionTypeSdk.write(value.sdk, into: &buf)
         FfiConverterOptionTypeErrorListener.write(value.errorListener, into: &buf)
         FfiConverterOptionTypeHttpClient.write(value.httpClient, into: &buf)
+        FfiConverterOptionTypeRecordCipher.write(value.cipher, into: &buf)
     }
 }
 
@@ -6236,6 +6519,91 @@ public func FfiConverterTypeStats_lift(_ buf: RustBuffer) throws -> Stats {
 #endif
 public func FfiConverterTypeStats_lower(_ value: Stats) -> RustBuffer {
     return FfiConverterTypeStats.lower(value)
+}
+
+
+/**
+ * Why a record could not be sealed or opened (the text goes into reports: never put key
+ * material or plaintext in it).
+ */
+public 
+enum CipherError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
+
+    
+    
+    /**
+     * The cipher failed (no key yet, wrong key, tampered data…).
+     */
+    case Failed(
+        /**
+         * What went wrong.
+         */detail: String
+    )
+
+    
+
+    
+
+    
+    public var errorDescription: String? {
+        String(reflecting: self)
+    }
+    
+}
+
+#if compiler(>=6)
+extension CipherError: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCipherError: FfiConverterRustBuffer {
+    typealias SwiftType = CipherError
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CipherError {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+
+        
+
+        
+        case 1: return .Failed(
+            detail: try FfiConverterString.read(from: &buf)
+            )
+
+         default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: CipherError, into buf: inout [UInt8]) {
+        switch value {
+
+        
+
+        
+        
+        case let .Failed(detail):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(detail, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCipherError_lift(_ buf: RustBuffer) throws -> CipherError {
+    return try FfiConverterTypeCipherError.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCipherError_lower(_ value: CipherError) -> RustBuffer {
+    return FfiConverterTypeCipherError.lower(value)
 }
 
 
@@ -7260,6 +7628,30 @@ fileprivate struct FfiConverterOptionTypeHttpClient: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeRecordCipher: FfiConverterRustBuffer {
+    typealias SwiftType = RecordCipher?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeRecordCipher.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeRecordCipher.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeDeviceContext: FfiConverterRustBuffer {
     typealias SwiftType = DeviceContext?
 
@@ -7935,6 +8327,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_posthog_sdk_uniffi_checksum_method_posthogadminclient_wait_for_query() != 15645) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_posthog_sdk_uniffi_checksum_method_recordcipher_seal() != 12285) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_posthog_sdk_uniffi_checksum_method_recordcipher_open() != 43406) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_posthog_sdk_uniffi_checksum_method_posthogclient_alias() != 29833) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -8128,6 +8526,7 @@ private let initializationResult: InitializationResult = {
     uniffiCallbackInitErrorListener()
     uniffiCallbackInitExportListener()
     uniffiCallbackInitHttpClient()
+    uniffiCallbackInitRecordCipher()
     return InitializationResult.ok
 }()
 

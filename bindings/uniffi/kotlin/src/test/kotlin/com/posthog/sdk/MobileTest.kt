@@ -47,6 +47,7 @@ class MobileTest {
         preload: Boolean = false,
         listener: ErrorListener? = null,
         http: HttpClient? = null,
+        cipher: RecordCipher? = null,
     ): PostHogMobile = PostHogMobile(
         MOBILE_KEY,
         dir,
@@ -56,6 +57,7 @@ class MobileTest {
             preloadFeatureFlags = preload,
             errorListener = listener,
             httpClient = http,
+            cipher = cipher,
         ),
     )
 
@@ -261,5 +263,47 @@ class MobileTest {
             assertTrue(text.contains("MobileClient"), text)
             m.shutdown(WAIT)
         }
+    }
+
+    /**
+     * A toy cipher (XOR, the key byte as a tag so a wrong key is detected); an app uses an
+     * authenticated cipher (AES-GCM) with a Keystore/Keychain key.
+     */
+    class XorCipher(private val k: Int) : RecordCipher {
+        override fun seal(plain: ByteArray): ByteArray = byteArrayOf(k.toByte()) + plain.map { (it.toInt() xor k).toByte() }
+        override fun open(sealed: ByteArray): ByteArray {
+            if (sealed.isEmpty() || sealed[0] != k.toByte()) throw CipherException.Failed("not sealed with this key")
+            return sealed.drop(1).map { (it.toInt() xor k).toByte() }.toByteArray()
+        }
+    }
+
+    private fun allBytes(dir: String): String =
+        java.io.File(dir).walk().filter { it.isFile }.joinToString("") { String(it.readBytes(), Charsets.ISO_8859_1) }
+
+    @Test
+    fun theQueueCanBeEncryptedAtRest(): Unit = runBlocking {
+        val dir = newDir()
+        mobile(dir, cipher = XorCipher(0x5a)).use { m ->
+            m.onNetworkChange(false)
+            m.capture("secret_purchase", """{"card_last4": "4242"}""")
+            assertThrows<PostHogException.Timeout> { m.shutdown(1_000u) }
+        }
+        val onDisk = allBytes("$dir/queue")
+        assertFalse(onDisk.contains("secret_purchase") || onDisk.contains("4242"), "the queue is sealed")
+        // A start whose cipher cannot open the records reports and counts them, never crashes.
+        val rec = Recorder()
+        val other = newDir()
+        java.io.File("$dir/queue").copyRecursively(java.io.File("$other/queue"))
+        mobile(other, listener = rec, cipher = XorCipher(0x11)).use { m ->
+            assertTrue(rec.next("io")!!.second.contains("could not be opened"))
+            assertEquals(1uL, m.stats().failed)
+            m.shutdown(WAIT)
+        }
+        // The right key delivers it.
+        mobile(dir, cipher = XorCipher(0x5a)).use { m ->
+            m.flush(WAIT)
+            m.shutdown(WAIT)
+        }
+        assertEquals("4242", props(named("secret_purchase").single())["card_last4"])
     }
 }
