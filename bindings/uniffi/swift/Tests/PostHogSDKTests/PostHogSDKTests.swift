@@ -120,4 +120,33 @@ final class PostHogSDKTests: XCTestCase {
             _ = assertKind($0, "invalid_input")
         }
     }
+
+    func testMobileClientKeepsItsUserAndWaitsForTheNetwork() async throws {
+        let dir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("posthog-swift-\(UUID().uuidString)").path
+        let options = MobileOptions(
+            host: loopback,
+            context: DeviceContext(appName: "SwiftTests", osName: "macOS"),
+            preloadFeatureFlags: false,
+            sdk: .swift
+        )
+        let mobile = try PostHogMobile(apiKey: key, stateDir: dir, options: options)
+        mobile.onNetworkChange(online: false)
+        let anonymous = mobile.distinctId()
+        XCTAssertFalse(mobile.isIdentified())
+        XCTAssertNotNil(mobile.capture(event: "opened", propertiesJson: "{\"screen\": \"home\"}"))
+        XCTAssertNotNil(mobile.identify(distinctId: "user-7"))
+        XCTAssertEqual(mobile.distinctId(), "user-7")
+        XCTAssertNotEqual(anonymous, "user-7")
+        XCTAssertNil(mobile.getFeatureFlag(key: "beta"), "no flags before an answer")
+        XCTAssertFalse(mobile.debugDescription.contains(key), "the key is redacted")
+        do {
+            _ = try await mobile.flush(timeoutMs: 2_000)
+            XCTFail("offline: flush must throw")
+        } catch {
+            _ = assertKind(error, "timeout")
+        }
+        XCTAssertThrowsError(try mobile.shutdown(timeoutMs: 500)) { _ = assertKind($0, "timeout") }
+    }
 }
+
