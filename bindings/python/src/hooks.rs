@@ -72,3 +72,34 @@ pub fn before_send(callback: Py<PyAny>) -> BeforeSendHook {
         })
     })
 }
+
+/// The app's cipher object (`seal(bytes) -> bytes`, `open(bytes) -> bytes`) as the core's
+/// encryption-at-rest hook of the on-disk queue. What it raises becomes the reported reason
+/// (the exception's type and text); while the interpreter finalizes it is not called.
+pub struct Cipher(pub Py<PyAny>);
+
+impl Cipher {
+    fn call(&self, method: &str, data: &[u8]) -> Result<Vec<u8>, String> {
+        if finalizing() {
+            return Err("the interpreter is shutting down".into());
+        }
+        Python::attach(|py| {
+            let out = self
+                .0
+                .bind(py)
+                .call_method1(method, (pyo3::types::PyBytes::new(py, data),))
+                .map_err(|e| format!("{method}() raised {e}"))?;
+            out.extract::<Vec<u8>>()
+                .map_err(|_| format!("{method}() must return bytes"))
+        })
+    }
+}
+
+impl posthog_core::RecordCipher for Cipher {
+    fn seal(&self, plain: &[u8]) -> Result<Vec<u8>, String> {
+        self.call("seal", plain)
+    }
+    fn open(&self, sealed: &[u8]) -> Result<Vec<u8>, String> {
+        self.call("open", sealed)
+    }
+}

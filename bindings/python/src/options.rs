@@ -10,7 +10,7 @@ use pyo3::types::{PyDict, PyString};
 use std::time::Duration;
 
 /// Every keyword the native constructor accepts (`None` means the core's default).
-const NAMES: [&str; 25] = [
+const NAMES: [&str; 26] = [
     "host",
     "flush_at",
     "flush_interval",
@@ -36,6 +36,7 @@ const NAMES: [&str; 25] = [
     "feature_flags_request_timeout_seconds",
     "send_feature_flag_events",
     "storage_dir",
+    "cipher",
 ];
 
 pub fn config_err(text: impl Into<String>) -> Error {
@@ -129,6 +130,7 @@ pub fn options(
     let flags_timeout = arg("feature_flags_request_timeout_seconds");
     let send_feature_flag_events = arg("send_feature_flag_events");
     let storage_dir = arg("storage_dir");
+    let cipher = arg("cipher");
 
     let key = api_key
         .cast::<PyString>()
@@ -141,6 +143,15 @@ pub fn options(
             .extract()
             .map_err(|_| config_err("storage_dir must be a path (str or os.PathLike)"))?;
         o = o.storage_dir(dir);
+    }
+    if let Some(c) = cipher.filter(|c| !c.is_none()) {
+        let callable = |name: &str| c.getattr(name).map(|m| m.is_callable()).unwrap_or(false);
+        if !(callable("seal") && callable("open")) {
+            return Err(config_err(
+                "cipher must have seal(bytes) -> bytes and open(bytes) -> bytes methods",
+            ));
+        }
+        o = o.cipher(std::sync::Arc::new(hooks::Cipher(c.unbind())));
     }
     if let Some(v) = choice(host.as_ref(), "host")? {
         o = o.host(v);

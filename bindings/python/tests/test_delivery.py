@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -286,3 +287,60 @@ def test_events_captured_offline_are_delivered_after_a_restart(server, tmp_path)
     events = server.wait(5)
     assert {e["uuid"] for e in events} == uuids and len(events) == 5
     second.shutdown(timeout=5)
+
+
+class XorCipher:
+    """A toy authenticated cipher (the key byte as a tag); apps use AES-GCM."""
+
+    def __init__(self, key: int) -> None:
+        self.key = key
+
+    def seal(self, plain: bytes) -> bytes:
+        return bytes([self.key]) + bytes(b ^ self.key for b in plain)
+
+    def open(self, sealed: bytes) -> bytes:
+        if not sealed or sealed[0] != self.key:
+            raise ValueError("not sealed with this key")
+        return bytes(b ^ self.key for b in sealed[1:])
+
+
+def test_the_on_disk_queue_can_be_encrypted_at_rest(server, tmp_path, recorder):
+    queue, copy = tmp_path / "queue", tmp_path / "copy"
+    server.faults([{"status": 503}] * 4)
+    first = posthog_sdk.Client(
+        API_KEY, host=server.url, storage_dir=queue, max_retries=0, cipher=XorCipher(0x5A)
+    )
+    first.capture("secret_purchase", "user-1", properties={"card_last4": "4242"})
+    first.flush(timeout=10)
+    first.shutdown(timeout=2)
+    on_disk = b"".join(p.read_bytes() for p in queue.iterdir() if p.is_file())
+    assert b"secret_purchase" not in on_disk and b"4242" not in on_disk
+    server.reset()
+
+    # The wrong key (on a copy): reported, counted as failed, never a crash, nothing sent.
+    shutil.copytree(queue, copy)
+    wrong = posthog_sdk.Client(
+        API_KEY,
+        host=server.url,
+        storage_dir=copy,
+        cipher=XorCipher(0x11),
+        on_error=recorder,
+    )
+    assert wrong.stats().failed == 1
+    assert any("could not be opened" in str(e) for e in recorder.errors)
+    assert all(isinstance(e, posthog_sdk.PostHogError) for e in recorder.errors)
+    wrong.shutdown(timeout=5)
+    assert server.events() == []
+
+    second = posthog_sdk.Client(
+        API_KEY, host=server.url, storage_dir=queue, cipher=XorCipher(0x5A)
+    )
+    second.flush(timeout=10)
+    events = server.wait(1)
+    assert events[0]["properties"]["card_last4"] == "4242"
+    second.shutdown(timeout=5)
+
+
+def test_a_cipher_needs_seal_and_open():
+    with pytest.raises(posthog_sdk.ConfigError, match="seal"):
+        posthog_sdk.Client(API_KEY, storage_dir="/tmp/unused", cipher=object())

@@ -45,7 +45,7 @@ from .contexts import (
 from .posthog import ID_TYPES, FeatureFlagEvaluations, Posthog
 from ._native import FlagsSnapshot
 from .admin import AdminClient, AsyncAdminClient, Pager
-from .client import DEFAULT_SHUTDOWN_TIMEOUT, Client, FlagValue, FlushReport, Stats
+from .client import DEFAULT_SHUTDOWN_TIMEOUT, Client, FlagValue, FlushReport, RecordCipher, Stats
 from .errors import (
     ClosedError,
     ConfigError,
@@ -145,6 +145,7 @@ __all__ = [
     "enable_local_evaluation",
     "default_client",
     "Client",
+    "RecordCipher",
     "AdminClient",
     "AsyncAdminClient",
     "Pager",

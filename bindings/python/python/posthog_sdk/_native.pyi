@@ -41,6 +41,7 @@ class Client:
         feature_flags_request_timeout_seconds: Optional[float] = None,
         send_feature_flag_events: Optional[bool] = None,
         storage_dir: Optional[str] = None,
+        cipher: Optional[Any] = None,
     ) -> None: ...
     @property
     def host(self) -> str: ...

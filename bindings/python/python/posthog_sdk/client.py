@@ -9,7 +9,18 @@ import os
 import weakref
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Type, TypeVar, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Mapping,
+    Optional,
+    Protocol,
+    Type,
+    TypeVar,
+    Union,
+)
 from uuid import UUID
 
 from . import _native
@@ -103,6 +114,18 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+class RecordCipher(Protocol):
+    """Encryption at rest of the on-disk queue (``storage_dir``): the app's authenticated cipher
+    (e.g. AES-GCM from ``cryptography``, with a key the app manages). ``seal`` runs on the
+    capturing thread for each accepted event; ``open`` when a client reads the directory back.
+    ``open`` must raise on a wrong key or altered bytes; such records are reported to
+    ``on_error`` and counted as failed. Never put key material or plaintext in exception texts."""
+
+    def seal(self, plain: bytes) -> bytes: ...
+
+    def open(self, sealed: bytes) -> bytes: ...
+
+
 class Client:
     """Sends events to PostHog from a background thread of the native core.
 
@@ -151,6 +174,7 @@ class Client:
         feature_flags_request_timeout_seconds: Optional[float] = None,
         send_feature_flag_events: Optional[bool] = None,
         storage_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
+        cipher: Optional["RecordCipher"] = None,
     ) -> None:
         self._native = _native.Client(
             api_key,
@@ -179,6 +203,7 @@ class Client:
             feature_flags_request_timeout_seconds=feature_flags_request_timeout_seconds,
             send_feature_flag_events=send_feature_flag_events,
             storage_dir=None if storage_dir is None else os.fspath(storage_dir),
+            cipher=cipher,
         )
         self._shutdown_timeout = (
             DEFAULT_SHUTDOWN_TIMEOUT if shutdown_timeout is None else float(shutdown_timeout)
