@@ -8,7 +8,6 @@ use crate::flags::{CalledDedup, FlagValue, RemoteFlags};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -179,19 +178,7 @@ impl FlagsCache {
         if self.generation() != generation {
             return Ok(());
         }
-        let io = |what: &str, e: std::io::Error| {
-            Error::Io(format!(
-                "cannot {what} the cached flags file {}: {e}",
-                self.path.display()
-            ))
-        };
-        let bytes = serde_json::to_vec(flags)
-            .map_err(|e| Error::Io(format!("cannot serialise the cached flags: {e}")))?;
-        let mut f = std::fs::File::create(&self.tmp).map_err(|e| io("create", e))?;
-        f.write_all(&bytes).map_err(|e| io("write", e))?;
-        f.sync_all().map_err(|e| io("sync", e))?;
-        drop(f);
-        std::fs::rename(&self.tmp, &self.path).map_err(|e| io("replace", e))
+        super::state::write_json(&self.path, &self.tmp, flags, "the cached flags")
     }
 
     /// Removes the file (after `reset`).

@@ -117,20 +117,28 @@ impl StateFile {
 
     /// Writes the state atomically: a temp file, fsync, then rename over the old file.
     pub fn save(&self, state: &MobileState) -> Result<(), Error> {
-        let io = |what: &str, e: std::io::Error| {
-            Error::Io(format!(
-                "cannot {what} the mobile state file {}: {e}",
-                self.path.display()
-            ))
-        };
-        let bytes = serde_json::to_vec(state)
-            .map_err(|e| Error::Io(format!("cannot serialise the mobile state: {e}")))?;
-        let mut f = std::fs::File::create(&self.tmp).map_err(|e| io("create", e))?;
-        f.write_all(&bytes).map_err(|e| io("write", e))?;
-        f.sync_all().map_err(|e| io("sync", e))?;
-        drop(f);
-        std::fs::rename(&self.tmp, &self.path).map_err(|e| io("replace", e))
+        write_json(&self.path, &self.tmp, state, "the mobile state")
     }
+}
+
+/// Writes `value` as JSON to `path` atomically (a temp file at `tmp`, fsync, rename over
+/// `path`). Errors name `what` and the path, never the contents.
+pub(crate) fn write_json(
+    path: &Path,
+    tmp: &Path,
+    value: &impl Serialize,
+    what: &str,
+) -> Result<(), Error> {
+    let io = |step: &str, e: std::io::Error| {
+        Error::Io(format!("cannot {step} {what} file {}: {e}", path.display()))
+    };
+    let bytes = serde_json::to_vec(value)
+        .map_err(|e| Error::Io(format!("cannot serialise {what}: {e}")))?;
+    let mut f = std::fs::File::create(tmp).map_err(|e| io("create", e))?;
+    f.write_all(&bytes).map_err(|e| io("write", e))?;
+    f.sync_all().map_err(|e| io("sync", e))?;
+    drop(f);
+    std::fs::rename(tmp, path).map_err(|e| io("replace", e))
 }
 
 /// Writes the state off the caller's thread: callers stage the newest state and the worker
