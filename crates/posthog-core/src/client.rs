@@ -680,7 +680,7 @@ impl Client {
         let (queued, in_flight) = self.shared.lock().abandon();
         let lost = (queued + in_flight) as u64;
         if let Some(d) = &self.shared.disk {
-            d.sync();
+            d.release();
         }
         if lost > 0 && self.shared.disk.is_some() {
             self.shared.report(&Error::Timeout(format!(

@@ -263,7 +263,8 @@ impl ClientOptions {
     /// Keep the queue in this directory (which the app owns), so events survive a crash or a
     /// kill: each accepted event is appended there before `capture` returns and removed once
     /// the server acknowledged it; a new client on the same directory delivers what is left.
-    /// Off by default (memory queue). One client per directory at a time.
+    /// Off by default (memory queue). One client per directory at a time: the directory is
+    /// locked, and a second client on it reports an `Io` error and keeps its events in memory.
     ///
     /// Failures never reach `capture`: they are reported through `on_error` as
     /// [`crate::ErrorKind::Io`] when they happen, never per event. A directory that cannot be

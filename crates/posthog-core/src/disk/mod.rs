@@ -18,8 +18,12 @@
 //! Encryption at rest: with a [`RecordCipher`] every record payload is sealed before it is
 //! appended and opened when read back ([`cipher`]); ack files hold only indexes.
 //!
-//! Limits (documented, not bugs): one client per directory at a time (there is no lock file —
-//! a second writer would interleave segment numbers); delivery attempts are counted per
+//! One client per directory: the directory's `lock` file is locked (an OS file lock, released
+//! at shutdown or when the process dies, even by SIGKILL); a second client — in this process,
+//! a forked child, or another process — reports [`Error::Io`] and keeps its events in memory.
+//! On a file system without locks (or a read-only directory) no lock is taken.
+//!
+//! Limits (documented, not bugs): delivery attempts are counted per
 //! process run (a restart starts each record's count again; its age still counts); what is
 //! loaded at start is queued even past `max_queue_size`/`max_queue_bytes` (new captures then
 //! meet the overflow policy); acks are fsynced only under [`FsyncPolicy::Always`] — a lost ack
@@ -103,6 +107,39 @@ pub(crate) struct DiskQueue {
     map: Mutex<HashMap<u64, Entry>>,
     /// The files. Taken without the queue lock held.
     files: Mutex<Files>,
+    /// The directory's lock file, held (an OS file lock) until shutdown or drop, so a second
+    /// client — in this process or another — cannot write the same directory.
+    lock: Mutex<Option<File>>,
+}
+
+/// The lock file's name inside the storage directory.
+pub const LOCK_FILE: &str = "lock";
+
+/// Takes the directory's lock. `Err` when another client holds it; `Ok(None)` when no lock can
+/// be taken here (read-only directory, a file system without locks): then nothing can stop a
+/// second writer, as before locks existed, and a read-only directory cannot be written anyway.
+fn lock_dir(dir: &Path) -> Result<Option<File>, Error> {
+    // Created once, then held open read-only: a lock needs no write access, and a file open
+    // for writing would keep the file system from being remounted read-only.
+    let path = dir.join(LOCK_FILE);
+    if !path.exists() {
+        let _ = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path);
+    }
+    let Ok(file) = File::open(&path) else {
+        return Ok(None);
+    };
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Io(format!(
+            "on-disk queue {}: another client (in this or another process) is using this directory; this client keeps its events in memory",
+            dir.display()
+        ))),
+        Err(std::fs::TryLockError::Error(_)) => Ok(None),
+    }
 }
 
 impl std::fmt::Debug for DiskQueue {
@@ -133,6 +170,7 @@ impl DiskQueue {
         cipher: Option<Arc<dyn RecordCipher>>,
     ) -> Result<(DiskQueue, Vec<Record>, Vec<Error>, u64), Error> {
         std::fs::create_dir_all(dir).map_err(|e| io_err("cannot create the directory", dir, &e))?;
+        let lock = lock_dir(dir)?;
         let (records, segments, next, report) = scan::scan(dir, cipher.as_deref())
             .map_err(|e| io_err("cannot read the directory", dir, &e))?;
         let mut problems: Vec<Error> = report
@@ -184,6 +222,7 @@ impl DiskQueue {
                 broken,
                 ack_failure_reported: false,
             }),
+            lock: Mutex::new(lock),
         };
         if !broken {
             q.files().segments.insert(next, SegmentState::default());
@@ -409,6 +448,17 @@ impl DiskQueue {
         }
     }
 
+    /// Syncs, then releases the directory (at shutdown): another client may take it now. No
+    /// append or ack follows a shutdown.
+    pub fn release(&self) {
+        self.sync();
+        let mut f = self.files();
+        f.active = None;
+        f.broken = true;
+        drop(f);
+        *self.lock.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
     /// Whether appends are off after a failure.
     #[cfg(test)]
     pub fn is_broken(&self) -> bool {
@@ -419,6 +469,14 @@ impl DiskQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Files in the directory besides the lock file.
+    fn queue_files(d: &std::path::Path) -> usize {
+        std::fs::read_dir(d)
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name() != LOCK_FILE)
+            .count()
+    }
     use uuid::Uuid;
 
     fn ev(i: u8) -> QueuedEvent {
@@ -452,7 +510,7 @@ mod tests {
         let (_q, recs, _, _) = DiskQueue::open(&d, FsyncPolicy::Never, None, None, None).unwrap();
         assert!(recs.is_empty());
         // Only the segments of the live opens are left (empty, not yet retired).
-        let logs = std::fs::read_dir(&d).unwrap().count();
+        let logs = queue_files(&d);
         assert!(logs <= 2, "{logs} files");
         std::fs::remove_dir_all(&d).unwrap();
     }
@@ -468,7 +526,7 @@ mod tests {
         assert!(matches!(q.exhausted(7, 0), Exhausted::NotOnDisk));
         assert!(matches!(q.exhausted(8, 0), Exhausted::Expired));
         q.resolve([8]).unwrap();
-        assert_eq!(std::fs::read_dir(&d).unwrap().count(), 0, "segment retired");
+        assert_eq!(queue_files(&d), 0, "segment retired");
         let e = q.append(&ev(2), 0).unwrap().unwrap();
         assert_eq!(e.loc.index, 0, "a new segment");
         assert!(!q.is_broken());
@@ -518,11 +576,7 @@ mod tests {
         assert!(err.to_string().contains("No space left"), "{err}");
         q.resolve([1]).unwrap();
         q.resolve([2]).unwrap();
-        assert_eq!(
-            std::fs::read_dir(&d).unwrap().count(),
-            0,
-            "all acked: deleted"
-        );
+        assert_eq!(queue_files(&d), 0, "all acked: deleted");
         assert!(!q.is_broken(), "appends still work");
         std::fs::remove_dir_all(&d).unwrap();
     }

@@ -101,3 +101,35 @@ fn the_byte_bound_applies_on_disk() {
     assert_eq!(dropped, 3);
     assert_eq!(names, ["e0", "e1"]);
 }
+
+#[test]
+fn a_second_client_on_a_locked_directory_keeps_its_events_in_memory() {
+    let server = TestServer::spawn();
+    let d = dir();
+    let (o, _) = opts(&server);
+    let first = client(o.storage_dir(&d.0));
+    first.set_online(false);
+    first.capture(Event::new("from-first", "u")).unwrap();
+
+    let reports = Reports::default();
+    let (o, _) = opts(&server);
+    let second = client(o.storage_dir(&d.0).on_error(reports.hook()));
+    let msg = reports
+        .all()
+        .first()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(msg.contains("another client"), "{:?}", reports.all());
+    assert!(second.capture(Event::new("from-second", "u")).is_some());
+    assert_eq!(flush(&second).sent, 1, "delivered from memory");
+    drop(second);
+
+    // The first still owns the directory; after its shutdown the next client takes it over
+    // and delivers what the first left there, once.
+    assert!(first.shutdown(WAIT).is_err(), "offline");
+    let (o, _) = opts(&server);
+    let third = client(o.storage_dir(&d.0));
+    assert_eq!(flush(&third).sent, 1);
+    let names: Vec<String> = server.events().into_iter().map(|e| e.event).collect();
+    assert_eq!(names, ["from-second", "from-first"]);
+}
