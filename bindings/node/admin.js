@@ -7,7 +7,7 @@
 
 const util = require('node:util')
 const native = require('./index.js')
-const { PostHogError } = require('./posthog.js')
+const { PostHogError } = require('./errors.js')
 
 function invalidInput(message) {
   return new PostHogError(message, 'invalid_input')

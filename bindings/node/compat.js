@@ -7,7 +7,7 @@
 // every rule about events, batching, retries and flags stays in the Rust core.
 
 // Loaded lazily: posthog.js requires this module while it is being defined.
-const errors = () => require('./posthog.js')
+const errors = () => require('./errors.js')
 
 /** posthog-node's defaults where they differ from the core's (`ClientOptions::new`). */
 const NODE_DEFAULTS = { flushAt: 20, requestTimeout: 10_000 }
