@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 /// The flags file's name inside the state directory.
 pub const FLAGS_FILE: &str = "posthog-flags.json";
@@ -28,7 +28,7 @@ pub struct CachedFlag {
 }
 
 /// The last `/flags` answer for one distinct id.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CachedFlags {
     /// The format version ([`FLAGS_VERSION`]).
     pub version: u32,
@@ -39,21 +39,59 @@ pub struct CachedFlags {
     /// The `/flags` request id.
     #[serde(default)]
     pub request_id: Option<String>,
+    /// [`CachedFlags::event_properties`], built on first use.
+    #[serde(skip)]
+    event_props: OnceLock<Map<String, Value>>,
+}
+
+impl PartialEq for CachedFlags {
+    /// The same answer (the derived event properties do not count).
+    fn eq(&self, other: &Self) -> bool {
+        (
+            self.version,
+            &self.distinct_id,
+            &self.flags,
+            &self.request_id,
+        ) == (
+            other.version,
+            &other.distinct_id,
+            &other.flags,
+            &other.request_id,
+        )
+    }
 }
 
 impl CachedFlags {
-    /// `$feature/<key>` for every flag and `$active_feature_flags`, added to events.
-    pub fn event_properties(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        let mut active = Vec::new();
-        for (k, f) in &self.flags {
-            m.insert(format!("$feature/{k}"), f.value.to_json());
-            if f.value.is_enabled() {
-                active.push(Value::String(k.clone()));
-            }
+    /// Flags for `distinct_id` (the event properties are built on first use).
+    pub fn new(
+        distinct_id: String,
+        flags: BTreeMap<String, CachedFlag>,
+        request_id: Option<String>,
+    ) -> CachedFlags {
+        CachedFlags {
+            version: FLAGS_VERSION,
+            distinct_id,
+            flags,
+            request_id,
+            event_props: OnceLock::new(),
         }
-        m.insert("$active_feature_flags".into(), Value::Array(active));
-        m
+    }
+
+    /// `$feature/<key>` for every flag and `$active_feature_flags`, added to events. Built
+    /// once per answer.
+    pub fn event_properties(&self) -> &Map<String, Value> {
+        self.event_props.get_or_init(|| {
+            let mut m = Map::new();
+            let mut active = Vec::new();
+            for (k, f) in &self.flags {
+                m.insert(format!("$feature/{k}"), f.value.to_json());
+                if f.value.is_enabled() {
+                    active.push(Value::String(k.clone()));
+                }
+            }
+            m.insert("$active_feature_flags".into(), Value::Array(active));
+            m
+        })
     }
 }
 
@@ -162,12 +200,11 @@ impl FlagsCache {
                 },
             );
         }
-        let new = Arc::new(CachedFlags {
-            version: FLAGS_VERSION,
-            distinct_id: distinct_id.to_string(),
+        let new = Arc::new(CachedFlags::new(
+            distinct_id.to_string(),
             flags,
-            request_id: answer.request_id.clone(),
-        });
+            answer.request_id.clone(),
+        ));
         *current = Some(new.clone());
         Some(new)
     }
@@ -181,9 +218,13 @@ impl FlagsCache {
         super::state::write_json(&self.path, &self.tmp, flags, "the cached flags")
     }
 
-    /// Removes the file (after `reset`).
+    /// Removes the file (after `reset`), unless flags for the new user already arrived (their
+    /// save replaces the file, before or after this runs).
     pub fn remove_file(&self) -> Result<(), Error> {
         let _w = self.writing.lock().unwrap_or_else(|p| p.into_inner());
+        if self.get().is_some() {
+            return Ok(());
+        }
         match std::fs::remove_file(&self.path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),

@@ -464,9 +464,18 @@ impl MobileClient {
                 .entry(k.clone())
                 .or_insert_with(|| v.clone());
         }
-        if let Some(flags) = self.current_flags().filter(|f| !f.flags.is_empty()) {
+        // The flags of the user the event is for (one flag-cache read; its properties are
+        // built once per answer, not per event).
+        if let Some(flags) = self
+            .flags
+            .get()
+            .filter(|f| f.distinct_id == event.distinct_id && !f.flags.is_empty())
+        {
             for (k, v) in flags.event_properties() {
-                event.properties.entry(k).or_insert(v);
+                event
+                    .properties
+                    .entry(k.clone())
+                    .or_insert_with(|| v.clone());
             }
         }
         self.client.capture(event)
