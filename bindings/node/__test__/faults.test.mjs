@@ -99,3 +99,31 @@ test('events captured offline are delivered after a restart (storageDir)', async
   assert.deepEqual(new Set(stored), uuids)
   await second.shutdown(5000)
 })
+
+test('a second client on a locked storageDir reports io and delivers from memory', async () => {
+  const { mkdtemp } = await import('node:fs/promises')
+  const { tmpdir } = await import('node:os')
+  const dir = await mkdtemp(`${tmpdir()}/posthog-locked-`)
+  const first = new PostHog(KEY, opts(server.url, { storageDir: dir }))
+  const errors = []
+  const second = new PostHog(KEY, opts(server.url, { storageDir: dir, onError: (e) => errors.push(e) }))
+  const id = uid()
+  second.capture({ distinctId: id, event: 'from-second' })
+  await second.flush(10_000)
+  assert.equal(second.stats().sent, 1, 'delivered from memory')
+  await second.shutdown(5000)
+  assert.ok(
+    errors.some((e) => e.code === 'io' && e.message.includes('another client')),
+    JSON.stringify(errors.map((e) => e.message)),
+  )
+  // Free again after the first's shutdown: a third client takes the directory over.
+  await first.shutdown(5000)
+  const third = new PostHog(KEY, opts(server.url, { storageDir: dir, onError: (e) => errors.push(e) }))
+  const before = errors.length
+  third.capture({ distinctId: id, event: 'from-third' })
+  await third.flush(10_000)
+  await third.shutdown(5000)
+  assert.equal(errors.length, before, 'no lock error for the third')
+  const names = (await server.control.events()).filter((e) => e.distinct_id === id).map((e) => e.event)
+  assert.deepEqual(names, ['from-second', 'from-third'])
+})

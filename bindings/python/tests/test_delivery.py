@@ -344,3 +344,24 @@ def test_the_on_disk_queue_can_be_encrypted_at_rest(server, tmp_path, recorder):
 def test_a_cipher_needs_seal_and_open():
     with pytest.raises(posthog_sdk.ConfigError, match="seal"):
         posthog_sdk.Client(API_KEY, storage_dir="/tmp/unused", cipher=object())
+
+
+def test_a_second_client_on_a_locked_storage_dir_reports_and_uses_memory(server, tmp_path, recorder):
+    first = posthog_sdk.Client(API_KEY, host=server.url, storage_dir=tmp_path)
+    second = posthog_sdk.Client(API_KEY, host=server.url, storage_dir=tmp_path, on_error=recorder)
+    assert any(
+        isinstance(e, posthog_sdk.PostHogError) and "another client" in str(e)
+        for e in recorder.errors
+    ), recorder.errors
+    second.capture("from-second", "user-1")
+    assert second.flush(timeout=10).sent == 1
+    second.shutdown(timeout=5)
+    # Free again after the first's shutdown: a new client takes the directory over quietly.
+    first.shutdown(timeout=5)
+    before = len(recorder.errors)
+    third = posthog_sdk.Client(API_KEY, host=server.url, storage_dir=tmp_path, on_error=recorder)
+    third.capture("from-third", "user-1")
+    assert third.flush(timeout=10).sent == 1
+    third.shutdown(timeout=5)
+    assert len(recorder.errors) == before
+    assert [e["event"] for e in server.events()] == ["from-second", "from-third"]

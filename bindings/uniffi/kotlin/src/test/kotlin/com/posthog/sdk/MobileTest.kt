@@ -306,4 +306,23 @@ class MobileTest {
         }
         assertEquals("4242", props(named("secret_purchase").single())["card_last4"])
     }
+
+    @Test
+    fun badInputIsTypedAndLosesNothingAccepted(): Unit = runBlocking {
+        val file = Files.createTempFile("posthog-not-a-dir", ".txt").toString()
+        assertThrows<PostHogException.Io> { PostHogMobile(MOBILE_KEY, file, MobileOptions(host = server.url)) }
+        val rec = Recorder()
+        mobile(newDir(), listener = rec).use { m ->
+            assertNotNull(m.capture("kept", """{"n": 1}"""))
+            assertNull(m.capture("broken", "{not json"))
+            assertNull(m.screen("Broken", "[1, 2]"))
+            assertNull(m.identify(""))
+            assertNotNull(rec.next("invalid_input"))
+            val report = m.flush(WAIT)
+            assertEquals(1uL, report.sent)
+            assertEquals(3uL, m.stats().droppedInvalid)
+            assertEquals(listOf("kept"), server.events().map { it["event"] })
+            m.shutdown(WAIT)
+        }
+    }
 }
