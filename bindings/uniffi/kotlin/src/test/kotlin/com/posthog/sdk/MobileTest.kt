@@ -197,9 +197,11 @@ class MobileTest {
     /** Forwards to the test server with the JDK's client, counting calls. */
     class JdkHttp : HttpClient {
         val calls = AtomicInteger()
+        val printed = java.util.concurrent.ConcurrentLinkedQueue<String>()
         private val http = java.net.http.HttpClient.newHttpClient()
         override fun send(request: HttpRequest): HttpResponse {
             calls.incrementAndGet()
+            printed.add(request.toString())
             val b = java.net.http.HttpRequest.newBuilder(URI(request.url()))
                 .method(request.method(), java.net.http.HttpRequest.BodyPublishers.ofByteArray(request.body()))
             request.headers().forEach { (k, v) -> if (k.lowercase() !in setOf("content-length", "host")) b.header(k, v) }
@@ -221,6 +223,7 @@ class MobileTest {
         }
         assertTrue(http.calls.get() >= 2)
         assertEquals(1, named("via-app-stack").size)
+        assertTrue(http.printed.all { !it.contains(MOBILE_KEY) && it.contains("body bytes") }, http.printed.toString())
     }
 
     @Test
