@@ -133,6 +133,18 @@ impl NativeClient {
         self.inner.config().host.clone()
     }
 
+    /// The bound of `shutdown()` and of the flush at exit, in seconds.
+    #[getter]
+    fn shutdown_timeout(&self) -> f64 {
+        self.inner.config().shutdown_timeout.as_secs_f64()
+    }
+
+    /// Whether the client was configured disabled.
+    #[getter]
+    fn disabled(&self) -> bool {
+        self.inner.config().disabled
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "<posthog_sdk._native.Client host={:?}>",

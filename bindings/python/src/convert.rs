@@ -1,7 +1,7 @@
 //! Python values to the core's types and back. Messages name types, never values.
 
 use chrono::{DateTime, FixedOffset};
-use posthog_core::{Error, EventMessage, parse_timestamp, parse_uuid};
+use posthog_core::{Error, parse_timestamp, parse_uuid};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
@@ -231,47 +231,6 @@ fn input_text(e: Error) -> Rejected {
         Error::InvalidInput(text) => text,
         other => other.to_string(),
     }
-}
-
-/// The dict `before_send` receives: `event`, `distinct_id`, `properties`, `timestamp` (RFC 3339
-/// UTC str) and `uuid` (str).
-pub fn message_to_dict<'py>(py: Python<'py>, msg: &EventMessage) -> PyResult<Bound<'py, PyAny>> {
-    pythonize::pythonize(py, msg).map_err(PyErr::from)
-}
-
-/// The message a `before_send` dict describes; keys it leaves out keep their old values.
-pub fn message_from_dict(
-    obj: &Bound<'_, PyAny>,
-    old: &EventMessage,
-) -> Result<EventMessage, Rejected> {
-    let d = obj.cast::<PyDict>().map_err(|_| {
-        format!(
-            "before_send must return a dict or None, not '{}'",
-            type_name(obj)
-        )
-    })?;
-    let get = |k: &str| d.get_item(k).ok().flatten().filter(|v| !v.is_none());
-    let mut msg = old.clone();
-    if let Some(v) = get("event") {
-        msg.event = to_str(&v, "before_send's event")?;
-    }
-    if let Some(v) = get("distinct_id") {
-        msg.distinct_id = to_id(&v, "before_send's distinct_id")?;
-    }
-    if let Some(v) = get("properties") {
-        msg.properties = to_map(Some(&v), "before_send's properties")?;
-    }
-    if let Some(v) = get("timestamp")
-        && let Some(ts) = to_timestamp(&v)?
-    {
-        msg.timestamp = ts.with_timezone(&chrono::Utc);
-    }
-    if let Some(v) = get("uuid")
-        && let Some(u) = to_uuid(&v)?
-    {
-        msg.uuid = u;
-    }
-    Ok(msg)
 }
 
 /// Any JSON value from a Python value (the conversions of `to_map`'s values).

@@ -1,10 +1,9 @@
 //! `on_error` and `before_send`: Python callables wrapped as the core's hooks.
 
-use crate::convert::{message_from_dict, message_to_dict};
+use crate::convert::to_json;
 use crate::errors::exception;
-use posthog_core::config::{BeforeSendHook, ErrorHook};
-use posthog_core::{Error, EventMessage};
-use pyo3::exceptions::PyValueError;
+use posthog_core::Error;
+use posthog_core::config::{ErrorHook, JsonHook};
 use pyo3::prelude::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -44,33 +43,42 @@ pub fn on_error(callback: Py<PyAny>) -> ErrorHook {
     })
 }
 
-/// Calls `callback(dict)` on the capturing thread. `None` drops the event; a dict replaces it.
-/// A callback that raises or returns something else is reported to `sys.unraisablehook` and
-/// the event is sent unchanged.
-pub fn before_send(callback: Py<PyAny>) -> BeforeSendHook {
-    Arc::new(move |msg: EventMessage| {
+/// Calls `callback(dict)` on the capturing thread with the message in the profile's shape
+/// (the core builds it and merges the result back). `None` drops the event; a dict replaces
+/// it; a callback that raises (or returns something else) drops the event: the core reports
+/// why, as posthog-python logs it.
+pub fn before_send(callback: Py<PyAny>) -> JsonHook {
+    Arc::new(move |msg: serde_json::Value| {
         Python::attach(|py| {
             let cb = callback.bind(py);
-            let result = message_to_dict(py, &msg)
+            let out = pythonize::pythonize(py, &msg)
+                .map_err(PyErr::from)
                 .and_then(|d| cb.call1((d,)))
-                .and_then(|out| {
-                    if out.is_none() {
-                        Ok(None)
-                    } else {
-                        message_from_dict(&out, &msg)
-                            .map(Some)
-                            .map_err(PyValueError::new_err)
-                    }
-                });
-            match result {
-                Ok(out) => out,
-                Err(e) => {
-                    e.write_unraisable(py, Some(cb));
-                    Some(msg)
-                }
+                .map_err(|e| describe(py, &e))?;
+            if out.is_none() {
+                return Ok(None);
             }
+            if !out.is_instance_of::<pyo3::types::PyDict>() {
+                return Err(format!(
+                    "before_send must return a dict or None, not '{}'",
+                    out.get_type()
+                        .name()
+                        .map(|n| n.to_string())
+                        .unwrap_or_default()
+                ));
+            }
+            to_json(&out, "before_send's result").map(Some)
         })
     })
+}
+
+fn describe(py: Python<'_>, e: &PyErr) -> String {
+    let name = e
+        .get_type(py)
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "Exception".into());
+    format!("{name}: {}", e.value(py))
 }
 
 /// The app's cipher object (`seal(bytes) -> bytes`, `open(bytes) -> bytes`) as the core's

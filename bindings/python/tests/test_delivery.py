@@ -124,21 +124,25 @@ def test_before_send_drops_and_rewrites(server, make_client):
     assert seen[1]["properties"]["$lib"] == "posthog-sdk-python"
 
 
-def test_before_send_that_raises_sends_the_event_unchanged(server, make_client, monkeypatch):
-    unraisable = []
-    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+def test_before_send_that_raises_drops_the_event(server, make_client, recorder):
+    """posthog-python drops an event whose before_send raises (and logs why): the core does."""
 
     def before_send(msg):
         if msg["event"] == "bad_return":
             return ["not", "a", "dict"]
-        raise ValueError("oops")
+        if msg["event"] == "raise":
+            raise ValueError("oops")
+        return msg
 
-    client = make_client(before_send=before_send)
-    assert client.capture("e", "d") is not None
-    assert client.capture("bad_return", "d") is not None
+    client = make_client(before_send=before_send, on_error=recorder)
+    assert client.capture("raise", "d") is None
+    assert client.capture("bad_return", "d") is None
+    assert client.capture("kept", "d") is not None
     client.flush()
-    assert sorted(e["event"] for e in server.wait(2)) == ["bad_return", "e"]
-    assert [type(u.exc_value) for u in unraisable] == [ValueError, ValueError]
+    assert [e["event"] for e in server.wait(1)] == ["kept"]
+    assert client.stats().dropped_before_send == 2
+    texts = [str(e) for e in recorder.errors]
+    assert any("ValueError: oops" in t for t in texts), texts
 
 
 def test_shutdown_delivers_then_refuses(server, make_client, recorder):

@@ -137,6 +137,8 @@ fn bench_serialise(c: &mut Criterion) {
             properties: props(),
             timestamp: chrono::Utc::now(),
             uuid: uuid::Uuid::now_v7(),
+            set: None,
+            set_once: None,
         })
         .collect();
     let mut g = c.benchmark_group("serialise");

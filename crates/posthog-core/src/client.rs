@@ -37,6 +37,10 @@ pub(crate) struct Shared {
     pub flags: crate::flags::FlagsState,
     /// The on-disk queue, when a storage directory is configured and usable.
     pub disk: Option<crate::disk::DiskQueue>,
+    /// Super properties now (the options', changed by `register`/`unregister`).
+    super_properties: RwLock<Arc<Map<String, Value>>>,
+    /// `opt_out` was called (or the options start opted out): nothing is captured.
+    opted_out: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -199,7 +203,6 @@ impl Client {
             },
         };
         let shared = Arc::new(Shared {
-            config,
             key: RwLock::new(key),
             state: Mutex::new(QueueState::default()),
             changed: Condvar::new(),
@@ -207,6 +210,9 @@ impl Client {
             stats: Counters::default(),
             flags: crate::flags::FlagsState::new(),
             disk,
+            super_properties: RwLock::new(Arc::new(config.super_properties.clone())),
+            opted_out: std::sync::atomic::AtomicBool::new(config.opt_out),
+            config,
         });
         // Records lost to corruption or an unusable cipher count as failed events.
         Counters::add(&shared.stats.failed, lost);
@@ -278,7 +284,7 @@ impl Client {
     /// Never blocks on I/O (only the `Block` overflow policy waits, up to its bound).
     pub fn capture(&self, event: Event) -> Option<Uuid> {
         let cfg = &self.shared.config;
-        if cfg.disabled {
+        if cfg.disabled || self.is_opted_out() {
             return None;
         }
         if self.shared.lock().closed {
@@ -297,18 +303,22 @@ impl Client {
             None => msg,
             Some(hook) => {
                 let hook = hook.clone();
-                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(msg))) {
-                    Ok(Some(m)) => m,
-                    Ok(None) => {
-                        self.shared.drop_event(DropCause::BeforeSend, None);
-                        return None;
-                    }
-                    Err(_) => {
-                        let e = Error::InvalidInput("before_send panicked".into());
-                        self.shared.drop_event(DropCause::Invalid, Some(e));
-                        return None;
-                    }
-                }
+                let name = truncate(&msg.event, 64);
+                // A hook that fails drops the event (posthog-python and posthog-node do).
+                let failed =
+                    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(msg))) {
+                        Ok(Ok(Some(m))) => return self.enqueue_message(m),
+                        Ok(Ok(None)) => None,
+                        Ok(Err(reason)) => Some(reason),
+                        Err(_) => Some("it panicked".to_string()),
+                    };
+                let e = failed.map(|reason| {
+                    Error::InvalidInput(format!(
+                        "before_send failed for event '{name}' ({reason}); the event was dropped"
+                    ))
+                });
+                self.shared.drop_event(DropCause::BeforeSend, e);
+                return None;
             }
         };
         self.enqueue_message(msg)
@@ -324,7 +334,7 @@ impl Client {
     /// Queues a message from [`Client::prepare`] (possibly rewritten by the binding's hook),
     /// skipping the client's own `before_send`. Same guarantees as [`Client::capture`].
     pub fn capture_message(&self, msg: EventMessage) -> Option<Uuid> {
-        if self.shared.config.disabled {
+        if self.shared.config.disabled || self.is_opted_out() {
             return None;
         }
         if self.shared.lock().closed {
@@ -382,12 +392,20 @@ impl Client {
                 truncate(&event.event, 64)
             )));
         }
-        let mut properties =
-            Map::with_capacity(cfg.super_properties.len() + event.properties.len() + 4);
-        for (k, v) in &cfg.super_properties {
-            properties.insert(k.clone(), v.clone());
+        let rules = cfg.profile.rules();
+        let supers = self.super_properties();
+        let mut properties = Map::with_capacity(supers.len() + event.properties.len() + 5);
+        if rules.super_properties_win {
+            properties.extend(event.properties);
+            for (k, v) in supers.iter() {
+                properties.insert(k.clone(), v.clone());
+            }
+        } else {
+            for (k, v) in supers.iter() {
+                properties.insert(k.clone(), v.clone());
+            }
+            properties.extend(event.properties);
         }
-        properties.extend(event.properties);
         properties.insert("$lib".into(), Value::String(cfg.sdk_name.clone()));
         properties.insert(
             "$lib_version".into(),
@@ -407,6 +425,25 @@ impl Client {
         if let Some(p) = event.process_person_profile {
             properties.insert("$process_person_profile".into(), Value::Bool(p));
         }
+        if cfg.is_server {
+            // After the super properties: the SDK's classification is not overridden.
+            properties.insert("$is_server".into(), Value::Bool(true));
+        }
+        let (mut set, mut set_once) = (None, None);
+        if rules.person_properties_top_level
+            && matches!(event.event.as_str(), "$identify" | "$set" | "$set_once")
+        {
+            let mut take = |k: &str| match properties.remove(k) {
+                Some(Value::Object(m)) if !m.is_empty() || event.event == k => Some(m),
+                Some(Value::Object(_)) | None => None,
+                Some(other) => {
+                    properties.insert(k.to_string(), other);
+                    None
+                }
+            };
+            set = take("$set");
+            set_once = take("$set_once");
+        }
         if !event.groups.is_empty() {
             properties.insert("$groups".into(), Value::Object(event.groups));
         }
@@ -420,6 +457,8 @@ impl Client {
             properties,
             timestamp,
             uuid: event.uuid.unwrap_or_else(Uuid::now_v7),
+            set,
+            set_once,
         })
     }
 
@@ -534,7 +573,8 @@ impl Client {
         self.capture(Event::alias(distinct_id, alias))
     }
 
-    /// `$groupidentify`: sets properties of a group. Without a distinct id, `$<type>_<key>` is used.
+    /// `$groupidentify`: sets properties of a group. Without a distinct id, the profile's:
+    /// `$<type>_<key>` (core, posthog-node, mobile) or a random one (posthog-python).
     pub fn group_identify(
         &self,
         group_type: impl Into<String>,
@@ -542,12 +582,82 @@ impl Client {
         properties: Map<String, Value>,
         distinct_id: Option<String>,
     ) -> Option<Uuid> {
-        self.capture(Event::group_identify(
-            group_type,
-            group_key,
-            properties,
-            distinct_id,
-        ))
+        self.capture(self.group_identify_event(group_type, group_key, properties, distinct_id))
+    }
+
+    /// The `$groupidentify` event [`Client::group_identify`] sends (a binding adds its
+    /// per-call options — timestamp, uuid, geoip — before capturing it).
+    pub fn group_identify_event(
+        &self,
+        group_type: impl Into<String>,
+        group_key: impl Into<String>,
+        properties: Map<String, Value>,
+        distinct_id: Option<String>,
+    ) -> Event {
+        let distinct_id =
+            distinct_id.or_else(
+                || match self.config().profile.rules().group_identify_default_id {
+                    crate::profile::GroupIdentifyId::GroupKey => None,
+                    crate::profile::GroupIdentifyId::Random => Some(Uuid::new_v4().to_string()),
+                },
+            );
+        Event::group_identify(group_type, group_key, properties, distinct_id)
+    }
+
+    /// Adds (or replaces) super properties for every later event (posthog-node's `register`).
+    pub fn register(&self, properties: Map<String, Value>) {
+        let mut guard = self
+            .shared
+            .super_properties
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        let mut next = (**guard).clone();
+        next.extend(properties);
+        *guard = Arc::new(next);
+    }
+
+    /// Removes one super property (posthog-node's `unregister`).
+    pub fn unregister(&self, key: &str) {
+        let mut guard = self
+            .shared
+            .super_properties
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        if guard.contains_key(key) {
+            let mut next = (**guard).clone();
+            next.remove(key);
+            *guard = Arc::new(next);
+        }
+    }
+
+    /// The super properties now.
+    pub fn super_properties(&self) -> Arc<Map<String, Value>> {
+        self.shared
+            .super_properties
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Stops capturing: every later `capture` returns `None` until [`Client::opt_in`] (not
+    /// counted as a drop: nothing was accepted).
+    pub fn opt_out(&self) {
+        self.shared.opted_out.store(true, Ordering::SeqCst);
+    }
+
+    /// Captures again after [`Client::opt_out`].
+    pub fn opt_in(&self) {
+        self.shared.opted_out.store(false, Ordering::SeqCst);
+    }
+
+    /// Whether the client is opted out.
+    pub fn is_opted_out(&self) -> bool {
+        self.shared.opted_out.load(Ordering::SeqCst)
+    }
+
+    /// [`Client::shutdown`] bounded by the options' `shutdown_timeout`.
+    pub fn shutdown_default(&self) -> Result<FlushReport, Error> {
+        self.shutdown(self.config().shutdown_timeout)
     }
 
     /// `$set`: sets person properties.

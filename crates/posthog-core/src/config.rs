@@ -6,6 +6,7 @@ pub use crate::disk::{FsyncPolicy, RecordCipher};
 use crate::error::Error;
 use crate::event::EventMessage;
 use crate::keys::{FlagsSecureKey, ProjectKey};
+use crate::profile::Profile;
 use crate::transport::{HttpTransport, ReqwestTransport};
 use std::fmt;
 use std::path::PathBuf;
@@ -17,8 +18,15 @@ pub const DEFAULT_HOST: &str = "https://us.i.posthog.com";
 
 /// Called with every error the background work reports (failed batches, drops, rejected keys).
 pub type ErrorHook = Arc<dyn Fn(&Error) + Send + Sync>;
-/// Called on the capturing thread with each event; return `None` to drop it.
-pub type BeforeSendHook = Arc<dyn Fn(EventMessage) -> Option<EventMessage> + Send + Sync>;
+/// Called on the capturing thread with each event: `Ok(Some(msg))` sends `msg`, `Ok(None)`
+/// drops the event, `Err(reason)` (the hook failed) drops it too and reports the reason, as
+/// posthog-python and posthog-node do with a hook that raises.
+pub type BeforeSendHook =
+    Arc<dyn Fn(EventMessage) -> Result<Option<EventMessage>, String> + Send + Sync>;
+/// A `before_send` hook that works on the profile's message shape as JSON (see
+/// [`crate::profile::HookMessage`]); a binding's callable is wrapped as one of these.
+pub type JsonHook =
+    Arc<dyn Fn(serde_json::Value) -> Result<Option<serde_json::Value>, String> + Send + Sync>;
 
 /// Which ingestion protocol the client speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -78,33 +86,44 @@ pub struct ClientOptions {
     max_event_age: Option<Duration>,
     max_attempts: Option<u32>,
     cipher: Option<Arc<dyn RecordCipher>>,
+    profile: Profile,
+    is_server: bool,
+    opt_out: bool,
+    shutdown_timeout: Duration,
 }
 
 impl ClientOptions {
-    /// Options for a project key (`phc_…`) with posthog-python's defaults, except gzip (on).
+    /// Options for a project key (`phc_…`) with the core's own defaults ([`Profile::Core`]).
     pub fn new(api_key: impl Into<String>) -> ClientOptions {
+        ClientOptions::for_profile(api_key, Profile::Core)
+    }
+
+    /// Options for a project key with the defaults and rules of a compatibility profile
+    /// (posthog-python's, posthog-node's, the mobile SDKs'): see [`crate::profile::Rules`].
+    pub fn for_profile(api_key: impl Into<String>, profile: Profile) -> ClientOptions {
+        let rules = profile.rules();
         ClientOptions {
             api_key: api_key.into(),
             host: None,
-            flush_at: 100,
-            flush_interval: Duration::from_secs(5),
-            max_queue_size: 10_000,
+            flush_at: rules.flush_at,
+            flush_interval: rules.flush_interval,
+            max_queue_size: rules.max_queue_size,
             max_queue_bytes: 32 * 1024 * 1024,
             max_batch_bytes: 5 * 1024 * 1024,
             max_event_bytes: 1_000_000,
-            max_retries: 3,
-            request_timeout: Duration::from_secs(15),
-            gzip: true,
+            max_retries: rules.max_retries,
+            request_timeout: rules.request_timeout,
+            gzip: rules.gzip,
             max_in_flight: 4,
             overflow: OverflowPolicy::DropNewest,
             protocol: Protocol::V0,
-            disable_geoip: false,
+            disable_geoip: rules.disable_geoip,
             historical_migration: false,
             disabled: false,
             super_properties: serde_json::Map::new(),
             on_error: None,
             before_send: None,
-            sdk_name: "posthog-sdk-rust".into(),
+            sdk_name: rules.sdk_name.into(),
             sdk_version: env!("CARGO_PKG_VERSION").into(),
             clock: None,
             transport: None,
@@ -117,7 +136,50 @@ impl ClientOptions {
             max_event_age: None,
             max_attempts: None,
             cipher: None,
+            profile,
+            is_server: rules.is_server,
+            opt_out: false,
+            shutdown_timeout: crate::client::DEFAULT_SHUTDOWN_TIMEOUT,
         }
+    }
+
+    /// The overflow policy set so far.
+    pub fn overflow_policy(&self) -> OverflowPolicy {
+        self.overflow
+    }
+    /// The compatibility profile these options were made for.
+    pub fn profile(&self) -> Profile {
+        self.profile
+    }
+    /// `$is_server: true` on every event (on by default in the posthog-python and
+    /// posthog-node profiles).
+    pub fn is_server(mut self, on: bool) -> Self {
+        self.is_server = on;
+        self
+    }
+    /// Start opted out: nothing is captured until [`crate::Client::opt_in`].
+    pub fn opt_out(mut self, on: bool) -> Self {
+        self.opt_out = on;
+        self
+    }
+    /// The bound of [`crate::Client::shutdown_default`] and of the flush when the client is
+    /// dropped at exit (default 30 s).
+    pub fn shutdown_timeout(mut self, d: Duration) -> Self {
+        self.shutdown_timeout = d;
+        self
+    }
+    /// A `before_send` hook on the profile's JSON message shape: the core builds the message
+    /// the official SDK hands its hook and merges the rewrite back as that SDK does.
+    pub fn before_send_json(mut self, hook: JsonHook) -> Self {
+        let profile = self.profile;
+        self.before_send = Some(Arc::new(move |msg: EventMessage| {
+            let json = msg.to_hook_json(profile);
+            match hook(json)? {
+                None => Ok(None),
+                Some(v) => msg.merge_hook_json(profile, v).map(Some),
+            }
+        }));
+        self
     }
 
     /// Options from `POSTHOG_PROJECT_API_KEY` and (optionally) `POSTHOG_HOST`.
@@ -147,7 +209,8 @@ impl ClientOptions {
         self.flush_at = n;
         self
     }
-    /// Send what is queued at least this often (default 5 s).
+    /// Send what is queued at least this often (default 5 s); zero: no timed flush (batches go
+    /// by count, bytes and explicit flushes), as posthog-node's `flushInterval: 0`.
     pub fn flush_interval(mut self, d: Duration) -> Self {
         self.flush_interval = d;
         self
@@ -217,7 +280,8 @@ impl ClientOptions {
         self.disabled = on;
         self
     }
-    /// Properties added to every event (the event's own win).
+    /// Properties added to every event (the event's own win, except in the posthog-python
+    /// profile where super properties win, as there).
     pub fn super_properties(mut self, p: serde_json::Map<String, serde_json::Value>) -> Self {
         self.super_properties = p;
         self
@@ -348,10 +412,8 @@ impl ClientOptions {
                 "max_batch_bytes must stay under PostHog's 20 MB request limit".into(),
             ));
         }
-        if self.flush_interval.is_zero() || self.request_timeout.is_zero() {
-            return Err(Error::Config(
-                "flush_interval and request_timeout must be positive".into(),
-            ));
+        if self.request_timeout.is_zero() {
+            return Err(Error::Config("request_timeout must be positive".into()));
         }
         if self.poll_interval < Duration::from_secs(1) && self.clock.is_none() {
             return Err(Error::Config("poll_interval must be at least 1 s".into()));
@@ -414,6 +476,10 @@ impl ClientOptions {
             max_event_age: self.max_event_age,
             max_attempts: self.max_attempts,
             cipher: self.cipher,
+            profile: self.profile,
+            is_server: self.is_server,
+            opt_out: self.opt_out,
+            shutdown_timeout: self.shutdown_timeout,
         })
     }
 }
@@ -505,6 +571,14 @@ pub struct Config {
     pub max_attempts: Option<u32>,
     /// See [`ClientOptions::cipher`].
     pub(crate) cipher: Option<Arc<dyn RecordCipher>>,
+    /// See [`ClientOptions::for_profile`].
+    pub profile: Profile,
+    /// See [`ClientOptions::is_server`].
+    pub is_server: bool,
+    /// See [`ClientOptions::opt_out`].
+    pub opt_out: bool,
+    /// See [`ClientOptions::shutdown_timeout`].
+    pub shutdown_timeout: Duration,
 }
 
 impl Config {

@@ -145,6 +145,13 @@ pub struct EventMessage {
     pub timestamp: DateTime<Utc>,
     /// The event's id, kept across retries.
     pub uuid: Uuid,
+    /// `$set` at the top level of the message, as posthog-python sends person updates (the
+    /// profile decides; PostHog merges it into the properties' `$set`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set: Option<Map<String, Value>>,
+    /// `$set_once` at the top level of the message (see `set`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_once: Option<Map<String, Value>>,
 }
 
 /// A queued, serialised event: the bytes that go into every attempt of its batch.
@@ -206,6 +213,10 @@ struct WireV0<'a> {
     distinct_id: &'a str,
     properties: &'a Map<String, Value>,
     timestamp: String,
+    #[serde(rename = "$set", skip_serializing_if = "Option::is_none")]
+    set: Option<&'a Map<String, Value>>,
+    #[serde(rename = "$set_once", skip_serializing_if = "Option::is_none")]
+    set_once: Option<&'a Map<String, Value>>,
 }
 
 #[derive(Serialize)]
@@ -232,9 +243,17 @@ pub fn serialize(msg: &EventMessage, protocol: Protocol) -> Result<Vec<u8>, serd
             distinct_id: &msg.distinct_id,
             properties: &msg.properties,
             timestamp: format_ts(&msg.timestamp),
+            set: msg.set.as_ref(),
+            set_once: msg.set_once.as_ref(),
         }),
         Protocol::V1 => {
             let mut properties = msg.properties.clone();
+            // v1 has no top-level person updates: they travel in the properties.
+            for (k, v) in [("$set", &msg.set), ("$set_once", &msg.set_once)] {
+                if let Some(m) = v {
+                    properties.insert(k.into(), Value::Object(m.clone()));
+                }
+            }
             properties.remove("$lib");
             properties.remove("$lib_version");
             let options = v1_options(&mut properties);
@@ -317,6 +336,8 @@ mod tests {
                 .unwrap()
                 .with_timezone(&Utc),
             uuid: Uuid::nil(),
+            set: None,
+            set_once: None,
         }
     }
 

@@ -26,7 +26,9 @@ pub mod event;
 pub mod flags;
 pub mod keys;
 pub mod mobile;
+pub mod options;
 pub mod pending;
+pub mod profile;
 pub mod protocol;
 mod queue;
 pub mod redact;
@@ -45,7 +47,9 @@ pub use event::{Event, EventMessage, parse_timestamp, parse_uuid};
 pub use flags::{FlagOptions, FlagResult, FlagValue, FlagsSnapshot};
 pub use keys::{FlagsSecureKey, KeyType, PersonalKey, ProjectKey};
 pub use mobile::{DeviceContext, MobileClient, MobileOptions};
+pub use options::Options;
 pub use pending::Pending;
+pub use profile::Profile;
 pub use stats::{DropCause, Stats};
 
 /// The version of this crate.

@@ -6,6 +6,7 @@ use crate::error::Error;
 use crate::sender::send_batch;
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 use tokio::sync::Semaphore;
 
 /// Starts the worker thread; returns it and a handle to spawn work on its runtime.
@@ -27,7 +28,14 @@ pub(crate) fn spawn(
 async fn run(shared: Arc<Shared>) {
     let cfg = &shared.config;
     let permits = Arc::new(Semaphore::new(cfg.max_in_flight));
-    let mut ticker = tokio::time::interval(cfg.flush_interval);
+    // A zero flush interval means no timed flush (posthog-node's `flushInterval: 0`): batches
+    // go by count, bytes and explicit flushes only.
+    let timed = !cfg.flush_interval.is_zero();
+    let mut ticker = tokio::time::interval(if timed {
+        cfg.flush_interval
+    } else {
+        Duration::from_secs(3600)
+    });
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticker.tick().await; // the first tick is immediate
     tokio::spawn(crate::flags::poller::run(shared.clone()));
@@ -67,7 +75,7 @@ async fn run(shared: Arc<Shared>) {
         }
         tokio::select! {
             _ = shared.wake.notified() => {}
-            _ = ticker.tick() => {
+            _ = ticker.tick(), if timed => {
                 let mut st = shared.lock();
                 if !st.offline {
                     shared.unpark(&mut st);

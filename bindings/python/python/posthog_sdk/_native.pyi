@@ -12,37 +12,11 @@ SDK_NAME: str
 DEFAULT_SHUTDOWN_TIMEOUT: float
 
 class Client:
-    def __init__(
-        self,
-        api_key: str,
-        *,
-        host: Optional[str] = None,
-        flush_at: Optional[int] = None,
-        flush_interval: Optional[float] = None,
-        max_queue_size: Optional[int] = None,
-        max_queue_bytes: Optional[int] = None,
-        max_batch_bytes: Optional[int] = None,
-        max_event_bytes: Optional[int] = None,
-        max_retries: Optional[int] = None,
-        timeout: Optional[float] = None,
-        gzip: Optional[bool] = None,
-        max_in_flight: Optional[int] = None,
-        overflow: Optional[str] = None,
-        block_timeout: Optional[float] = None,
-        protocol: Optional[str] = None,
-        disable_geoip: Optional[bool] = None,
-        historical_migration: Optional[bool] = None,
-        disabled: Optional[bool] = None,
-        super_properties: Optional[Mapping[str, Any]] = None,
-        on_error: Optional[Callable[[Any], Any]] = None,
-        before_send: Optional[Callable[[Dict[str, Any]], Optional[Dict[str, Any]]]] = None,
-        personal_api_key: Optional[str] = None,
-        poll_interval: Optional[float] = None,
-        feature_flags_request_timeout_seconds: Optional[float] = None,
-        send_feature_flag_events: Optional[bool] = None,
-        storage_dir: Optional[str] = None,
-        cipher: Optional[Any] = None,
-    ) -> None: ...
+    def __init__(self, api_key: str, **options: Any) -> None: ...
+    @property
+    def shutdown_timeout(self) -> float: ...
+    @property
+    def disabled(self) -> bool: ...
     @property
     def host(self) -> str: ...
     @property

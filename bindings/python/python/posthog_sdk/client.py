@@ -144,70 +144,12 @@ class Client:
     flag call may block and releases the GIL while it waits.
     """
 
-    def __init__(
-        self,
-        api_key: str,
-        *,
-        host: Optional[str] = None,
-        flush_at: Optional[int] = None,
-        flush_interval: Optional[float] = None,
-        max_queue_size: Optional[int] = None,
-        max_queue_bytes: Optional[int] = None,
-        max_batch_bytes: Optional[int] = None,
-        max_event_bytes: Optional[int] = None,
-        max_retries: Optional[int] = None,
-        timeout: Optional[float] = None,
-        gzip: Optional[bool] = None,
-        max_in_flight: Optional[int] = None,
-        overflow: Optional[str] = None,
-        block_timeout: Optional[float] = None,
-        protocol: Optional[str] = None,
-        disable_geoip: Optional[bool] = None,
-        historical_migration: Optional[bool] = None,
-        disabled: Optional[bool] = None,
-        super_properties: Optional[Properties] = None,
-        on_error: Optional[OnError] = None,
-        before_send: Optional[BeforeSend] = None,
-        shutdown_timeout: Optional[float] = None,
-        personal_api_key: Optional[str] = None,
-        poll_interval: Optional[float] = None,
-        feature_flags_request_timeout_seconds: Optional[float] = None,
-        send_feature_flag_events: Optional[bool] = None,
-        storage_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
-        cipher: Optional["RecordCipher"] = None,
-    ) -> None:
-        self._native = _native.Client(
-            api_key,
-            host=host,
-            flush_at=flush_at,
-            flush_interval=flush_interval,
-            max_queue_size=max_queue_size,
-            max_queue_bytes=max_queue_bytes,
-            max_batch_bytes=max_batch_bytes,
-            max_event_bytes=max_event_bytes,
-            max_retries=max_retries,
-            timeout=timeout,
-            gzip=gzip,
-            max_in_flight=max_in_flight,
-            overflow=overflow,
-            block_timeout=block_timeout,
-            protocol=protocol,
-            disable_geoip=disable_geoip,
-            historical_migration=historical_migration,
-            disabled=disabled,
-            super_properties=super_properties,
-            on_error=on_error,
-            before_send=before_send,
-            personal_api_key=personal_api_key,
-            poll_interval=poll_interval,
-            feature_flags_request_timeout_seconds=feature_flags_request_timeout_seconds,
-            send_feature_flag_events=send_feature_flag_events,
-            storage_dir=None if storage_dir is None else os.fspath(storage_dir),
-            cipher=cipher,
-        )
-        self._shutdown_timeout = (
-            DEFAULT_SHUTDOWN_TIMEOUT if shutdown_timeout is None else float(shutdown_timeout)
-        )
+    def __init__(self, api_key: str, **options: Any) -> None:
+        """Every option of the core's one schema, by its Python name (``flush_at``,
+        ``flush_interval`` in seconds, ``storage_dir``, ``fsync``, ``max_event_age``…: the
+        README's option table); unknown names raise ``ValueError``."""
+        self._native = _native.Client(api_key, **options)
+        self._shutdown_timeout: float = self._native.shutdown_timeout
         # One hook object per client, so shutdown() unregisters only its own.
         self._exit_hook = functools.partial(_shutdown_at_exit, weakref.ref(self))
         atexit.register(self._exit_hook)
@@ -218,6 +160,11 @@ class Client:
     def host(self) -> str:
         """The ingestion host events go to."""
         return self._native.host
+
+    @property
+    def disabled(self) -> bool:
+        """Whether the client was configured disabled (it sends nothing)."""
+        return self._native.disabled
 
     def __repr__(self) -> str:
         return f"<posthog_sdk.Client host={self._native.host!r}>"

@@ -38,35 +38,8 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 log = logging.getLogger("posthog")
 
-#: posthog-python options with no equivalent here: accepted only at these (its) defaults.
-_UNSUPPORTED_OPTIONS: Dict[str, Any] = {
-    "is_server": True,
-    "feature_flags_request_max_retries": 1,
-    "enable_exception_autocapture": False,
-    "log_captured_exceptions": False,
-    "project_root": None,
-    "privacy_mode": False,
-    "flag_fallback_cache_url": None,
-    "flag_definition_cache_provider": None,
-    "capture_exception_code_variables": False,
-    "code_variables_mask_patterns": None,
-    "code_variables_ignore_patterns": None,
-    "code_variables_mask_url_credentials": None,
-    "code_variables_detect_secrets": None,
-    "in_app_modules": None,
-    "enable_exception_autocapture_rate_limiting": False,
-    "exception_autocapture_bucket_size": 50,
-    "exception_autocapture_refill_rate": 10,
-    "exception_autocapture_refill_interval_seconds": 10,
-    "metrics": None,
-    "enable_full_ai_capture": False,
-    "capture_trace_context": False,
-    "traces": None,
-    "app_host": None,
-    "email_request_timeout_seconds": 15,
-    "email_request_max_retries": 2,
-    "migrated_from": None,
-}
+#: Constructor arguments that are not options of the core.
+_NOT_OPTIONS = frozenset({"self", "project_api_key", "on_error", "core_options"})
 
 
 def _not_supported(what: str) -> NotImplementedError:
@@ -74,12 +47,6 @@ def _not_supported(what: str) -> NotImplementedError:
         f"posthog_sdk does not support {what} (see the compatibility table in the README of "
         "posthog-sdk and docs/migrating-from-posthog-python.md)"
     )
-
-
-def _enum_value(value: Any) -> Optional[str]:
-    if value is None:
-        return None
-    return str(getattr(value, "value", value)).lower()
 
 
 class FeatureFlagEvaluations:
@@ -203,59 +170,37 @@ class Posthog:
         email_request_timeout_seconds: float = 15,
         email_request_max_retries: int = 2,
         migrated_from: Optional[str] = None,
-        *,
-        shutdown_timeout: Optional[float] = None,
+        **core_options: Any,
     ) -> None:
-        given = locals()
-        for name, default in _UNSUPPORTED_OPTIONS.items():
-            if given[name] != default:
-                raise _not_supported(f"the option {name}={given[name]!r}")
-        protocol = _enum_value(capture_mode)
-        compression = _enum_value(capture_compression)
-        if compression not in (None, "none", "gzip"):
-            raise _not_supported(f"capture_compression={compression!r} (only 'none' and 'gzip')")
-        if compression is not None:
-            gzip = compression == "gzip"
-        key = (project_api_key or "").strip()
-        if not key:  # posthog-python: a blank key gives a disabled client
-            disabled = True
-            key = "phc_disabled"
-        flags_key = secret_key or personal_api_key
+        """posthog-python's options (same order and defaults), plus every option of the
+        core's schema by keyword (``storage_dir``, ``fsync``, ``max_event_age``,
+        ``max_attempts``, ``overflow``, ``max_queue_bytes``, ``shutdown_timeout``…)."""
+        options = {k: v for k, v in locals().items() if k not in _NOT_OPTIONS}
+        options.update(core_options)
         self.debug = debug
+        # posthog-python's logging set-up for debug (a language idiom, not a PostHog rule).
         if debug:
+            logging.basicConfig()
             log.setLevel(logging.DEBUG)
+        else:
+            log.setLevel(logging.WARNING)
         self._user_on_error = on_error
         self._sync_mode = sync_mode
         self._send = send
-        self._disabled = disabled or not send
-        self._personal_api_key = flags_key
+        self._personal_api_key = secret_key or personal_api_key
         self._poll_interval = poll_interval
         self._feature_flags_request_timeout_seconds = feature_flags_request_timeout_seconds
         self._super_properties = dict(super_properties or {})
         self._before_send = before_send
-        self._disable_geoip = disable_geoip
+        # Every option — posthog-python's names, defaults, aliases and unsupported values,
+        # and the core's own (storage_dir, fsync, …) — is read by the core's options schema.
         self._client = Client(
-            key,
-            host=host,
-            flush_at=flush_at,
-            flush_interval=flush_interval,
-            max_queue_size=max_queue_size,
-            max_retries=max_retries,
-            timeout=timeout,
-            gzip=gzip,
-            max_in_flight=thread,
-            protocol=protocol,
-            disable_geoip=disable_geoip,
-            historical_migration=historical_migration,
-            disabled=self._disabled,
-            super_properties=super_properties,
+            project_api_key,
+            _profile="posthog-python",
             on_error=self._on_error,
-            before_send=before_send,
-            shutdown_timeout=shutdown_timeout,
-            personal_api_key=flags_key if enable_local_evaluation else None,
-            poll_interval=poll_interval,
-            feature_flags_request_timeout_seconds=feature_flags_request_timeout_seconds,
+            **options,
         )
+        self._disabled = self._client.disabled
 
     # ---- read-only views of the options (posthog-python exposes them as attributes) -------
 

@@ -3,7 +3,7 @@
 
 use super::options::FlagOptions;
 use super::snapshot::{FlagResult, FlagsSnapshot};
-use super::{poller, remote};
+use super::{called, poller, remote};
 use crate::client::Client;
 use crate::error::{Error, ErrorKind};
 use crate::event::Event;
@@ -101,36 +101,58 @@ impl Client {
     }
 
     /// One flag with its metadata: local when possible, else `/flags` (unless local-only).
-    /// Errors for bad input and for network/server failures; no event is captured.
+    /// Errors for bad input and for network/server failures; no event is captured. A
+    /// disabled client answers `None` without a request.
     pub fn evaluate_flag(
         &self,
         key: &str,
         distinct_id: &str,
         opts: &FlagOptions,
     ) -> Result<Option<FlagResult>, Error> {
+        self.lookup(key, distinct_id, opts).map(|l| l.result)
+    }
+
+    /// [`Client::evaluate_flag`] with what `$feature_flag_called` reports about it.
+    fn lookup(&self, key: &str, distinct_id: &str, opts: &FlagOptions) -> Result<Lookup, Error> {
         check(distinct_id, Some(key))?;
+        if self.config().disabled {
+            return Ok(Lookup::default());
+        }
         if !opts.force_remote
             && let Some(defs) = self.flag_definitions()
         {
             match defs.evaluate_ref(key, opts.view(distinct_id)) {
-                Ok(ev) => return Ok(Some(FlagResult::local(ev))),
+                Ok(ev) => return Ok(Lookup::of(Some(FlagResult::local(ev)))),
                 Err(inc) if opts.only_evaluate_locally => {
                     tracing::debug!(
                         flag = key,
                         reason = inc.reason.as_str(),
                         "flag undecided locally"
                     );
-                    return Ok(None);
+                    return Ok(Lookup::default());
                 }
                 Err(_) => {}
             }
         } else if opts.only_evaluate_locally {
-            return Ok(None);
+            return Ok(Lookup::default());
         }
         let r = self.remote_flags(distinct_id, opts, Some(vec![key.to_string()]))?;
-        Ok(r.flags
+        let result = r
+            .flags
             .get(key)
-            .map(|f| FlagResult::remote(f, r.request_id.as_ref())))
+            .map(|f| FlagResult::remote(f, r.request_id.as_ref()));
+        let mut errors = Vec::new();
+        if r.errors_while_computing {
+            errors.push("errors_while_computing_flags");
+        }
+        if result.is_none() {
+            errors.push("flag_missing");
+        }
+        Ok(Lookup {
+            result,
+            error: (!errors.is_empty()).then(|| errors.join(",")),
+            evaluated_at: r.evaluated_at,
+        })
     }
 
     /// Answers a lookup without any I/O or wait when it can: `Ok(Some(answer))` when the loaded
@@ -146,6 +168,9 @@ impl Client {
         opts: &FlagOptions,
     ) -> Result<Option<Option<FlagResult>>, Error> {
         check(distinct_id, Some(key))?;
+        if self.config().disabled {
+            return Ok(Some(None));
+        }
         if opts.force_remote {
             return Ok(None);
         }
@@ -164,26 +189,39 @@ impl Client {
             None if opts.only_evaluate_locally && !local => None,
             None => return Ok(None),
         };
-        self.flag_called(key, distinct_id, opts, answer.as_ref());
-        Ok(Some(answer))
+        let lookup = Lookup::of(answer);
+        self.flag_called(key, distinct_id, opts, &lookup);
+        Ok(Some(lookup.result))
     }
 
     /// Like [`Client::evaluate_flag`], but a network or server failure gives `Ok(None)` and is
-    /// reported through `on_error`; captures `$feature_flag_called` (de-duplicated).
+    /// reported through `on_error`; captures `$feature_flag_called` (de-duplicated; in the
+    /// posthog-python and posthog-node profiles also when `/flags` failed, with
+    /// `$feature_flag_error`).
     pub fn get_feature_flag_result(
         &self,
         key: &str,
         distinct_id: &str,
         opts: &FlagOptions,
     ) -> Result<Option<FlagResult>, Error> {
-        match self.evaluate_flag(key, distinct_id, opts) {
-            Ok(r) => {
-                self.flag_called(key, distinct_id, opts, r.as_ref());
-                Ok(r)
+        match self.lookup(key, distinct_id, opts) {
+            Ok(l) => {
+                if !self.config().disabled {
+                    self.flag_called(key, distinct_id, opts, &l);
+                }
+                Ok(l.result)
             }
             Err(e) if e.kind() == ErrorKind::InvalidInput => Err(e),
             Err(e) => {
                 self.shared().report(&e);
+                let profile = self.config().profile;
+                if profile.rules().flag_called.error {
+                    let failed = Lookup {
+                        error: Some(called::error_code(profile, &e)),
+                        ..Lookup::default()
+                    };
+                    self.flag_called(key, distinct_id, opts, &failed);
+                }
                 Ok(None)
             }
         }
@@ -243,6 +281,9 @@ impl Client {
             distinct_id: distinct_id.to_string(),
             ..FlagsSnapshot::default()
         };
+        if self.config().disabled {
+            return Ok(snap);
+        }
         let defs = if opts.force_remote {
             None
         } else {
@@ -353,14 +394,9 @@ impl Client {
         Ok((flags, payloads))
     }
 
-    /// Captures `$feature_flag_called` once per (distinct id, key, response, groups).
-    fn flag_called(
-        &self,
-        key: &str,
-        distinct_id: &str,
-        opts: &FlagOptions,
-        r: Option<&FlagResult>,
-    ) {
+    /// Captures `$feature_flag_called` once per (distinct id, key, response, groups), with
+    /// the profile's properties.
+    fn flag_called(&self, key: &str, distinct_id: &str, opts: &FlagOptions, l: &Lookup) {
         let cfg = self.config();
         if !opts
             .send_feature_flag_events
@@ -368,6 +404,7 @@ impl Client {
         {
             return;
         }
+        let r = l.result.as_ref();
         let response = r.map(|r| r.value.to_json()).unwrap_or(Value::Null);
         let groups = Value::Object(opts.groups.clone()).to_string();
         let first = self
@@ -380,26 +417,36 @@ impl Client {
         if !first {
             return;
         }
+        let loaded = self.shared().flags.loaded_at_ms.load(Ordering::Relaxed);
+        let call = called::FlagCall {
+            key,
+            result: r,
+            error: l.error.clone(),
+            evaluated_at: l.evaluated_at,
+            now_ms: self.shared().now_ms(),
+            definitions_loaded_at: (loaded > 0).then_some(loaded),
+        };
         let mut e = Event::new("$feature_flag_called", distinct_id)
-            .property("$feature_flag", key)
-            .property("$feature_flag_response", response.clone())
-            .property(format!("$feature/{key}"), response)
-            .property("locally_evaluated", r.is_some_and(|r| r.locally_evaluated));
-        if let Some(r) = r {
-            if let Some(id) = &r.request_id {
-                e = e.property("$feature_flag_request_id", id.clone());
-            }
-            if let Some(reason) = &r.reason {
-                e = e.property("$feature_flag_reason", reason.clone());
-            }
-            if let Some(v) = r.version {
-                e = e.property("$feature_flag_version", v);
-            }
-            if let Some(id) = r.id {
-                e = e.property("$feature_flag_id", id);
-            }
-        }
+            .properties(called::called_properties(cfg.profile, &call));
         e.groups = opts.groups.clone();
+        e.disable_geoip = opts.disable_geoip;
         self.capture(e);
+    }
+}
+
+/// One flag lookup: its result and what `$feature_flag_called` says about it.
+#[derive(Debug, Default)]
+struct Lookup {
+    result: Option<FlagResult>,
+    error: Option<String>,
+    evaluated_at: Option<i64>,
+}
+
+impl Lookup {
+    fn of(result: Option<FlagResult>) -> Lookup {
+        Lookup {
+            result,
+            ..Lookup::default()
+        }
     }
 }

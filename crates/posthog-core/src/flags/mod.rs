@@ -8,7 +8,7 @@
 //! `on_error`, as the official SDKs do. `evaluate_flags` and `reload_feature_flags` return every
 //! error, quota limits included.
 
-mod called;
+pub(crate) mod called;
 mod lookup;
 mod options;
 pub(crate) mod poller;

@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::transport::{HttpRequest, TransportFailure};
 use arc_swap::ArcSwapOption;
 use posthog_flags::Definitions;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -31,6 +31,9 @@ pub(crate) struct FlagsState {
     pub reload: tokio::sync::Notify,
     /// `$feature_flag_called` de-duplication.
     pub called: Mutex<super::CalledDedup>,
+    /// When the current definitions were loaded (Unix ms; 0 = never), for
+    /// `$feature_flag_definitions_loaded_at`.
+    pub loaded_at_ms: AtomicI64,
 }
 
 impl FlagsState {
@@ -174,6 +177,10 @@ async fn fetch(shared: &Shared) -> Result<LoadOutcome, Error> {
             let defs = Definitions::from_slice(&resp.body)
                 .map_err(|e| Error::Unexpected(e.to_string()))?;
             shared.flags.definitions.store(Some(Arc::new(defs)));
+            shared
+                .flags
+                .loaded_at_ms
+                .store(shared.now_ms(), std::sync::atomic::Ordering::Relaxed);
             *shared.flags.etag.lock().unwrap_or_else(|p| p.into_inner()) =
                 resp.header("etag").map(str::to_string);
             Ok(LoadOutcome::Updated)

@@ -18,6 +18,8 @@ pub struct RemoteFlag {
     pub payload: Option<Value>,
     /// The reason code, when the v2 answer gave one.
     pub reason: Option<String>,
+    /// The reason's text (`"Matched condition set 1"`), when the v2 answer gave one.
+    pub reason_description: Option<String>,
     /// The index of the matching condition, when given.
     pub condition_index: Option<u64>,
     /// The flag's id, when given.
@@ -37,6 +39,8 @@ pub struct RemoteFlags {
     pub errors_while_computing: bool,
     /// `quotaLimited` contains `feature_flags`: flags are unavailable (not false).
     pub quota_limited: bool,
+    /// `evaluatedAt` of the answer (Unix ms), when given.
+    pub evaluated_at: Option<i64>,
 }
 
 /// The request for `distinct_id`; `keys` limits the evaluation to those flags.
@@ -145,6 +149,7 @@ pub fn parse_response(body: &[u8]) -> Result<RemoteFlags, Error> {
             .get("quotaLimited")
             .and_then(Value::as_array)
             .is_some_and(|a| a.iter().any(|x| x == "feature_flags")),
+        evaluated_at: root.get("evaluatedAt").and_then(Value::as_i64),
         ..RemoteFlags::default()
     };
     if let Some(flags) = root.get("flags").and_then(Value::as_object) {
@@ -169,6 +174,7 @@ pub fn parse_response(body: &[u8]) -> Result<RemoteFlags, Error> {
                     value,
                     payload: payloads.get(key).and_then(decode_payload),
                     reason: None,
+                    reason_description: None,
                     condition_index: None,
                     id: None,
                     version: None,
@@ -192,6 +198,10 @@ fn parse_v2_flag(f: &Value) -> RemoteFlag {
         payload: meta.and_then(|m| m.get("payload")).and_then(decode_payload),
         reason: reason
             .and_then(|r| r.get("code"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        reason_description: reason
+            .and_then(|r| r.get("description"))
             .and_then(Value::as_str)
             .map(str::to_string),
         condition_index: reason

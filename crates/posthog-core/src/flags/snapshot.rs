@@ -16,6 +16,8 @@ pub struct FlagResult {
     pub locally_evaluated: bool,
     /// PostHog's reason code, when known.
     pub reason: Option<String>,
+    /// The reason's text from `/flags` (`"Matched condition set 1"`), when given.
+    pub reason_description: Option<String>,
     /// The flag's id, when known.
     pub id: Option<i64>,
     /// The flag's version, when known.
@@ -31,6 +33,7 @@ impl FlagResult {
             payload: ev.payload,
             locally_evaluated: true,
             reason: Some(ev.reason),
+            reason_description: None,
             id: Some(ev.flag_id),
             version: ev.version,
             request_id: None,
@@ -43,6 +46,7 @@ impl FlagResult {
             payload: f.payload.clone(),
             locally_evaluated: false,
             reason: f.reason.clone(),
+            reason_description: f.reason_description.clone(),
             id: f.id,
             version: f.version,
             request_id: request_id.cloned(),

@@ -253,6 +253,7 @@ mod tests {
                     value: v.clone(),
                     payload: None,
                     reason: None,
+                    reason_description: None,
                     condition_index: None,
                     id: None,
                     version: None,

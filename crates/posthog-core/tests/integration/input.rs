@@ -76,20 +76,25 @@ fn before_send_may_rewrite_or_drop() {
     let (o, _) = opts(&server);
     let c = client(o.before_send(Arc::new(|mut m| {
         if m.event == "secret" {
-            return None;
+            return Ok(None);
+        }
+        if m.event == "broken" {
+            return Err("the hook raised KeyError".into());
         }
         m.properties.insert("rewritten".into(), json!(true));
-        Some(m)
+        Ok(Some(m))
     })));
+    // A hook that fails drops the event, as posthog-python and posthog-node do.
+    assert!(c.capture(Event::new("broken", "u")).is_none());
     assert!(c.capture(Event::new("secret", "u")).is_none());
     c.capture(Event::new("public", "u"));
     flush(&c);
     let ev = &server.events()[0];
     assert_eq!(ev.event, "public");
     assert_eq!(ev.properties["rewritten"], true);
-    assert_eq!(c.stats().dropped_before_send, 1);
-    c.record_filtered();
     assert_eq!(c.stats().dropped_before_send, 2);
+    c.record_filtered();
+    assert_eq!(c.stats().dropped_before_send, 3);
 }
 
 #[test]

@@ -15,6 +15,7 @@ mod input;
 mod mobile;
 mod mobile_flags;
 mod offline;
+mod profiles;
 mod queue;
 mod retries;
 mod wire;

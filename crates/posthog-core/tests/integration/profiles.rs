@@ -1,0 +1,246 @@
+//! Compatibility profiles: the rules of posthog-python and posthog-node, applied by the core.
+
+use crate::common::*;
+use posthog_core::{Client, ClientOptions, Event, FlagOptions, Options, Profile};
+use posthog_testserver::TestServer;
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn obj(v: Value) -> Map<String, Value> {
+    v.as_object().cloned().unwrap()
+}
+
+fn profile_client(server: &TestServer, profile: Profile, options: Value) -> Client {
+    let mut o = obj(options);
+    o.insert("host".into(), json!(server.url()));
+    let o = Options::client_options(profile, KEY, Value::Object(o)).unwrap();
+    client(o)
+}
+
+#[test]
+fn python_super_properties_win_and_is_server_and_geoip_are_set() {
+    let server = TestServer::spawn();
+    let c = profile_client(
+        &server,
+        Profile::PosthogPython,
+        json!({"super_properties": {"plan": "super", "$is_server": false}}),
+    );
+    c.capture(Event::new("e", "u").property("plan", "own"));
+    flush(&c);
+    let ev = &server.events()[0];
+    assert_eq!(
+        ev.properties["plan"], "super",
+        "posthog-python: the super property wins"
+    );
+    assert_eq!(
+        ev.properties["$is_server"], true,
+        "set after the super properties"
+    );
+    assert_eq!(
+        ev.properties["$geoip_disable"], true,
+        "posthog-python's default"
+    );
+    assert_eq!(ev.properties["$lib"], "posthog-sdk-python");
+}
+
+#[test]
+fn node_and_core_keep_the_events_own_properties() {
+    let server = TestServer::spawn();
+    let node = profile_client(
+        &server,
+        Profile::PosthogNode,
+        json!({"superProperties": {"plan": "super"}}),
+    );
+    node.capture(Event::new("node", "u").property("plan", "own"));
+    flush(&node);
+    let (o, _) = opts(&server);
+    let core = client(o.super_properties(obj(json!({"plan": "super"}))));
+    core.capture(Event::new("core", "u").property("plan", "own"));
+    flush(&core);
+    let events = server.events();
+    let node_ev = events.iter().find(|e| e.event == "node").unwrap();
+    assert_eq!(node_ev.properties["plan"], "own");
+    assert_eq!(node_ev.properties["$is_server"], true);
+    assert_eq!(
+        node_ev.properties["$geoip_disable"], true,
+        "posthog-node's disableGeoip default"
+    );
+    let core_ev = events.iter().find(|e| e.event == "core").unwrap();
+    assert_eq!(core_ev.properties["plan"], "own");
+    assert!(core_ev.properties.get("$is_server").is_none());
+    assert!(core_ev.properties.get("$geoip_disable").is_none());
+}
+
+#[test]
+fn python_person_updates_travel_at_the_top_level() {
+    let server = TestServer::spawn();
+    let c = profile_client(&server, Profile::PosthogPython, json!({}));
+    c.set("u", obj(json!({"email": "a@b.c"})));
+    c.set_once("u", obj(json!({"first": 1})));
+    flush(&c);
+    let events = server.events();
+    let set = events.iter().find(|e| e.event == "$set").unwrap();
+    assert_eq!(set.set, Some(obj(json!({"email": "a@b.c"}))));
+    assert!(set.properties.get("$set").is_none());
+    let once = events.iter().find(|e| e.event == "$set_once").unwrap();
+    assert_eq!(once.set_once, Some(obj(json!({"first": 1}))));
+}
+
+#[test]
+fn a_python_scrubber_sees_the_official_message_shape() {
+    let server = TestServer::spawn();
+    let o = Options::client_options(Profile::PosthogPython, KEY, json!({"host": server.url()}))
+        .unwrap()
+        .before_send_json(Arc::new(|mut m: Value| {
+            // posthog-python docs: strip the email from person updates.
+            if let Some(set) = m.get_mut("$set").and_then(Value::as_object_mut) {
+                set.remove("email");
+            }
+            if m["event"] == "raise" {
+                return Err("ValueError".into());
+            }
+            Ok(Some(m))
+        }));
+    let c = client(o);
+    c.set("u", obj(json!({"email": "a@b.c", "name": "n"})));
+    assert!(c.capture(Event::new("raise", "u")).is_none());
+    flush(&c);
+    let events = server.events();
+    assert_eq!(events.len(), 1, "the raising hook dropped its event");
+    assert_eq!(events[0].set, Some(obj(json!({"name": "n"}))));
+    assert_eq!(c.stats().dropped_before_send, 1);
+}
+
+#[test]
+fn group_identify_default_ids() {
+    let server = TestServer::spawn();
+    let py = profile_client(&server, Profile::PosthogPython, json!({}));
+    let node = profile_client(&server, Profile::PosthogNode, json!({}));
+    py.group_identify("company", "acme", Map::new(), None);
+    node.group_identify("company", "acme", Map::new(), None);
+    flush(&py);
+    flush(&node);
+    let ids: Vec<String> = server
+        .events()
+        .iter()
+        .map(|e| e.distinct_id.clone())
+        .collect();
+    assert!(ids.contains(&"$company_acme".to_string()), "{ids:?}");
+    assert!(
+        ids.iter().any(|i| uuid::Uuid::parse_str(i).is_ok()),
+        "posthog-python: a random id {ids:?}"
+    );
+}
+
+#[test]
+fn disabled_clients_answer_flags_with_nothing_and_ask_nobody() {
+    let server = TestServer::spawn();
+    server.set_flag_override("beta", json!(true), None);
+    let c = profile_client(&server, Profile::PosthogPython, json!({"disabled": true}));
+    let o = FlagOptions::default();
+    assert_eq!(c.get_feature_flag("beta", "u", &o).unwrap(), None);
+    assert_eq!(c.get_feature_flag_payload("beta", "u", &o).unwrap(), None);
+    assert!(c.get_all_flags("u", &o).unwrap().is_empty());
+    assert!(c.capture(Event::new("e", "u")).is_none());
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| !r.path.starts_with("/flags")),
+        "a disabled client made a /flags request"
+    );
+}
+
+#[test]
+fn opt_out_and_register_live_in_the_core() {
+    let server = TestServer::spawn();
+    let c = profile_client(
+        &server,
+        Profile::PosthogNode,
+        json!({"defaultOptIn": false}),
+    );
+    assert!(c.is_opted_out());
+    assert!(c.capture(Event::new("before", "u")).is_none());
+    c.opt_in();
+    c.register(obj(json!({"a": 1, "b": 2})));
+    c.unregister("b");
+    c.capture(Event::new("after", "u"));
+    flush(&c);
+    let events = server.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].properties["a"], 1);
+    assert!(events[0].properties.get("b").is_none());
+    assert_eq!(c.stats().accepted, 1, "an opted-out capture is not a drop");
+}
+
+#[test]
+fn flag_called_reports_server_errors_in_the_python_and_node_profiles() {
+    let server = TestServer::spawn();
+    for (profile, expected) in [
+        (Profile::PosthogPython, json!("api_error_500")),
+        (Profile::PosthogNode, json!("unknown_error")),
+    ] {
+        server.reset();
+        let c = profile_client(&server, profile, json!({}));
+        server.push_flags_fault(posthog_testserver::Fault::status(500));
+        server.push_flags_fault(posthog_testserver::Fault::status(500));
+        let o = FlagOptions::default();
+        assert_eq!(c.get_feature_flag("beta", "u", &o).unwrap(), None);
+        flush(&c);
+        let ev = server
+            .events()
+            .into_iter()
+            .find(|e| e.event == "$feature_flag_called")
+            .expect("the event is still sent when /flags fails");
+        assert_eq!(
+            ev.properties["$feature_flag_error"], expected,
+            "{profile:?}"
+        );
+    }
+}
+
+#[test]
+fn flag_called_carries_payload_and_reason_text_for_python() {
+    let server = TestServer::spawn();
+    server.set_flag_override("beta", json!("test"), Some(json!({"a": 1})));
+    let c = profile_client(&server, Profile::PosthogPython, json!({}));
+    let o = FlagOptions::default();
+    assert!(c.get_feature_flag("beta", "u", &o).unwrap().is_some());
+    assert_eq!(c.get_feature_flag("missing-flag", "u", &o).unwrap(), None);
+    flush(&c);
+    let events = server.events();
+    let beta = events
+        .iter()
+        .find(|e| e.properties.get("$feature_flag") == Some(&json!("beta")))
+        .unwrap();
+    assert_eq!(beta.properties["$feature_flag_payload"], json!({"a": 1}));
+    assert!(beta.properties.get("$feature_flag_error").is_none());
+    let missing = events
+        .iter()
+        .find(|e| e.properties.get("$feature_flag") == Some(&json!("missing-flag")))
+        .unwrap();
+    assert_eq!(missing.properties["$feature_flag_error"], "flag_missing");
+    assert_eq!(missing.properties["$feature_flag_response"], Value::Null);
+}
+
+#[test]
+fn a_zero_flush_interval_means_no_timed_flush() {
+    let server = TestServer::spawn();
+    let c = Client::new(
+        Options::client_options(
+            Profile::PosthogNode,
+            KEY,
+            json!({"host": server.url(), "flushInterval": 0, "flushAt": 2}),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    c.capture(Event::new("a", "u"));
+    c.capture(Event::new("b", "u"));
+    assert!(server.wait_for_events(2, WAIT), "flushAt still sends");
+    let _ = ClientOptions::new(KEY)
+        .flush_interval(Duration::ZERO)
+        .resolve()
+        .unwrap();
+}
