@@ -79,7 +79,23 @@ export declare class NativeClient {
    * `invalid_key` or `config`. `onError` is called on the JS thread with each error the
    * background work reports.
    */
-  constructor(apiKey: string, options?: Record<string, unknown> | undefined | null, onError?: ((err: ErrorInfo) => void) | undefined | null)
+  constructor(apiKey: string, options?: string | undefined | null, onError?: ((err: ErrorInfo) => void) | undefined | null)
+  /** Adds super properties (JSON text of an object) for every later event. */
+  register(properties: string): void
+  /** Removes one super property. */
+  unregister(key: string): void
+  /** Stops capturing until `optIn`. */
+  optOut(): void
+  /** Captures again after `optOut`. */
+  optIn(): void
+  /** Whether the client is opted out. */
+  isOptedOut(): boolean
+  /** Whether the client was configured disabled. */
+  get disabled(): boolean
+  /** The batch size in events. */
+  get flushAt(): number
+  /** Whether a personal key turned local evaluation on. */
+  get localEvaluation(): boolean
   /**
    * Queues an event from positional arguments (property maps as JSON text, timestamp as
    * RFC 3339), with `$feature/<key>` and `$active_feature_flags` from `flags` when given.
@@ -345,6 +361,12 @@ export interface NativeFlagOptions {
   deviceId?: string
   flagKeys?: Array<string>
 }
+
+/** Which hook a posthog-node option holds (`before_send`, `on_error`, `cipher`), if any. */
+export declare function optionHookKind(name: string): string | null
+
+/** Why posthog-node's option `name` cannot be set to the value (JSON text), when it cannot. */
+export declare function unsupportedOption(name: string, valueJson: string): string | null
 
 /** The version of this addon (the `$lib_version` it reports). */
 export declare const VERSION: string

@@ -845,4 +845,6 @@ module.exports._jsonFields = nativeBinding._jsonFields
 module.exports._throwSample = nativeBinding._throwSample
 module.exports.flagHash = nativeBinding.flagHash
 module.exports.matchProperty = nativeBinding.matchProperty
+module.exports.optionHookKind = nativeBinding.optionHookKind
+module.exports.unsupportedOption = nativeBinding.unsupportedOption
 module.exports.VERSION = nativeBinding.VERSION

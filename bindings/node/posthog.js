@@ -10,7 +10,7 @@
 const { EventEmitter } = require('node:events')
 const util = require('node:util')
 const native = require('./index.js')
-const { resolveOptions, notSupported, NODE_DEFAULTS, UNSUPPORTED_METHODS, UNSUPPORTED_GETTERS } = require('./compat.js')
+const { resolveOptions, notSupported, UNSUPPORTED_METHODS, UNSUPPORTED_GETTERS } = require('./compat.js')
 const { PostHogError, NotSupportedError, rethrow, call } = require('./errors.js')
 const { json, parse, time, ms, enabled } = require('./convert.js')
 const { FlagsSnapshot, LocalEvaluator, matchProperty, flagHash, flagOptions, snapshotNative } = require('./flags.js')
@@ -23,13 +23,9 @@ class PostHog extends EventEmitter {
   #native
   /** `before_send` / `beforeSend` functions, run in order; empty when none. */
   #beforeSend
-  #optedOut
   #strictLocal
   #localEvaluation
   #optionsCopy
-  #privacyMode
-  /** Super properties from `register` (`null` when none). */
-  #props = null
   #debugListener = null
   /** Captures waiting for their flags (`sendFeatureFlags`); `flush`/`shutdown` wait for them. */
   #pending = new Set()
@@ -42,19 +38,9 @@ class PostHog extends EventEmitter {
     super()
     const { native: rest, js } = resolveOptions(options)
     this.#beforeSend = js.beforeSend
-    this.#optedOut = js.optedOut
     this.#strictLocal = js.strictLocalEvaluation
-    this.#privacyMode = js.privacyMode
     this.#optionsCopy = js.options
-    this.#localEvaluation = rest.personalApiKey !== undefined
     if (js.onError) super.on('error', js.onError)
-    if (rest.superProperties != null) {
-      try {
-        rest.superProperties = JSON.stringify(rest.superProperties)
-      } catch {
-        throw new PostHogError('invalid configuration: option superProperties must be JSON-serialisable', 'config')
-      }
-    }
     // The listener holds the client weakly, so an abandoned client can still be collected.
     const self = new WeakRef(this)
     const listener = (info) => {
@@ -66,6 +52,7 @@ class PostHog extends EventEmitter {
     } catch (e) {
       throw PostHogError.from(e)
     }
+    this.#localEvaluation = this.#native.localEvaluation
   }
 
   /**
@@ -74,7 +61,6 @@ class PostHog extends EventEmitter {
    * `sendFeatureFlags`, is queued once its flags are known. Never throws.
    */
   capture(message) {
-    if (this.#optedOut) return undefined
     if (message !== null && typeof message === 'object' && message.sendFeatureFlags && !message.flags) {
       this.#track(this.#captureWithFlags(message))
       return undefined
@@ -141,8 +127,7 @@ class PostHog extends EventEmitter {
     let stage = 'expects an object argument'
     try {
       const { distinctId, event, groups, timestamp, uuid, flags, disableGeoip } = msg
-      let properties = msg.properties
-      if (this.#props !== null) properties = { ...this.#props, ...properties }
+      const properties = msg.properties
       stage = 'properties and groups must be JSON-serialisable'
       const p = json(properties)
       const g = json(groups)
@@ -155,7 +140,9 @@ class PostHog extends EventEmitter {
         f = snapshotNative(flags)
       }
       stage = 'event and uuid must be strings, distinctId a string or absent, disableGeoip a boolean'
-      const args = [event, distinctId ?? undefined, p, g, t, uuid ?? undefined, f, disableGeoip ?? undefined]
+      // A number is passed as its text (the core's stringify rule for ids).
+      const id0 = typeof distinctId === 'number' && Number.isFinite(distinctId) ? String(distinctId) : distinctId
+      const args = [event, id0 ?? undefined, p, g, t, uuid ?? undefined, f, disableGeoip ?? undefined]
       const id =
         this.#beforeSend.length > 0
           ? this.#hooked(this.#native.prepareCapture(...args), 'capture')
@@ -181,7 +168,6 @@ class PostHog extends EventEmitter {
    * `$set_once`); `disableGeoip` overrides the client's setting.
    */
   identify(message) {
-    if (this.#optedOut) return undefined
     let fields
     try {
       const { distinctId, properties, disableGeoip } = message
@@ -201,7 +187,6 @@ class PostHog extends EventEmitter {
 
   /** `$create_alias` (built by the core): makes `alias` another id of `distinctId`. */
   alias(message) {
-    if (this.#optedOut) return undefined
     let fields
     try {
       const { distinctId, alias, disableGeoip } = message
@@ -221,7 +206,6 @@ class PostHog extends EventEmitter {
 
   /** `$groupidentify` (built by the core): sets a group's properties. */
   groupIdentify(message) {
-    if (this.#optedOut) return undefined
     let fields
     try {
       const { groupType, groupKey, properties, distinctId, disableGeoip } = message
@@ -262,27 +246,25 @@ class PostHog extends EventEmitter {
     return this.capture({ distinctId, event: '$set', properties: { $unset: names } })
   }
 
-  /** Adds properties to every later `capture` (event properties win). */
+  /** Adds super properties to every later event (the core keeps them; event properties win). */
   async register(properties) {
     if (properties === null || typeof properties !== 'object') return
-    this.#props = { ...this.#props, ...properties }
+    this.#native.register(JSON.stringify(properties))
   }
 
   /** Removes a property added by `register`. */
   async unregister(property) {
-    if (this.#props === null) return
-    const { [property]: _, ...rest } = this.#props
-    this.#props = Object.keys(rest).length > 0 ? rest : null
+    this.#native.unregister(String(property))
   }
 
   /** Sends events again after `optOut`/`disable`. */
   async optIn() {
-    this.#optedOut = false
+    this.#native.optIn()
   }
 
   /** Stops sending events (captures return `undefined`; no `$feature_flag_called`). */
   async optOut() {
-    this.#optedOut = true
+    this.#native.optOut()
   }
 
   /** `optIn`. */
@@ -297,12 +279,12 @@ class PostHog extends EventEmitter {
 
   /** Whether events are dropped because of `optOut`/`disable`/`defaultOptIn: false`. */
   get optedOut() {
-    return this.#optedOut
+    return this.#native.isOptedOut()
   }
 
   /** Whether the client was made with `disabled: true` (nothing is ever sent). */
   get isDisabled() {
-    return this.#optionsCopy.disabled === true
+    return this.#native.disabled
   }
 
   /** Logs captures and errors to the console (`debug(false)` stops). */
@@ -395,11 +377,10 @@ class PostHog extends EventEmitter {
 
   /** Per-call flag options, with the client's `strictLocalEvaluation` and opt-out applied. */
   #flagOptions(options) {
-    if (!this.#strictLocal && !this.#optedOut) return flagOptions(options)
+    if (!this.#strictLocal) return flagOptions(options)
     if (options !== undefined && options !== null && typeof options !== 'object') return flagOptions(options)
     const o = { ...options }
-    if (this.#strictLocal && o.onlyEvaluateLocally === undefined) o.onlyEvaluateLocally = true
-    if (this.#optedOut) o.sendFeatureFlagEvents = false
+    if (o.onlyEvaluateLocally === undefined) o.onlyEvaluateLocally = true
     return flagOptions(o)
   }
 
@@ -479,11 +460,11 @@ class PostHog extends EventEmitter {
   }
 
   get flushAt() {
-    return this.#optionsCopy.flushAt ?? NODE_DEFAULTS.flushAt
+    return this.#native.flushAt
   }
 
   get privacyMode() {
-    return this.#privacyMode
+    return this.#optionsCopy.privacyMode === true
   }
 
   get enableFullAiCapture() {

@@ -78,7 +78,7 @@ test('options of the wrong type or value throw config', () => {
     { flushAt: 'ten' },
     { flushAt: -1 },
     { flushAt: 0 },
-    { flushInterval: 1.5 },
+    { flushInterval: -1 },
     { gzip: 'yes' },
     { protocol: 'v2' },
     { overflow: 'sometimes' },

@@ -210,7 +210,8 @@ test('beforeSend sees the $identify, $create_alias and $groupidentify messages t
     beforeSend: (m) => {
       seen.push(structuredClone(m))
       if (m.event === '$create_alias') return null
-      if (m.event === '$identify') return { ...m, properties: { ...m.properties, $set: { ...m.properties.$set, rewritten: true } } }
+      // posthog-node hands $set out at the top level too, and the top-level one is what counts.
+      if (m.event === '$identify') return { ...m, $set: { ...m.$set, rewritten: true } }
       if (m.event === '$groupidentify') return { properties: { ...m.properties, $group_set: { size: 99 } } } // other fields kept
       return m
     },

@@ -7,7 +7,7 @@ use crate::flags::NativeFlagsSnapshot;
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use posthog_core::{
-    Client, ClientOptions, DEFAULT_SHUTDOWN_TIMEOUT, Error as CoreError, Event, FlushReport, Stats,
+    Client, DEFAULT_SHUTDOWN_TIMEOUT, Error as CoreError, Event, FlushReport, Stats,
 };
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -36,9 +36,7 @@ impl NativeClient {
     pub fn new(
         env: Env,
         #[napi(ts_arg_type = "string")] api_key: Unknown,
-        #[napi(ts_arg_type = "Record<string, unknown> | undefined | null")] options: Option<
-            Unknown,
-        >,
+        #[napi(ts_arg_type = "string | undefined | null")] options: Option<String>,
         #[napi(ts_arg_type = "((err: ErrorInfo) => void) | undefined | null")] on_error: Option<
             Unknown,
         >,
@@ -46,8 +44,9 @@ impl NativeClient {
         let fail = |e: CoreError| errors::to_js(&env, &e);
         let key = string_key(api_key).map_err(fail)?;
         let listener: ListenerSlot = Arc::new(Mutex::new(None));
-        let mut opts = ClientOptions::new(key).sdk(SDK_NAME, env!("CARGO_PKG_VERSION"));
-        opts = crate::options::apply(opts, options).map_err(fail)?;
+        let mut opts = crate::options::client_options(key, options)
+            .map_err(fail)?
+            .sdk(SDK_NAME, env!("CARGO_PKG_VERSION"));
         if let Some(f) = on_error.filter(|f| matches!(f.get_type(), Ok(ValueType::Function))) {
             let f: Function<ErrorInfo, ()> = Function::from_unknown(f)?;
             let tsfn: Listener = f
@@ -68,6 +67,62 @@ impl NativeClient {
             client: Arc::new(client),
             listener,
         })
+    }
+
+    /// Adds super properties (JSON text of an object) for every later event.
+    #[napi]
+    pub fn register(&self, properties: String) -> Result<()> {
+        match serde_json::from_str::<serde_json::Value>(&properties) {
+            Ok(serde_json::Value::Object(m)) => {
+                self.client.register(m);
+                Ok(())
+            }
+            _ => Err(Error::from_reason(
+                "register expects an object of properties",
+            )),
+        }
+    }
+
+    /// Removes one super property.
+    #[napi]
+    pub fn unregister(&self, key: String) {
+        self.client.unregister(&key);
+    }
+
+    /// Stops capturing until `optIn`.
+    #[napi]
+    pub fn opt_out(&self) {
+        self.client.opt_out();
+    }
+
+    /// Captures again after `optOut`.
+    #[napi]
+    pub fn opt_in(&self) {
+        self.client.opt_in();
+    }
+
+    /// Whether the client is opted out.
+    #[napi]
+    pub fn is_opted_out(&self) -> bool {
+        self.client.is_opted_out()
+    }
+
+    /// Whether the client was configured disabled.
+    #[napi(getter)]
+    pub fn disabled(&self) -> bool {
+        self.client.config().disabled
+    }
+
+    /// The batch size in events.
+    #[napi(getter)]
+    pub fn flush_at(&self) -> u32 {
+        u32::try_from(self.client.config().flush_at).unwrap_or(u32::MAX)
+    }
+
+    /// Whether a personal key turned local evaluation on.
+    #[napi(getter)]
+    pub fn local_evaluation(&self) -> bool {
+        self.client.config().local_evaluation()
     }
 
     /// Queues an event from positional arguments (property maps as JSON text, timestamp as

@@ -4,8 +4,7 @@
 //! the core's `reject_input`, so these calls never throw.
 
 use napi::bindgen_prelude::*;
-use posthog_core::event::format_ts;
-use posthog_core::{Event, EventMessage, parse_timestamp, parse_uuid};
+use posthog_core::{Event, EventMessage, Profile, parse_timestamp, parse_uuid};
 use serde_json::{Map, Value};
 
 /// A failed conversion: a message without any payload in it.
@@ -179,53 +178,27 @@ impl Fields<'_> {
     }
 }
 
-/// A prepared message → JSON text in posthog-node's field names (`distinctId`).
+/// A prepared message → JSON text in posthog-node's shape (the core's `to_hook_json`).
 pub fn message_text(msg: &EventMessage) -> String {
-    let mut m = Map::with_capacity(5);
-    m.insert("event".into(), Value::String(msg.event.clone()));
-    m.insert("distinctId".into(), Value::String(msg.distinct_id.clone()));
-    m.insert("properties".into(), Value::Object(msg.properties.clone()));
-    m.insert("timestamp".into(), Value::String(format_ts(&msg.timestamp)));
-    m.insert("uuid".into(), Value::String(msg.uuid.to_string()));
-    Value::Object(m).to_string()
+    msg.to_hook_json(Profile::PosthogNode).to_string()
 }
 
-/// The JSON text of a `beforeSend` result → a core `EventMessage`. A field the result leaves
-/// out (or sets to `null`) keeps its value from `prepared`, the text `message_text` made.
+/// The JSON text of a `beforeSend` result → a core `EventMessage`, merged onto `prepared`
+/// (the text `message_text` made) as posthog-node merges a rewrite (the core's rule).
 pub fn message_from_text(
     result: &str,
     prepared: &str,
 ) -> std::result::Result<EventMessage, Rejection> {
-    let object = |text: &str, what: &str| match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(m)) => Ok(m),
+    let parse = |text: &str, what: &str| match serde_json::from_str::<Value>(text) {
+        Ok(v @ Value::Object(_)) => Ok(v),
         _ => Err(format!("beforeSend: {what} must be an object")),
     };
-    let result = object(result, "the returned message")?;
-    let prepared = object(prepared, "the prepared message")?;
-    let field = |name: &str| -> Option<&Value> {
-        result
-            .get(name)
-            .filter(|v| !v.is_null())
-            .or_else(|| prepared.get(name))
-    };
-    let string = |name: &str| -> std::result::Result<String, Rejection> {
-        match field(name) {
-            Some(Value::String(s)) => Ok(s.clone()),
-            _ => Err(format!("beforeSend: {name} must be a string")),
-        }
-    };
-    let properties = match field("properties") {
-        Some(Value::Object(m)) => m.clone(),
-        _ => return Err("beforeSend: properties must be an object".into()),
-    };
-    let timestamp = parse_timestamp(&string("timestamp")?).map_err(|e| e.to_string())?;
-    Ok(EventMessage {
-        event: string("event")?,
-        distinct_id: string("distinctId")?,
-        properties,
-        timestamp: timestamp.into(),
-        uuid: parse_uuid(&string("uuid")?).map_err(|e| e.to_string())?,
-    })
+    let base = EventMessage::from_hook_json(
+        Profile::PosthogNode,
+        parse(prepared, "the prepared message")?,
+    )?;
+    base.merge_hook_json(Profile::PosthogNode, parse(result, "the returned message")?)
+        .map_err(|e| format!("beforeSend: {e}"))
 }
 
 #[cfg(test)]
@@ -240,6 +213,8 @@ mod tests {
             properties: json!({"$lib": "x"}).as_object().cloned().unwrap(),
             timestamp: parse_timestamp("2026-01-02T03:04:05.5Z").unwrap().into(),
             uuid: parse_uuid("67e55044-10b1-426f-9247-bb680e5fe0c8").unwrap(),
+            set: None,
+            set_once: None,
         }
     }
 

@@ -2,108 +2,43 @@
 //! Only types are checked here; every rule about values is the core's (`ClientOptions::resolve`).
 
 use napi::bindgen_prelude::*;
-use posthog_core::{AdminOptions, ClientOptions, Error as CoreError, OverflowPolicy, Protocol};
+use posthog_core::{AdminOptions, ClientOptions, Error as CoreError, Profile};
 use std::time::Duration;
 
-/// Applies every option set in `opts` (an object, `undefined` or `null`) to `base`.
-pub fn apply(
-    base: ClientOptions,
-    opts: Option<Unknown>,
+/// The core options for `key` from the JS options (posthog-node 5.x names, functions already
+/// taken out by the JS layer) given as JSON text: read by the core's one options schema under
+/// the posthog-node profile, which owns every name, default and rule.
+pub fn client_options(
+    key: String,
+    options_json: Option<String>,
 ) -> std::result::Result<ClientOptions, CoreError> {
-    let Some(opts) = opts else { return Ok(base) };
-    let obj = match opts.get_type() {
-        Ok(ValueType::Undefined | ValueType::Null) => return Ok(base),
-        Ok(ValueType::Object) => {
-            Object::from_unknown(opts).map_err(|_| bad("options", "an object"))?
-        }
-        _ => return Err(bad("options", "an object")),
+    let value = match options_json {
+        None => serde_json::Value::Null,
+        Some(text) => serde_json::from_str(&text)
+            .map_err(|_| CoreError::Config("options must be JSON-serialisable".into()))?,
     };
-    let r = Reader(&obj);
-    let mut o = base;
-    if let Some(v) = r.string("host")? {
-        o = o.host(v);
-    }
-    if let Some(v) = r.count("flushAt")? {
-        o = o.flush_at(v);
-    }
-    if let Some(v) = r.millis("flushInterval")? {
-        o = o.flush_interval(v);
-    }
-    if let Some(v) = r.count("maxQueueSize")? {
-        o = o.max_queue_size(v);
-    }
-    if let Some(v) = r.count("maxQueueBytes")? {
-        o = o.max_queue_bytes(v);
-    }
-    if let Some(v) = r.count("maxBatchBytes")? {
-        o = o.max_batch_bytes(v);
-    }
-    if let Some(v) = r.count("maxEventBytes")? {
-        o = o.max_event_bytes(v);
-    }
-    if let Some(v) = r.count("maxRetries")? {
-        o = o.max_retries(
-            u32::try_from(v).map_err(|_| bad("maxRetries", "a whole number below 2^32"))?,
-        );
-    }
-    if let Some(v) = r.millis("requestTimeout")? {
-        o = o.request_timeout(v);
-    }
-    if let Some(v) = r.bool("gzip")? {
-        o = o.gzip(v);
-    }
-    if let Some(v) = r.count("maxInFlight")? {
-        o = o.max_in_flight(v);
-    }
-    if let Some(dir) = r.string("storageDir")? {
-        o = o.storage_dir(dir);
-    }
-    if let Some(v) = r.bool("disableGeoip")? {
-        o = o.disable_geoip(v);
-    }
-    if let Some(v) = r.bool("historicalMigration")? {
-        o = o.historical_migration(v);
-    }
-    if let Some(v) = r.bool("disabled")? {
-        o = o.disabled(v);
-    }
-    if let Some(v) = r.json_object("superProperties")? {
-        o = o.super_properties(v);
-    }
-    if let Some(v) = r.string("protocol")? {
-        o = o.protocol(match v.as_str() {
-            "v0" => Protocol::V0,
-            "v1" => Protocol::V1,
-            _ => return Err(bad("protocol", "'v0' or 'v1'")),
-        });
-    }
-    if let Some(v) = r.string("personalApiKey")? {
-        o = o.personal_api_key(v);
-    }
-    if let Some(v) = r.millis("featureFlagsPollingInterval")? {
-        o = o.poll_interval(v);
-    }
-    if let Some(v) = r.millis("featureFlagsRequestTimeoutMs")? {
-        o = o.feature_flags_request_timeout(v);
-    }
-    if let Some(v) = r.bool("sendFeatureFlagEvent")? {
-        o = o.send_feature_flag_events(v);
-    }
-    let block = r.millis("blockTimeout")?;
-    if let Some(v) = r.string("overflow")? {
-        o = o.overflow(match (v.as_str(), block) {
-            ("drop_newest", _) => OverflowPolicy::DropNewest,
-            ("drop_oldest", _) => OverflowPolicy::DropOldest,
-            ("block", Some(limit)) => OverflowPolicy::Block(limit),
-            ("block", None) => {
-                return Err(CoreError::Config(
-                    "option overflow: 'block' needs blockTimeout (ms)".into(),
-                ));
-            }
-            _ => return Err(bad("overflow", "'drop_newest', 'drop_oldest' or 'block'")),
-        });
-    }
-    Ok(o)
+    posthog_core::Options::client_options(Profile::PosthogNode, key, value)
+}
+
+/// Which hook a posthog-node option holds (`before_send`, `on_error`, `cipher`), if any.
+#[napi]
+pub fn option_hook_kind(name: String) -> Option<String> {
+    use posthog_core::options::HookKind;
+    posthog_core::options::hook_kind(Profile::PosthogNode, &name).map(|k| {
+        match k {
+            HookKind::BeforeSend => "before_send",
+            HookKind::OnError => "on_error",
+            HookKind::Cipher => "cipher",
+        }
+        .to_string()
+    })
+}
+
+/// Why posthog-node's option `name` cannot be set to the value (JSON text), when it cannot.
+#[napi]
+pub fn unsupported_option(name: String, value_json: String) -> Option<String> {
+    let value = serde_json::from_str(&value_json).unwrap_or(serde_json::Value::Bool(true));
+    posthog_core::options::unsupported(Profile::PosthogNode, &name, &value).map(str::to_string)
 }
 
 fn bad(name: &str, what: &str) -> CoreError {
@@ -159,18 +94,6 @@ impl Reader<'_, '_> {
     /// A duration in milliseconds, as posthog-node gives them.
     fn millis(&self, name: &str) -> std::result::Result<Option<Duration>, CoreError> {
         Ok(self.number(name)?.map(|n| Duration::from_millis(n as u64)))
-    }
-    /// A JSON object given as its text by the JS layer.
-    fn json_object(
-        &self,
-        name: &str,
-    ) -> std::result::Result<Option<serde_json::Map<String, serde_json::Value>>, CoreError> {
-        let Some(text) = self.string(name)? else {
-            return Ok(None);
-        };
-        serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|_| bad(name, "a JSON-serialisable object"))
     }
 }
 

@@ -195,6 +195,7 @@ impl FlagsSnapshot {
                     payload,
                     locally_evaluated: f.locally_evaluated,
                     reason: f.reason,
+                    reason_description: None,
                     id: f.id,
                     version: f.version,
                     request_id: f.request_id,

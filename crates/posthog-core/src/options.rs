@@ -631,6 +631,16 @@ pub fn unsupported_reason(profile: Profile, name: &str) -> Option<&'static str> 
         .map(|u| u.why)
 }
 
+/// Why the official option `name` cannot be set to `value`, when it cannot (an unsupported
+/// option set to anything but a value it accepts).
+pub fn unsupported(profile: Profile, name: &str, value: &Value) -> Option<&'static str> {
+    UNSUPPORTED
+        .iter()
+        .find(|u| u.profile == profile && u.name == name)
+        .filter(|u| !value.is_null() && !accepts(u.accepts, value))
+        .map(|u| u.why)
+}
+
 fn config(text: impl Into<String>) -> Error {
     Error::Config(text.into())
 }

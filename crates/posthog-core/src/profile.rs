@@ -313,6 +313,21 @@ impl EventMessage {
         Value::Object(out)
     }
 
+    /// The message a hook-shaped JSON object describes in full (a binding that ran its own
+    /// hook on [`EventMessage::to_hook_json`]'s output and keeps only the text).
+    pub fn from_hook_json(profile: Profile, value: Value) -> Result<EventMessage, String> {
+        let empty = EventMessage {
+            event: String::new(),
+            distinct_id: String::new(),
+            properties: Map::new(),
+            timestamp: chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
+            uuid: uuid::Uuid::nil(),
+            set: None,
+            set_once: None,
+        };
+        empty.merge_hook_json(profile, value)
+    }
+
     /// Merges what the profile's `before_send` returned into this message: fields it left out
     /// keep their values; for posthog-node, `$set`/`$set_once` at the top level replace (or,
     /// when removed, delete) those in the properties, as posthog-node does.
