@@ -241,12 +241,15 @@ impl NativeClient {
                 Some(d) if !d.is_none() => Some(to_id(d, "distinct_id")?),
                 _ => None,
             };
-            let e = Event::group_identify(
-                to_str(group_type, "group_type")?,
-                to_id(group_key, "group_key")?,
-                to_map(properties, "properties")?,
-                id,
-            );
+            let e = self
+                .inner
+                .group_identify_event(
+                    to_str(group_type, "group_type")?,
+                    to_id(group_key, "group_key")?,
+                    to_map(properties, "properties")?,
+                    id,
+                )
+                .map_err(|e| e.to_string())?;
             with_common(e, timestamp, uuid, disable_geoip)
         })();
         self.send(py, built)

@@ -69,7 +69,10 @@ def test_remote_lookup_sends_the_context_and_no_authorization(server, make_clien
     assert body["distinct_id"] == "user-1"
     assert body["groups"] == GROUPS
     assert body["person_properties"] == {"plan": "pro"}
-    assert body["group_properties"] == GROUP_PROPS
+    # Each group's key is added as `$group_key`, as posthog-python and posthog-node do.
+    assert body["group_properties"] == {
+        t: {**props, "$group_key": GROUPS[t]} for t, props in GROUP_PROPS.items()
+    }
     assert body["geoip_disable"] is True
     assert body["flag_keys_to_evaluate"] == ["beta-remote"]
     assert body["device_id"] == "dev-1"

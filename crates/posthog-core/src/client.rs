@@ -395,12 +395,27 @@ impl Client {
         let rules = cfg.profile.rules();
         let supers = self.super_properties();
         let mut properties = Map::with_capacity(supers.len() + event.properties.len() + 5);
+        let runtime = !matches!(
+            event.event.as_str(),
+            "$identify" | "$set" | "$set_once" | "$create_alias" | "$groupidentify"
+        );
         if rules.super_properties_win {
             properties.extend(event.properties);
+            if runtime {
+                // posthog-python: the runtime's context wins over the event's own properties.
+                for (k, v) in &cfg.runtime_properties {
+                    properties.insert(k.clone(), v.clone());
+                }
+            }
             for (k, v) in supers.iter() {
                 properties.insert(k.clone(), v.clone());
             }
         } else {
+            if runtime {
+                for (k, v) in &cfg.runtime_properties {
+                    properties.insert(k.clone(), v.clone());
+                }
+            }
             for (k, v) in supers.iter() {
                 properties.insert(k.clone(), v.clone());
             }
@@ -411,9 +426,13 @@ impl Client {
             "$lib_version".into(),
             Value::String(cfg.sdk_version.clone()),
         );
+        // Only `true` is sent: an absent `$geoip_disable` means geoip, as the official SDKs send it.
         match event.disable_geoip {
-            Some(on) => {
-                properties.insert("$geoip_disable".into(), Value::Bool(on));
+            Some(true) => {
+                properties.insert("$geoip_disable".into(), Value::Bool(true));
+            }
+            Some(false) => {
+                properties.remove("$geoip_disable");
             }
             None if cfg.disable_geoip => {
                 properties
@@ -582,18 +601,31 @@ impl Client {
         properties: Map<String, Value>,
         distinct_id: Option<String>,
     ) -> Option<Uuid> {
-        self.capture(self.group_identify_event(group_type, group_key, properties, distinct_id))
+        match self.group_identify_event(group_type, group_key, properties, distinct_id) {
+            Ok(e) => self.capture(e),
+            Err(e) => {
+                self.reject_input(e.to_string());
+                None
+            }
+        }
     }
 
     /// The `$groupidentify` event [`Client::group_identify`] sends (a binding adds its
-    /// per-call options — timestamp, uuid, geoip — before capturing it).
+    /// per-call options — timestamp, uuid, geoip — before capturing it). A blank group type
+    /// or key is [`Error::InvalidInput`]: the official SDKs drop such an event.
     pub fn group_identify_event(
         &self,
         group_type: impl Into<String>,
         group_key: impl Into<String>,
         properties: Map<String, Value>,
         distinct_id: Option<String>,
-    ) -> Event {
+    ) -> Result<Event, Error> {
+        let (group_type, group_key) = (group_type.into(), group_key.into());
+        if group_type.trim().is_empty() || group_key.trim().is_empty() {
+            return Err(Error::InvalidInput(
+                "group_identify needs a group type and a group key".into(),
+            ));
+        }
         let distinct_id =
             distinct_id.or_else(
                 || match self.config().profile.rules().group_identify_default_id {
@@ -601,7 +633,12 @@ impl Client {
                     crate::profile::GroupIdentifyId::Random => Some(Uuid::new_v4().to_string()),
                 },
             );
-        Event::group_identify(group_type, group_key, properties, distinct_id)
+        Ok(Event::group_identify(
+            group_type,
+            group_key,
+            properties,
+            distinct_id,
+        ))
     }
 
     /// Adds (or replaces) super properties for every later event (posthog-node's `register`).

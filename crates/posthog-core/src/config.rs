@@ -90,6 +90,7 @@ pub struct ClientOptions {
     is_server: bool,
     opt_out: bool,
     shutdown_timeout: Duration,
+    runtime_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ClientOptions {
@@ -140,7 +141,16 @@ impl ClientOptions {
             is_server: rules.is_server,
             opt_out: false,
             shutdown_timeout: crate::client::DEFAULT_SHUTDOWN_TIMEOUT,
+            runtime_properties: serde_json::Map::new(),
         }
+    }
+
+    /// What the binding's runtime says about itself (`$python_version`, `$os`, …), added to
+    /// every captured event except person, alias and group updates (posthog-python's system
+    /// context; in that profile it wins over the event's own properties).
+    pub fn runtime_properties(mut self, p: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.runtime_properties = p;
+        self
     }
 
     /// The overflow policy set so far.
@@ -480,6 +490,7 @@ impl ClientOptions {
             is_server: self.is_server,
             opt_out: self.opt_out,
             shutdown_timeout: self.shutdown_timeout,
+            runtime_properties: self.runtime_properties,
         })
     }
 }
@@ -579,6 +590,7 @@ pub struct Config {
     pub opt_out: bool,
     /// See [`ClientOptions::shutdown_timeout`].
     pub shutdown_timeout: Duration,
+    pub(crate) runtime_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Config {

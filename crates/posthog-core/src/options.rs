@@ -81,6 +81,8 @@ pub struct Options {
     pub opt_out: Option<bool>,
     /// The bound of `shutdown()` and of the flush at exit.
     pub shutdown_timeout: Option<f64>,
+    /// What the binding's runtime says about itself (`$python_version`, `$os`, …).
+    pub runtime_properties: Option<Map<String, Value>>,
 }
 
 /// One line of the options reference: canonical name, what it does, default.
@@ -920,6 +922,9 @@ impl Options {
         }
         if let Some(v) = dur(self.shutdown_timeout, "shutdown_timeout")? {
             o = o.shutdown_timeout(v);
+        }
+        if let Some(v) = self.runtime_properties {
+            o = o.runtime_properties(v);
         }
         Ok(o)
     }

@@ -85,6 +85,9 @@ pub struct Rules {
     pub flush_fails_on_failed_batch: bool,
     /// Which properties `$feature_flag_called` carries beyond the common ones.
     pub flag_called: FlagCalledShape,
+    /// A failed `/flags` request of a flag getter is handed to `on_error` (otherwise only
+    /// logged, as posthog-python does: its `on_error` is for failed batches).
+    pub flag_errors_to_on_error: bool,
     /// The shape of the message a `before_send` hook receives.
     pub hook_message: HookMessage,
 }
@@ -147,6 +150,7 @@ const PYTHON: Rules = Rules {
         evaluated_at: true,
         definitions_loaded_at: false,
     },
+    flag_errors_to_on_error: false,
     hook_message: HookMessage::Python,
 };
 
@@ -173,6 +177,7 @@ const NODE: Rules = Rules {
         evaluated_at: true,
         definitions_loaded_at: true,
     },
+    flag_errors_to_on_error: true,
     hook_message: HookMessage::Node,
 };
 
@@ -199,6 +204,7 @@ const CORE: Rules = Rules {
         evaluated_at: false,
         definitions_loaded_at: false,
     },
+    flag_errors_to_on_error: true,
     hook_message: HookMessage::Core,
 };
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import inspect
 import os
 from contextlib import contextmanager
 from typing import Any, Callable, Dict, Iterator, Optional, TypeVar
@@ -125,6 +126,15 @@ def scoped(fresh: bool = False, capture_exceptions: Optional[bool] = None) -> Ca
     _check_capture_exceptions(capture_exceptions)
 
     def decorator(func: _F) -> _F:
+        if inspect.iscoroutinefunction(func):
+            # An `async def` (FastAPI style): the context must wrap the awaited body.
+            @functools.wraps(func)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                with new_context(fresh=fresh, capture_exceptions=capture_exceptions):
+                    return await func(*args, **kwargs)
+
+            return async_wrapper  # type: ignore[return-value]
+
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with new_context(fresh=fresh, capture_exceptions=capture_exceptions):
@@ -140,6 +150,11 @@ def tag(name: str, value: Any) -> None:
     scope = _current()
     if scope is not None:
         scope.tags[name] = value
+
+
+def in_context() -> bool:
+    """Whether a context is active (``new_context`` / ``@scoped``)."""
+    return _current() is not None
 
 
 def get_tags() -> Dict[str, Any]:

@@ -23,7 +23,7 @@ from typing import (
 )
 from uuid import UUID
 
-from . import contexts
+from . import _runtime, contexts
 from ._native import FlagsSnapshot
 from .client import Client, FlagValue, FlushReport
 from .errors import PostHogError
@@ -194,6 +194,7 @@ class Posthog:
         self._before_send = before_send
         # Every option — posthog-python's names, defaults, aliases and unsupported values,
         # and the core's own (storage_dir, fsync, …) — is read by the core's options schema.
+        options.setdefault("runtime_properties", _runtime.system_context())
         self._client = Client(
             project_api_key,
             _profile="posthog-python",
@@ -270,8 +271,8 @@ class Posthog:
     def _properties(properties: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
         """The event's properties with the context's tags and ``$session_id``."""
         props = dict(properties or {})
-        tags = contexts.get_tags()
-        if tags:
+        if contexts.in_context():
+            tags = contexts.get_tags()
             props = {**tags, **props, "$context_tags": sorted(tags)}
         session = contexts.get_context_session_id()
         if session and "$session_id" not in props:

@@ -75,6 +75,8 @@ pub(crate) struct FlagCall<'a> {
     pub error: Option<String>,
     /// `evaluatedAt` of the `/flags` answer.
     pub evaluated_at: Option<i64>,
+    /// The `/flags` request id (also when the flag was missing from the answer).
+    pub request_id: Option<String>,
     /// The client's clock now (Unix ms).
     pub now_ms: i64,
     /// When the local definitions were loaded (Unix ms).
@@ -86,7 +88,11 @@ pub(crate) struct FlagCall<'a> {
 /// `quota_limited` apart; posthog-node reports every failure as `unknown_error`.
 pub(crate) fn error_code(profile: Profile, e: &Error) -> String {
     if profile == Profile::PosthogNode {
-        return "unknown_error".into();
+        // A quota-limited answer is still an answer to posthog-node: the flag is missing from it.
+        return match e {
+            Error::QuotaLimited(_) => "quota_limited,flag_missing".into(),
+            _ => "unknown_error".into(),
+        };
     }
     match (e, e.status()) {
         (Error::QuotaLimited(_), _) => "quota_limited".into(),
@@ -127,13 +133,15 @@ pub(crate) fn called_properties(profile: Profile, c: &FlagCall<'_>) -> Map<Strin
             }
             p.insert("locally_evaluated".into(), Value::Bool(local));
             put(&mut p, &format!("$feature/{}", c.key), response);
-            if let Some(r) = c.result {
-                put(
-                    &mut p,
-                    "$feature_flag_request_id",
-                    r.request_id.clone().map(Value::String),
-                );
-            }
+            let request_id = c
+                .result
+                .and_then(|r| r.request_id.clone())
+                .or_else(|| c.request_id.clone());
+            put(
+                &mut p,
+                "$feature_flag_request_id",
+                request_id.map(Value::String),
+            );
             let at = if local {
                 Some(c.now_ms)
             } else {
@@ -179,14 +187,30 @@ pub(crate) fn called_properties(profile: Profile, c: &FlagCall<'_>) -> Map<Strin
                         r.reason_description.clone().map(Value::String),
                     );
                 }
-                put(&mut p, "$feature_flag_version", r.version.map(Value::from));
-                put(&mut p, "$feature_flag_id", r.id.map(Value::from));
-            } else if shape.evaluated_at {
+                // posthog-python leaves a 0 id or version out.
                 put(
                     &mut p,
-                    "$feature_flag_evaluated_at",
-                    c.evaluated_at.map(Value::from),
+                    "$feature_flag_version",
+                    r.version.filter(|v| *v != 0).map(Value::from),
                 );
+                put(
+                    &mut p,
+                    "$feature_flag_id",
+                    r.id.filter(|v| *v != 0).map(Value::from),
+                );
+            } else {
+                put(
+                    &mut p,
+                    "$feature_flag_request_id",
+                    c.request_id.clone().map(Value::String),
+                );
+                if shape.evaluated_at {
+                    put(
+                        &mut p,
+                        "$feature_flag_evaluated_at",
+                        c.evaluated_at.map(Value::from),
+                    );
+                }
             }
         }
         Profile::Core | Profile::Mobile => {

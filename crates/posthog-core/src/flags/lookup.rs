@@ -152,6 +152,7 @@ impl Client {
             result,
             error: (!errors.is_empty()).then(|| errors.join(",")),
             evaluated_at: r.evaluated_at,
+            request_id: r.request_id.clone(),
         })
     }
 
@@ -213,8 +214,12 @@ impl Client {
             }
             Err(e) if e.kind() == ErrorKind::InvalidInput => Err(e),
             Err(e) => {
-                self.shared().report(&e);
                 let profile = self.config().profile;
+                if profile.rules().flag_errors_to_on_error {
+                    self.shared().report(&e);
+                } else {
+                    tracing::warn!(kind = %e.kind(), %e, "posthog: /flags failed");
+                }
                 if profile.rules().flag_called.error {
                     let failed = Lookup {
                         error: Some(called::error_code(profile, &e)),
@@ -423,6 +428,7 @@ impl Client {
             result: r,
             error: l.error.clone(),
             evaluated_at: l.evaluated_at,
+            request_id: l.request_id.clone(),
             now_ms: self.shared().now_ms(),
             definitions_loaded_at: (loaded > 0).then_some(loaded),
         };
@@ -440,6 +446,8 @@ struct Lookup {
     result: Option<FlagResult>,
     error: Option<String>,
     evaluated_at: Option<i64>,
+    /// The `/flags` request id, also when the flag was missing from the answer.
+    request_id: Option<String>,
 }
 
 impl Lookup {

@@ -51,12 +51,26 @@ pub(crate) fn build_request(
     keys: Option<&[String]>,
 ) -> HttpRequest {
     let cfg = &shared.config;
+    // posthog-python and posthog-node add each group's key to its properties (`$group_key`),
+    // so a flag may filter on it; the caller's own value wins.
+    let mut group_properties = opts.group_properties.clone();
+    for (group_type, key) in &opts.groups {
+        let entry = group_properties
+            .entry(group_type.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(props) = entry {
+            props.entry("$group_key").or_insert_with(|| match key {
+                Value::String(s) => Value::String(s.clone()),
+                other => Value::String(other.to_string()),
+            });
+        }
+    }
     let mut body = json!({
         "api_key": shared.key().expose(),
         "distinct_id": distinct_id,
         "groups": Value::Object(opts.groups.clone()),
         "person_properties": Value::Object(opts.person_properties.clone()),
-        "group_properties": Value::Object(opts.group_properties.clone()),
+        "group_properties": Value::Object(group_properties),
         "geoip_disable": opts.disable_geoip.unwrap_or(cfg.disable_geoip),
     });
     if let Some(obj) = body.as_object_mut() {
@@ -65,6 +79,10 @@ pub(crate) fn build_request(
         }
         if let Some(d) = &opts.device_id {
             obj.insert("device_id".into(), json!(d));
+        }
+        if cfg.profile == crate::profile::Profile::PosthogNode {
+            // posthog-node tells the server which runtime evaluates.
+            obj.insert("evaluation_runtime".into(), json!("server"));
         }
     }
     HttpRequest {
