@@ -2,8 +2,10 @@
 # Every test in every language: Rust (fmt, clippy, unit + integration + examples), Python
 # (pytest), Node (node --test) and Kotlin on the JVM (JUnit via Maven). Installs what it needs
 # (maturin and pytest into a venv under target/, npm packages, Maven artefacts).
-# Then PostHog's SDK compliance-harness adapters (Rust, Python, Node) against the test server.
-# Usage: scripts/test-all.sh [rust|python|node|kotlin|compliance ...]   (default: all)
+# Then PostHog's SDK compliance-harness adapters (Rust, Python, Node) against the test server,
+# and the differential suites: the same usage code through posthog==7.91.1 / posthog-node@5.70.0
+# and through this package, compared (tests/differential).
+# Usage: scripts/test-all.sh [rust|python|node|kotlin|compliance|differential ...]   (default: all)
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -14,7 +16,7 @@ export CARGO_TERM_COLOR=never
 export POSTHOG_TESTSERVER_BIN="$root/target/debug/posthog-testserver"
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(rust python node kotlin compliance)
+[ ${#suites[@]} -eq 0 ] && suites=(rust python node kotlin compliance differential)
 
 passed=0
 failed=0
@@ -53,6 +55,10 @@ for s in "${suites[@]}"; do
     node) run node bash bindings/node/test.sh ;;
     kotlin) run kotlin bash bindings/uniffi/test.sh ;;
     compliance) run compliance bash tests/compliance/test.sh ;;
+    differential)
+      run differential-python bash tests/differential/python/test.sh
+      run differential-node bash tests/differential/node/test.sh
+      ;;
     *) echo "unknown suite: $s" >&2; exit 2 ;;
   esac
 done

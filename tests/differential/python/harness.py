@@ -257,9 +257,15 @@ def intentional() -> List[Dict[str, str]]:
         return list(json.load(f).get("python", []))
 
 
-def unexplained(diffs: List[Tuple[str, Any, Any]], entries: List[Dict[str, str]]) -> List[Tuple[str, Any, Any]]:
-    patterns = [_pattern(e["path"]) for e in entries]
-    return [d for d in diffs if not any(p.match(d[0]) for p in patterns)]
+def unexplained(diffs: List[Tuple[str, Any, Any]], entries: List[Dict[str, Any]]) -> List[Tuple[str, Any, Any]]:
+    """The differences no entry explains. An entry may name the official value it applies to
+    (``official``), so it cannot hide another difference at the same path."""
+    patterns = [(_pattern(e["path"]), e) for e in entries]
+    return [
+        d
+        for d in diffs
+        if not any(p.match(d[0]) and ("official" not in e or e["official"] == d[1]) for p, e in patterns)
+    ]
 
 
 def save(name: str, official: Dict[str, Any], ours: Dict[str, Any], raw: Dict[str, Dict[str, Any]]) -> None:
