@@ -158,7 +158,9 @@ const NODE: Rules = Rules {
     sdk_name: "posthog-sdk-node",
     flush_at: 20,
     flush_interval: Duration::from_secs(10),
-    max_queue_size: 1_000,
+    // posthog-node holds 1 000 and drops the oldest beyond; the core keeps ten times as many
+    // (a burst loses less; issue: lossless defaults).
+    max_queue_size: 10_000,
     request_timeout: Duration::from_secs(10),
     gzip: true,
     max_retries: 3,
