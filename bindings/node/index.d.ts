@@ -173,6 +173,8 @@ export declare class NativeClient {
    * `invalid_input` for bad arguments.
    */
   getFeatureFlag(key: string, distinctId: string, options?: NativeFlagOptions | undefined | null): Promise<string | null>
+  /** posthog-node's `getFeatureFlagResult` as JSON text (the core's shape), or nothing. */
+  getFeatureFlagResult(key: string, distinctId: string, options?: NativeFlagOptions | undefined | null): Promise<string | null>
   /** `"true"`, `"false"` or nothing. */
   isFeatureEnabled(key: string, distinctId: string, options?: NativeFlagOptions | undefined | null): Promise<string | null>
   /** The payload as JSON text, or nothing. */

@@ -71,7 +71,7 @@ class PostHog extends EventEmitter {
   /** `capture`, then resolves once the event is delivered (or definitively failed). */
   async captureImmediate(message) {
     this.capture(message)
-    await this.flush()
+    await this.#flushImmediate()
   }
 
   /** `sendFeatureFlags`: evaluates the flags, then queues the event with them. */
@@ -182,7 +182,7 @@ class PostHog extends EventEmitter {
   /** `identify`, then resolves once the event is delivered. */
   async identifyImmediate(message) {
     this.identify(message)
-    await this.flush()
+    await this.#flushImmediate()
   }
 
   /** `$create_alias` (built by the core): makes `alias` another id of `distinctId`. */
@@ -201,7 +201,7 @@ class PostHog extends EventEmitter {
   /** `alias`, then resolves once the event is delivered. */
   async aliasImmediate(message) {
     this.alias(message)
-    await this.flush()
+    await this.#flushImmediate()
   }
 
   /** `$groupidentify` (built by the core): sets a group's properties. */
@@ -225,7 +225,7 @@ class PostHog extends EventEmitter {
   /** `groupIdentify`, then resolves once the event is delivered. */
   async groupIdentifyImmediate(message) {
     this.groupIdentify(message)
-    await this.flush()
+    await this.#flushImmediate()
   }
 
   /** A `$set` event: `properties` → `$set`, `propertiesOnce` → `$set_once` (as posthog-node). */
@@ -318,6 +318,16 @@ class PostHog extends EventEmitter {
    * Sends everything queued; resolves with the delivery report once it is delivered or has
    * definitively failed. Rejects with a `PostHogError` (`code` `'timeout'`) after `timeoutMs`.
    */
+  /** The flush of the `*Immediate` calls: resolves even when delivery failed (the error goes
+   *  to the 'error' listeners), as posthog-node's immediate sends do. */
+  async #flushImmediate() {
+    try {
+      await this.flush()
+    } catch {
+      // reported through on('error')
+    }
+  }
+
   async flush(timeoutMs) {
     if (this.#pending.size > 0) await Promise.allSettled([...this.#pending])
     return this.#native.flush(ms(timeoutMs)).catch(rethrow)
@@ -352,10 +362,15 @@ class PostHog extends EventEmitter {
   /** `{ key, enabled, variant, payload }`, or `undefined` when the flag is not decided. */
   async getFeatureFlagResult(key, distinctId, options) {
     if (distinctId !== null && typeof distinctId === 'object') throw contextOverload('getFeatureFlagResult')
-    const value = await this.getFeatureFlag(key, distinctId, options)
-    if (value === undefined) return undefined
-    const payload = await this.getFeatureFlagPayload(key, distinctId, value, { ...options, sendFeatureFlagEvents: false })
-    return { key, enabled: value !== false, variant: typeof value === 'string' ? value : undefined, payload }
+    let text
+    try {
+      text = await this.#native.getFeatureFlagResult(key, distinctId, this.#flagOptions(options))
+    } catch (e) {
+      throw PostHogError.from(e)
+    }
+    if (text === null || text === undefined) return undefined
+    const r = JSON.parse(text)
+    return { key: r.key, enabled: r.enabled, variant: r.variant, payload: r.payload, reason: r.reason, reasonCode: r.reasonCode }
   }
 
   /** Local answer now when the definitions decide, else the pooled (possibly remote) lookup. */

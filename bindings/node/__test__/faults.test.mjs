@@ -44,8 +44,9 @@ test("on('error') receives a 400 fault's error on the JS thread", async () => {
   const client = new PostHog(KEY, opts(server.url))
   const errorSeen = nextError(client)
   client.capture({ distinctId: uid(), event: 'refused' })
-  const report = await client.flush(10_000)
-  assert.equal(report.failed, 1)
+  // As posthog-node: a flush during which a batch failed rejects with that batch's error.
+  await assert.rejects(client.flush(10_000), (e) => e instanceof PostHogError && e.status === 400)
+  assert.equal(client.stats().failed, 1)
   const err = await errorSeen
   assert.ok(err instanceof PostHogError)
   assert.equal(err.code, 'invalid_request')
@@ -60,7 +61,7 @@ test('the onError option is a listener too', async () => {
   const seen = new Promise((r) => (resolveSeen = r))
   const client = new PostHog(KEY, opts(server.url, { onError: resolveSeen }))
   client.capture({ distinctId: uid(), event: 'x' })
-  await client.flush(10_000)
+  await assert.rejects(client.flush(10_000), { code: 'unauthorized' })
   const err = await Promise.race([seen, new Promise((_, rej) => setTimeout(() => rej(new Error('no error')), 10_000).unref())])
   assert.equal(err.code, 'unauthorized')
   assert.equal(err.status, 401)

@@ -145,6 +145,8 @@ test('sendFeatureFlags adds the flags to the event; getFeatureFlagResult', async
     enabled: true,
     variant: 'blue',
     payload: { n: 1 },
+    reason: 'Matched condition set 1',
+    reasonCode: 'condition_match',
   })
   assert.equal(await client.getFeatureFlagResult('no-such-flag', id), undefined)
   await assert.rejects(client.getAllFlags({ groups: {} }), { code: 'not_supported' })
@@ -176,7 +178,8 @@ test('per-message disableGeoip wins over the client option, on every event call'
     on.identify({ distinctId: id, properties: { tag, on: true }, disableGeoip: true })
     await Promise.all([on.flush(), off.flush()])
     const evs = (await mine(id)).filter((e) => e.event.startsWith(tag) || e.properties.$set?.tag === tag || e.properties.alias === `${id}-${tag}` || e.properties.$group_key === tag)
-    const geo = (e) => e.properties.$geoip_disable
+    // Only `true` is sent (absent means geoip), as posthog-node does.
+    const geo = (e) => e.properties.$geoip_disable === true
     const byName = Object.fromEntries(evs.filter((e) => e.event.startsWith(tag)).map((e) => [e.event, geo(e)]))
     assert.deepEqual(byName, { [`${tag} a`]: true, [`${tag} b`]: false, [`${tag} c`]: true })
     const identifies = evs.filter((e) => e.event === '$identify')

@@ -133,19 +133,9 @@ pub fn event(
 /// `properties`) becomes `$set`, as posthog-node reads its argument.
 pub fn identify(message: Unknown) -> std::result::Result<Event, Rejection> {
     let f = Fields::new(message, "identify")?;
-    let distinct_id = f.string("distinctId")?;
-    let mut props = f.json_map("properties")?;
-    let set_once = match props.remove("$set_once") {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(m)) => m,
-        Some(_) => return Err("properties.$set_once must be an object".into()),
-    };
-    let set = match props.remove("$set") {
-        None | Some(Value::Null) => props,
-        Some(Value::Object(m)) => m,
-        Some(_) => return Err("properties.$set must be an object".into()),
-    };
-    f.geoip(Event::identify(distinct_id, set, set_once))
+    let e = Event::identify_from_properties(f.string("distinctId")?, f.json_map("properties")?)
+        .map_err(|e| e.to_string())?;
+    f.geoip(e)
 }
 
 /// `{ distinctId, alias, disableGeoip? }` → the core's `$create_alias`.

@@ -75,6 +75,7 @@ fn text(v: &Value) -> String {
 /// One getter call.
 pub enum Lookup {
     Flag(String),
+    Result(String),
     Enabled(String),
     Payload(String, Option<FlagValue>),
     All,
@@ -99,19 +100,25 @@ impl Task for FlagTask {
             Lookup::Flag(key) => c
                 .get_feature_flag(key, id, o)
                 .map(|v| v.map(|v| text(&v.to_json()))),
+            Lookup::Result(key) => c
+                .get_feature_flag_result(key, id, o)
+                .map(|r| r.map(|r| text(&r.node_result_json(key)))),
             Lookup::Enabled(key) => c
                 .is_feature_enabled(key, id, o)
                 .map(|v| v.map(|b| b.to_string())),
-            // The core has no "payload of a given value": with `matchValue`, the payload is
-            // the evaluated value's when it equals `matchValue`.
-            Lookup::Payload(key, None) => c
-                .get_feature_flag_payload(key, id, o)
-                .map(|p| p.map(|p| text(&p))),
-            Lookup::Payload(key, Some(want)) => c.get_feature_flag_result(key, id, o).map(|r| {
-                r.filter(|r| &r.value == want)
-                    .and_then(|r| r.payload)
-                    .map(|p| text(&p))
-            }),
+            // posthog-node: the payload of the evaluated value (when it equals `matchValue`, if
+            // given); `null` for a flag without one, nothing when the flag is unknown. No
+            // `$feature_flag_called`.
+            Lookup::Payload(key, want) => {
+                let quiet = FlagOptions {
+                    send_feature_flag_events: Some(false),
+                    ..o.clone()
+                };
+                c.get_feature_flag_result(key, id, &quiet).map(|r| {
+                    r.filter(|r| want.as_ref().is_none_or(|w| &r.value == w))
+                        .map(|r| r.payload.map_or_else(|| "null".to_string(), |p| text(&p)))
+                })
+            }
             Lookup::All => c.get_all_flags(id, o).map(|m| {
                 let m: Map<String, Value> = m.into_iter().map(|(k, v)| (k, v.to_json())).collect();
                 Some(text(&Value::Object(m)))
@@ -237,6 +244,22 @@ impl NativeClient {
         options: Option<Unknown>,
     ) -> Result<AsyncTask<FlagTask>> {
         let lookup = || Ok(Lookup::Flag(string_arg(key, "key")?));
+        self.flag_task(&env, lookup, distinct_id, options)
+    }
+
+    /// posthog-node's `getFeatureFlagResult` as JSON text (the core's shape), or nothing.
+    #[napi(
+        ts_args_type = "key: string, distinctId: string, options?: NativeFlagOptions | undefined | null",
+        ts_return_type = "Promise<string | null>"
+    )]
+    pub fn get_feature_flag_result(
+        &self,
+        env: Env,
+        key: Unknown,
+        distinct_id: Unknown,
+        options: Option<Unknown>,
+    ) -> Result<AsyncTask<FlagTask>> {
+        let lookup = || Ok(Lookup::Result(string_arg(key, "key")?));
         self.flag_task(&env, lookup, distinct_id, options)
     }
 

@@ -41,6 +41,8 @@ pub(crate) struct Shared {
     super_properties: RwLock<Arc<Map<String, Value>>>,
     /// `opt_out` was called (or the options start opted out): nothing is captured.
     opted_out: std::sync::atomic::AtomicBool,
+    /// The error of the last batch that failed for good (what a posthog-node `flush` rejects with).
+    last_failure: Mutex<Option<Error>>,
 }
 
 impl Shared {
@@ -57,6 +59,10 @@ impl Shared {
             let hook = hook.clone();
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(error)));
         }
+    }
+    /// Remembers the error of a batch that failed for good.
+    pub fn record_failure(&self, error: &Error) {
+        *self.last_failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(error.clone());
     }
     /// The clock's time in Unix milliseconds (on-disk record times).
     pub fn now_ms(&self) -> i64 {
@@ -212,6 +218,7 @@ impl Client {
             disk,
             super_properties: RwLock::new(Arc::new(config.super_properties.clone())),
             opted_out: std::sync::atomic::AtomicBool::new(config.opt_out),
+            last_failure: Mutex::new(None),
             config,
         });
         // Records lost to corruption or an unusable cipher count as failed events.
@@ -738,8 +745,27 @@ impl Client {
     /// definitively failed. A flush with nothing queued sends nothing. While offline (see
     /// [`Client::set_online`]) it returns at once with [`Error::Timeout`] naming what waits
     /// for the network.
+    ///
+    /// In the posthog-node profile a flush during which a batch failed for good is an error
+    /// (that batch's), as posthog-node's `flush()` rejects; elsewhere the report's `failed`
+    /// says so.
     pub fn flush(&self, timeout: Duration) -> Result<FlushReport, Error> {
-        self.shared.flush(timeout)
+        let report = self.shared.flush(timeout)?;
+        if report.failed > 0 && self.config().profile.rules().flush_fails_on_failed_batch {
+            let last = self
+                .shared
+                .last_failure
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            return Err(last.unwrap_or_else(|| {
+                Error::Unexpected(format!(
+                    "{} event(s) failed during the flush",
+                    report.failed
+                ))
+            }));
+        }
+        Ok(report)
     }
 
     /// [`Client::flush`] without blocking the caller: the wait runs on the worker's blocking
@@ -815,7 +841,7 @@ impl Client {
         };
         let before = self.stats();
         self.shared.lock().closed = true;
-        let flushed = self.flush(timeout);
+        let flushed = self.shared.flush(timeout);
         {
             let mut st = self.shared.lock();
             st.stop = true;

@@ -57,6 +57,30 @@ impl Event {
             .property("$set_once", Value::Object(set_once))
     }
 
+    /// `$identify` from posthog-node's `identify({ distinctId, properties })`: `$set` is
+    /// `properties.$set`, or else every other property; `$set_once` is `properties.$set_once`;
+    /// `properties.$anon_distinct_id` links the anonymous id.
+    pub fn identify_from_properties(
+        distinct_id: impl Into<String>,
+        mut properties: Map<String, Value>,
+    ) -> Result<Event, crate::Error> {
+        let object = |v: Option<Value>, what: &str| match v {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Object(m)) => Ok(Some(m)),
+            Some(_) => Err(crate::Error::InvalidInput(format!(
+                "properties.{what} must be an object"
+            ))),
+        };
+        let set_once = object(properties.remove("$set_once"), "$set_once")?.unwrap_or_default();
+        let anon = properties.remove("$anon_distinct_id");
+        let set = object(properties.remove("$set"), "$set")?.unwrap_or(properties);
+        let mut e = Event::identify(distinct_id, set, set_once);
+        if let Some(a) = anon.filter(|a| !a.is_null()) {
+            e = e.property("$anon_distinct_id", a);
+        }
+        Ok(e)
+    }
+
     /// `$create_alias`: makes `alias` another id of the person known as `distinct_id`.
     pub fn alias(distinct_id: impl Into<String>, alias: impl Into<String>) -> Event {
         let distinct_id = distinct_id.into();

@@ -157,6 +157,7 @@ fn exhausted(shared: &Shared, events: Vec<QueuedEvent>, error: &Error) {
 fn fail(shared: &Shared, events: usize, error: &Error) {
     Counters::add(&shared.stats.failed, events as u64);
     Counters::add(&shared.stats.failed_batches, 1);
+    shared.record_failure(error);
     tracing::warn!(events, %error, "a batch failed");
     let error = match error {
         Error::Unauthorized { detail, request_id } => {

@@ -54,6 +54,48 @@ impl FlagResult {
     }
 }
 
+impl FlagResult {
+    /// The result as posthog-node's `getFeatureFlagResult` gives it: `{ key, enabled,
+    /// variant?, payload?, reason, reasonCode? }` (`reason` is "Evaluated locally" for a local
+    /// answer, else the server's text or code).
+    pub fn node_result_json(&self, key: &str) -> Value {
+        let mut m = serde_json::Map::new();
+        m.insert("key".into(), Value::String(key.to_string()));
+        m.insert("enabled".into(), Value::Bool(self.value.is_enabled()));
+        if let FlagValue::Variant(v) = &self.value {
+            m.insert("variant".into(), Value::String(v.clone()));
+        }
+        match &self.payload {
+            Some(p) => {
+                m.insert("payload".into(), p.clone());
+            }
+            // A remote answer's missing payload is `null` to posthog-node.
+            None if !self.locally_evaluated => {
+                m.insert("payload".into(), Value::Null);
+            }
+            None => {}
+        }
+        let (reason, code) = if self.locally_evaluated {
+            let code = self.reason.clone().filter(|r| r == "flag_disabled");
+            (Some("Evaluated locally".to_string()), code)
+        } else {
+            (
+                self.reason_description
+                    .clone()
+                    .or_else(|| self.reason.clone()),
+                self.reason.clone(),
+            )
+        };
+        if let Some(r) = reason {
+            m.insert("reason".into(), Value::String(r));
+        }
+        if let Some(c) = code {
+            m.insert("reasonCode".into(), Value::String(c));
+        }
+        Value::Object(m)
+    }
+}
+
 /// Every evaluated flag of one distinct id, taken at one moment.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlagsSnapshot {
