@@ -21,20 +21,19 @@ pub fn options(
     api_key: &Bound<'_, PyAny>,
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> Result<(ClientOptions, bool), Error> {
-    let mut profile = Profile::Core;
+    let profile = match kwargs.and_then(|kw| kw.get_item("_profile").ok().flatten()) {
+        Some(p) => Profile::parse(&p.extract::<String>().unwrap_or_default())?,
+        None => Profile::Core,
+    };
     let mut data = Map::new();
     let mut hooks_given: Vec<(HookKind, Bound<'_, PyAny>)> = Vec::new();
     if let Some(kw) = kwargs {
         for (k, v) in kw.iter() {
             let name = k.extract::<String>().unwrap_or_default();
-            if name == "_profile" {
-                profile = Profile::parse(&v.extract::<String>().unwrap_or_default())?;
+            if name == "_profile" || v.is_none() {
                 continue;
             }
-            if v.is_none() {
-                continue;
-            }
-            if let Some(kind) = hook_kind(profile_hint(kw), &name) {
+            if let Some(kind) = hook_kind(profile, &name) {
                 hooks_given.push((kind, v));
                 continue;
             }
@@ -83,11 +82,6 @@ pub fn options(
     }
     let may_block = matches!(o.overflow_policy(), OverflowPolicy::Block(_));
     Ok((o, may_block))
-}
-
-/// The profile named by `_profile` (hook names are the same in every Python profile).
-fn profile_hint(_kw: &Bound<'_, PyDict>) -> Profile {
-    Profile::PosthogPython
 }
 
 fn callable(v: &Bound<'_, PyAny>, name: &str) -> Result<Py<PyAny>, Error> {

@@ -183,3 +183,71 @@ def test_module_level_api(server: TestServer, monkeypatch: pytest.MonkeyPatch) -
         assert posthog_sdk.default_client is not client and posthog_sdk.default_client.disabled
     finally:
         posthog_sdk.shutdown()
+
+
+def test_core_options_are_accepted_by_the_drop_in_class(server: TestServer, tmp_path: Any) -> None:
+    """Every option of the core's schema works on Posthog too; unknown names are refused."""
+    ph = Posthog(
+        API_KEY,
+        host=server.url,
+        storage_dir=tmp_path,
+        fsync="never",
+        max_attempts=5,
+        overflow="drop_oldest",
+        flush_interval=3600,
+    )
+    try:
+        assert ph.capture("durable", distinct_id="u")
+        assert any(p.name.endswith(".log") or p.is_file() for p in tmp_path.iterdir())
+        ph.flush()
+        assert [e["event"] for e in server.wait(1)] == ["durable"]
+    finally:
+        ph.shutdown()
+    with pytest.raises(posthog_sdk.ConfigError, match='unknown option "flushAt"'):
+        Posthog(API_KEY, host=server.url, flushAt=5)
+    with pytest.raises(posthog_sdk.ConfigError, match="option fsync"):
+        Posthog(API_KEY, host=server.url, fsync="sometimes")
+
+
+def test_send_false_or_disabled_sends_nothing(server: TestServer) -> None:
+    for options in ({"send": False}, {"disabled": True}, {"send": False, "disabled": False}):
+        ph = Posthog(API_KEY, host=server.url, **options)
+        assert ph.disabled, options
+        ph.capture("nothing", distinct_id="u")
+        assert ph.get_feature_flag("beta", "u") is None
+        ph.shutdown()
+    assert server.events() == []
+    assert all(not r["path"].startswith("/flags") for r in server.requests())
+
+
+def test_profiles_differ_between_client_and_posthog(server: TestServer) -> None:
+    """Client runs the core's profile (the event's own property wins, no $is_server);
+    Posthog posthog-python's (the super property wins, $is_server and the runtime's context)."""
+    client = posthog_sdk.Client(API_KEY, host=server.url, super_properties={"plan": "super"})
+    ph = Posthog(API_KEY, host=server.url, super_properties={"plan": "super"})
+    client.capture("client", "u", {"plan": "own"})
+    ph.capture("drop-in", distinct_id="u", properties={"plan": "own"})
+    client.shutdown()
+    ph.shutdown()
+    by = {e["event"]: e["properties"] for e in server.wait(2)}
+    assert by["client"]["plan"] == "own" and "$is_server" not in by["client"]
+    assert by["drop-in"]["plan"] == "super" and by["drop-in"]["$is_server"] is True
+    assert by["drop-in"]["$python_version"].count(".") == 2 and by["drop-in"]["$os"]
+
+
+def test_scoped_on_an_async_function_keeps_its_context(server: TestServer, ph: Posthog) -> None:
+    import asyncio
+
+    @ph.scoped()
+    async def handler() -> None:
+        ph.identify_context("async-user")
+        ph.tag("route", "/items")
+        await asyncio.sleep(0)
+        ph.capture("handled")
+
+    asyncio.run(handler())
+    ph.flush()
+    [ev] = [e for e in server.wait(1) if e["event"] == "handled"]
+    assert ev["distinct_id"] == "async-user"
+    assert ev["properties"]["route"] == "/items"
+    assert ev["properties"]["$context_tags"] == ["route"]

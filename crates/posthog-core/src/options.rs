@@ -946,8 +946,20 @@ impl Options {
     }
 }
 
-fn strip_position(text: &str) -> &str {
-    text.split(" at line ").next().unwrap_or(text)
+/// A serde message without its position and without any string value it quotes (a key passed
+/// in the wrong option must never be echoed): `invalid type: string "…"` → `invalid type: a string`.
+fn strip_position(text: &str) -> String {
+    let text = text.split(" at line ").next().unwrap_or(text);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("string \"") {
+        out.push_str(&rest[..i]);
+        out.push_str("a string");
+        let after = &rest[i + "string \"".len()..];
+        rest = after.find('"').map_or("", |j| &after[j + 1..]);
+    }
+    out.push_str(rest);
+    out
 }
 
 fn alias_value(alias: Alias, name: &str, v: Value) -> Result<(String, Value), Error> {
@@ -1032,9 +1044,16 @@ mod tests {
             err.to_string().contains("unknown option \"flushAt\""),
             "{err}"
         );
-        let err =
-            Options::from_json(Profile::PosthogPython, json!({"flush_at": "many"})).unwrap_err();
+        let err = Options::from_json(
+            Profile::PosthogPython,
+            json!({"flush_at": "phc_secretvalue"}),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("option flush_at:"), "{err}");
+        assert!(
+            !err.to_string().contains("secretvalue"),
+            "no value is echoed: {err}"
+        );
         let err = Options::from_json(Profile::PosthogPython, json!({"project_root": "/app"}))
             .unwrap_err();
         assert!(

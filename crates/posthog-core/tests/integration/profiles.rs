@@ -127,6 +127,13 @@ fn group_identify_default_ids() {
         .map(|e| e.distinct_id.clone())
         .collect();
     assert!(ids.contains(&"$company_acme".to_string()), "{ids:?}");
+    // A blank group type or key is dropped (counted as invalid), as the official SDKs do.
+    assert!(py.group_identify("", "acme", Map::new(), None).is_none());
+    assert!(
+        node.group_identify("company", " ", Map::new(), None)
+            .is_none()
+    );
+    assert_eq!(py.stats().dropped_invalid + node.stats().dropped_invalid, 2);
     assert!(
         ids.iter().any(|i| uuid::Uuid::parse_str(i).is_ok()),
         "posthog-python: a random id {ids:?}"
