@@ -19,8 +19,10 @@ class PostHogError extends Error {
     const code = e && CODES.has(e.code) ? e.code : 'unexpected'
     const status = e && typeof e.status === 'number' ? e.status : null
     const err = new PostHogError(String(e && e.message !== undefined ? e.message : e), code, status)
-    if (e && typeof e.reason === 'string') err.reason = e.reason
-    if (e && typeof e.scope === 'string') err.scope = e.scope
+    for (const k of ['requestId', 'reason', 'scope', 'attr']) {
+      if (e && typeof e[k] === 'string') err[k] = e[k]
+    }
+    if (e && typeof e.retryAfter === 'number') err.retryAfter = e.retryAfter
     if (e instanceof Error && e.stack) err.stack = `PostHogError: ${err.message}\n${e.stack.split('\n').slice(1).join('\n')}`
     return err
   }

@@ -266,10 +266,16 @@ export interface ErrorInfo {
   message: string
   /** The HTTP status behind the error, when there was one. */
   status?: number
+  /** The request id PostHog echoed, when known. */
+  requestId?: string
+  /** The `Retry-After` PostHog asked for, in seconds, when given. */
+  retryAfter?: number
   /** For `inconclusive`: why local evaluation could not decide (`missing_context`, …). */
   reason?: string
   /** For `forbidden`: the missing scope, when the server named one. */
   scope?: string
+  /** For a 4xx: the field PostHog blamed, when it named one. */
+  attr?: string
 }
 
 /** What `onProgress` receives after every page. */

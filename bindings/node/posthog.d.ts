@@ -49,8 +49,14 @@ export declare class PostHogError extends Error {
   readonly status: number | null
   /** Only on `inconclusive` errors: why local evaluation could not decide. */
   readonly reason?: InconclusiveReason
-  /** Only on `forbidden` errors of the admin API: the missing scope, when the server named it. */
+  /** The request id PostHog echoed, when known. */
+  readonly requestId?: string
+  /** The `Retry-After` PostHog asked for, in seconds, when given (429, 503). */
+  readonly retryAfter?: number
+  /** Only on `forbidden` errors: the missing scope, when the server named it. */
   readonly scope?: string
+  /** Only on `invalid_request` errors: the field PostHog blamed, when it named one. */
+  readonly attr?: string
   /** Only on a stopped `AdminClient.export`: the checkpoint to resume from. */
   readonly checkpoint?: ExportCheckpoint
   constructor(message: string, code: ErrorCode, status?: number | null)

@@ -10,6 +10,7 @@ package com.posthog.sdk.examples
 
 import com.posthog.sdk.DeviceContext
 import com.posthog.sdk.FlagValue
+import com.posthog.sdk.ErrorInfo
 import com.posthog.sdk.ErrorListener
 import com.posthog.sdk.MobileOptions
 import com.posthog.sdk.PostHogException
@@ -29,7 +30,7 @@ object MobileSession {
     fun run(host: String, stateDir: String): Summary = runBlocking {
         val key = System.getenv("POSTHOG_PROJECT_API_KEY") ?: "phc_example_project_key"
         val errors = object : ErrorListener {
-            override fun onError(kind: String, message: String) = println("posthog: $kind: $message")
+            override fun onError(error: ErrorInfo) = println("posthog: ${error.kind}: ${error.message}")
         }
         val posthog = PostHogMobile(
             key,

@@ -49,6 +49,13 @@ test('every core error kind maps to a PostHogError with its code and status', ()
     assert.ok(err.message.length > 0)
     if (code === 'inconclusive') assert.equal(typeof err.reason, 'string', 'inconclusive carries reason')
     else assert.equal(err.reason, undefined)
+    if (code === 'server') {
+      assert.equal(err.requestId, 'sample-request')
+      assert.equal(err.retryAfter, 30)
+    }
+    if (code === 'rate_limited') assert.equal(err.retryAfter, 1)
+    if (code === 'forbidden') assert.equal(err.scope, 'feature_flag:read')
+    if (code === 'invalid_request') assert.equal(err.attr, 'key')
   }
 })
 

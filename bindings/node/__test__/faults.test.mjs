@@ -40,7 +40,7 @@ test('nothing is lost under 503 and 429 faults', async () => {
 })
 
 test("on('error') receives a 400 fault's error on the JS thread", async () => {
-  await server.control.faults([{ status: 400, body: '{"type":"validation_error","detail":"bad batch"}', headers: { 'Content-Type': 'application/json' } }])
+  await server.control.faults([{ status: 400, body: '{"type":"validation_error","detail":"bad batch","attr":"batch"}', headers: { 'Content-Type': 'application/json', 'X-Request-Id': 'req-js-1' } }])
   const client = new PostHog(KEY, opts(server.url))
   const errorSeen = nextError(client)
   client.capture({ distinctId: uid(), event: 'refused' })
@@ -51,6 +51,9 @@ test("on('error') receives a 400 fault's error on the JS thread", async () => {
   assert.ok(err instanceof PostHogError)
   assert.equal(err.code, 'invalid_request')
   assert.equal(err.status, 400)
+  // Every attribute comes from the core's one accessor.
+  assert.equal(err.requestId, 'req-js-1')
+  assert.equal(err.attr, 'batch')
   assert.ok(!err.message.includes(KEY))
   await client.shutdown(5000)
 })

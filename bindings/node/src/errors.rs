@@ -1,10 +1,10 @@
 //! The one place where a core error becomes a JavaScript value.
 //!
-//! Every core error reaches JavaScript as an `Error` whose `code` is the core's
-//! [`ErrorKind::as_str`] and whose `status` is the HTTP status behind it (or `null`); an
-//! `inconclusive` error also carries `reason`, a `forbidden` one `scope` when named, a stopped
-//! export `checkpoint`. The JS layer (`posthog.js`) turns it into a
-//! `PostHogError`; nothing else about errors is decided here or there.
+//! Every core error reaches JavaScript as an `Error` built from the core's one accessor,
+//! [`CoreError::attributes`]: `code` (the core's [`ErrorKind::as_str`]), `status` (or `null`),
+//! and when known `requestId`, `retryAfter` (seconds), `scope`, `attr`, `reason`; a stopped
+//! export adds `checkpoint`. The JS layer (`errors.js`) turns it into a `PostHogError`; nothing
+//! else about errors is decided here or there.
 
 use napi::bindgen_prelude::*;
 use posthog_core::{Error as CoreError, ErrorKind};
@@ -25,26 +25,32 @@ pub struct ErrorInfo {
     pub message: String,
     /// The HTTP status behind the error, when there was one.
     pub status: Option<u32>,
+    /// The request id PostHog echoed, when known.
+    pub request_id: Option<String>,
+    /// The `Retry-After` PostHog asked for, in seconds, when given.
+    pub retry_after: Option<u32>,
     /// For `inconclusive`: why local evaluation could not decide (`missing_context`, …).
     pub reason: Option<String>,
     /// For `forbidden`: the missing scope, when the server named one.
     pub scope: Option<String>,
+    /// For a 4xx: the field PostHog blamed, when it named one.
+    pub attr: Option<String>,
 }
 
 impl From<&CoreError> for ErrorInfo {
     fn from(e: &CoreError) -> Self {
+        let a = e.attributes();
         ErrorInfo {
-            code: code(e.kind()).to_string(),
-            message: e.to_string(),
-            status: e.status().map(u32::from),
-            reason: match e {
-                CoreError::Inconclusive { reason, .. } => Some(reason.clone()),
-                _ => None,
-            },
-            scope: match e {
-                CoreError::Forbidden { scope, .. } => scope.clone(),
-                _ => None,
-            },
+            code: code(a.kind).to_string(),
+            message: a.message,
+            status: a.status.map(u32::from),
+            request_id: a.request_id,
+            retry_after: a
+                .retry_after_secs
+                .map(|s| u32::try_from(s).unwrap_or(u32::MAX)),
+            reason: a.reason,
+            scope: a.scope,
+            attr: a.attr,
         }
     }
 }
@@ -74,11 +80,19 @@ fn build(env: &Env, info: &ErrorInfo, checkpoint: Option<&str>) -> Result<napi::
         Some(s) => obj.set("status", s)?,
         None => obj.set("status", Null)?,
     }
-    if let Some(reason) = &info.reason {
-        obj.set("reason", reason.as_str())?;
+    let optional = [
+        ("requestId", &info.request_id),
+        ("reason", &info.reason),
+        ("scope", &info.scope),
+        ("attr", &info.attr),
+    ];
+    for (name, value) in optional {
+        if let Some(v) = value {
+            obj.set(name, v.as_str())?;
+        }
     }
-    if let Some(scope) = &info.scope {
-        obj.set("scope", scope.as_str())?;
+    if let Some(secs) = info.retry_after {
+        obj.set("retryAfter", secs)?;
     }
     if let Some(cp) = checkpoint {
         obj.set("checkpoint", cp)?;

@@ -6,28 +6,21 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-/// The exception instance for a core error (not raised).
+/// The exception instance for a core error (not raised), built from the core's one accessor,
+/// [`Error::attributes`].
 pub fn exception<'py>(py: Python<'py>, err: &Error) -> PyResult<Bound<'py, PyAny>> {
+    let a = err.attributes();
     let extra = PyDict::new(py);
-    match err {
-        Error::RateLimited {
-            retry_after_secs,
-            request_id,
-        } => {
-            extra.set_item("retry_after", *retry_after_secs)?;
-            extra.set_item("request_id", request_id.as_deref())?;
-        }
-        Error::Unauthorized { request_id, .. } | Error::Server { request_id, .. } => {
-            extra.set_item("request_id", request_id.as_deref())?;
-        }
-        Error::Forbidden { scope, .. } => extra.set_item("scope", scope.as_deref())?,
-        Error::InvalidRequest { attr, .. } => extra.set_item("attr", attr.as_deref())?,
-        Error::Inconclusive { reason, .. } => extra.set_item("reason", reason)?,
-        _ => {}
+    extra.set_item("request_id", a.request_id)?;
+    extra.set_item("retry_after", a.retry_after_secs)?;
+    extra.set_item("scope", a.scope)?;
+    extra.set_item("attr", a.attr)?;
+    if let Some(reason) = a.reason {
+        extra.set_item("reason", reason)?;
     }
     py.import("posthog_sdk.errors")?
         .getattr("_from_native")?
-        .call1((err.kind().as_str(), err.to_string(), err.status(), extra))
+        .call1((a.kind.as_str(), a.message, a.status, extra))
 }
 
 /// The `PyErr` to raise for a core error.

@@ -62,7 +62,7 @@ def test_stats_fields_match_the_core(make_client):
 def test_on_error_gets_invalid_request_error_on_400(server, make_client, recorder):
     client = make_client(on_error=recorder)
     server.faults([
-        {"status": 400, "headers": {"Content-Type": "application/json"},
+        {"status": 400, "headers": {"Content-Type": "application/json", "X-Request-Id": "req-py-1"},
          "body": '{"type":"validation_error","code":"invalid_input","detail":"bad","attr":"batch"}'}
     ])
     client.capture("e", "d")
@@ -74,6 +74,7 @@ def test_on_error_gets_invalid_request_error_on_400(server, make_client, recorde
     assert type(err) is posthog_sdk.InvalidRequestError
     assert isinstance(err, ValueError)
     assert err.kind == "invalid_request" and err.status == 400 and err.attr == "batch"
+    assert err.request_id == "req-py-1"
     assert recorder.threads[0] != threading.current_thread().name
     assert client.stats().failed == 1
 

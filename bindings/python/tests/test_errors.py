@@ -62,7 +62,11 @@ def test_sample_attributes():
             return e
         raise AssertionError("no exception")
 
-    assert sample("server").status == 503
+    server = sample("server")
+    assert server.status == 503 and server.request_id == "sample-request" and server.retry_after == 30
+    forbidden = sample("forbidden")
+    assert forbidden.request_id == "sample-request" and forbidden.status == 403
+    assert sample("invalid_request").attr == "key"
     rl = sample("rate_limited")
     assert rl.status == 429 and rl.retry_after == 1
     assert sample("forbidden").scope == "feature_flag:read"

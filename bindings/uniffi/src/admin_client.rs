@@ -25,7 +25,7 @@ pub struct PostHogAdminClient {
 fn object(text: &str, what: &str) -> Result<Value, PostHogError> {
     json_object(text, what)
         .map(Value::Object)
-        .map_err(PostHogError::InvalidInput)
+        .map_err(PostHogError::invalid_input)
 }
 
 fn optional_object(text: Option<String>, what: &str) -> Result<Value, PostHogError> {
@@ -70,7 +70,7 @@ impl ExportSource {
             } => {
                 let props = match properties_json {
                     Some(t) => json_object(&t, "properties_json")
-                        .map_err(PostHogError::InvalidInput)?
+                        .map_err(PostHogError::invalid_input)?
                         .into_iter()
                         .collect(),
                     None => Vec::new(),
@@ -118,26 +118,15 @@ pub trait ExportListener: Send + Sync {
     fn on_page(&self, rows: u64, checkpoint_json: String);
 }
 
-/// The marker before the checkpoint JSON in the message of an interrupted export.
-const CHECKPOINT_MARK: &str = "; resume from checkpoint ";
-
-/// The checkpoint JSON in the message of an interrupted export (pass it back to `export` as
-/// `checkpointJson` to continue exactly there), or null for any other message.
-#[uniffi::export]
-pub fn export_checkpoint(message: String) -> Option<String> {
-    let (_, rest) = message.rsplit_once(CHECKPOINT_MARK)?;
-    let json = rest.strip_suffix(')')?;
-    serde_json::from_str::<core::Checkpoint>(json).ok()?;
-    Some(json.to_string())
-}
-
-/// Maps an interrupted export: the core error's kind, its message followed by the checkpoint.
+/// Maps an interrupted export: the core error's kind and attributes, the rows written so far
+/// in the message, and the checkpoint in `attributes().checkpoint`.
 fn export_error(e: core::ExportError) -> PostHogError {
     let cp = to_json(&e.checkpoint);
     let rows = e.checkpoint.rows;
-    let mapped = PostHogError::from(e.error);
-    let with = |m: String| format!("{m} (export stopped after {rows} rows{CHECKPOINT_MARK}{cp})");
-    mapped.map_message(with)
+    PostHogError::from(e.error).map_info(|info| {
+        info.message = format!("{} (export stopped after {rows} rows)", info.message);
+        info.checkpoint = Some(cp);
+    })
 }
 
 #[uniffi::export]
@@ -231,10 +220,10 @@ impl PostHogAdminClient {
         project: String,
     ) -> Result<FeatureFlagRecord, PostHogError> {
         let mut map: Map<String, Value> =
-            json_object(&flag_json, "flag_json").map_err(PostHogError::InvalidInput)?;
+            json_object(&flag_json, "flag_json").map_err(PostHogError::invalid_input)?;
         map.entry("active").or_insert(Value::Bool(true));
         let flag: core::NewFeatureFlag = serde_json::from_value(Value::Object(map))
-            .map_err(|e| PostHogError::InvalidInput(format!("flag_json is not a flag: {e}")))?;
+            .map_err(|e| PostHogError::invalid_input(format!("flag_json is not a flag: {e}")))?;
         Ok(self
             .inner
             .feature_flags()
@@ -479,7 +468,7 @@ impl PostHogAdminClient {
         let checkpoint: Option<core::Checkpoint> = checkpoint_json
             .map(|t| {
                 serde_json::from_str(&t).map_err(|e| {
-                    PostHogError::InvalidInput(format!(
+                    PostHogError::invalid_input(format!(
                         "checkpoint_json is not an export checkpoint (line {}, column {})",
                         e.line(),
                         e.column()
@@ -537,19 +526,15 @@ mod tests {
             error: posthog_core::Error::Timeout("slow".into()),
             checkpoint: cp.clone(),
         });
-        let PostHogError::Timeout(m) = e else {
+        let PostHogError::Timeout { info } = e else {
             panic!("the kind is kept")
         };
-        assert!(
-            m.starts_with("timed out: slow (export stopped after 100 rows"),
-            "{m}"
-        );
-        let back: core::Checkpoint = serde_json::from_str(&export_checkpoint(m).unwrap()).unwrap();
-        assert_eq!(back, cp);
-        assert_eq!(export_checkpoint("server error (500): x".into()), None);
         assert_eq!(
-            export_checkpoint(format!("x{CHECKPOINT_MARK}{{not json}})")),
-            None
+            info.message,
+            "timed out: slow (export stopped after 100 rows)"
         );
+        let back: core::Checkpoint =
+            serde_json::from_str(info.checkpoint.as_deref().unwrap()).unwrap();
+        assert_eq!(back, cp);
     }
 }

@@ -1,129 +1,250 @@
 //! The one public error of the binding: a variant per core [`ErrorKind`], mapped here and
-//! nowhere else. Kotlin sees it as `PostHogException`, Swift as `PostHogError`.
+//! nowhere else, each carrying the core's attributes. Kotlin sees it as `PostHogException`,
+//! Swift as `PostHogError`.
 
 use posthog_core::{Error, ErrorKind};
 
-/// Every error a call can throw. The message is the core's, which never contains a key or
-/// a payload; the HTTP status, when there was one, is part of it.
-///
-/// A flat error: uniffi's Kotlin exceptions already own `message`, so the variants carry the
-/// message alone.
+/// Everything known about an error, from the core's one accessor
+/// ([`posthog_core::Error::attributes`]): no caller ever parses a message.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ErrorInfo {
+    /// The core's stable kind name (`"rate_limited"`, `"server"`, …).
+    pub kind: String,
+    /// The message (never contains a key or a payload).
+    pub message: String,
+    /// The HTTP status behind the error, when there was one.
+    pub status: Option<u16>,
+    /// The request id PostHog echoed, when known.
+    pub request_id: Option<String>,
+    /// The `Retry-After` PostHog asked for, in seconds, when given.
+    pub retry_after_secs: Option<u64>,
+    /// The missing scope of a 403, when PostHog named one.
+    pub scope: Option<String>,
+    /// The field PostHog blamed for a 4xx, when it named one.
+    pub attr: Option<String>,
+    /// Why local evaluation could not decide (`missing_context`, `unknown_flag`, …).
+    pub reason: Option<String>,
+    /// Where an interrupted export can resume: pass it back as `checkpointJson`.
+    pub checkpoint: Option<String>,
+}
+
+impl From<&Error> for ErrorInfo {
+    fn from(e: &Error) -> ErrorInfo {
+        let a = e.attributes();
+        ErrorInfo {
+            kind: a.kind.as_str().to_string(),
+            message: a.message,
+            status: a.status,
+            request_id: a.request_id,
+            retry_after_secs: a.retry_after_secs,
+            scope: a.scope,
+            attr: a.attr,
+            reason: a.reason,
+            checkpoint: None,
+        }
+    }
+}
+
+/// Every error a call can throw: a variant per core [`ErrorKind`], each carrying the same
+/// [`ErrorInfo`] (Kotlin: `e.info.status`, `e.info.requestId`; Swift: the associated value).
+/// `attributes()` reads it from any variant.
 #[derive(Debug, thiserror::Error, uniffi::Error)]
-#[uniffi(flat_error)]
 pub enum PostHogError {
     /// An option is invalid (host, sizes, intervals, super properties…).
-    #[error("{0}")]
-    Config(String),
+    #[error("{}", .info.message)]
+    Config {
+        /// What is known about the error.
+        info: ErrorInfo,
+    },
     /// The key is missing, malformed, or of the wrong type (e.g. a personal `phx_` key).
-    #[error("{0}")]
-    InvalidKey(String),
+    #[error("{}", .info.message)]
+    InvalidKey {
+        /// What is known about the error.
+        info: ErrorInfo,
+    },
     /// An argument is not acceptable.
-    #[error("{0}")]
-    InvalidInput(String),
+    #[error("{}", .info.message)]
+    InvalidInput {
+        /// What is known about the error.
+        info: ErrorInfo,
+    },
     /// The connection failed before an answer arrived.
-    #[error("{0}")]
-    Transport(String),
+    #[error("{}", .info.message)]
+    Transport {
+        /// What is known about the error.
+        info: ErrorInfo,
+    },
     /// A request, a flush or a shutdown did not finish in time.
-    #[error("{0}")]
-    Timeout(String),
-    /// PostHog answered 429.
-    #[error("{0}")]
-    RateLimited(String),
+    #[error("{}", .info.message)]
+    Timeout {
+        /// What is known about the error.
+        info: ErrorInfo,
+    },
+    /// PostHog answered 429 (`retryAfterSecs` holds its `Retry-After`).
+    #[error("{}", .info.message)]
+    RateLimited {
+        /// What is known about the error.
+        info: ErrorInfo,
+    },
     /// PostHog rejected the key (401).
-    #[error("{0}")]
-    Unauthorized(String),
-    /// PostHog refused the request for this key (403).
-    #[error("{0}")]
-    Forbidden(String),
-    /// PostHog refused the request as malformed (400 and other 4xx).
-    #[error("{0}")]
-    InvalidRequest(String),
+    #[error("{}", .info.message)]
+    Unauthorized {
+        /// What is known about the error.
+        info: ErrorInfo,
+    },
+    /// PostHog refused the request for this key (403); `scope` names a missing scope.
+    #[error("{}", .info.message)]
+    Forbidden {
+        /// What is known about the error.
+        info: ErrorInfo,
+    },
+    /// PostHog refused the request as malformed (400 and other 4xx); `attr` names the field.
+    #[error("{}", .info.message)]
+    InvalidRequest {
+        /// What is known about the error.
+        info: ErrorInfo,
+    },
     /// The payload is too large.
-    #[error("{0}")]
-    TooLarge(String),
+    #[error("{}", .info.message)]
+    TooLarge {
+        /// What is known about the error.
+        info: ErrorInfo,
+    },
     /// The project is over its quota (402).
-    #[error("{0}")]
-    QuotaLimited(String),
+    #[error("{}", .info.message)]
+    QuotaLimited {
+        /// What is known about the error.
+        info: ErrorInfo,
+    },
     /// The resource does not exist (404).
-    #[error("{0}")]
-    NotFound(String),
+    #[error("{}", .info.message)]
+    NotFound {
+        /// What is known about the error.
+        info: ErrorInfo,
+    },
     /// The request conflicts with the current state (409).
-    #[error("{0}")]
-    Conflict(String),
+    #[error("{}", .info.message)]
+    Conflict {
+        /// What is known about the error.
+        info: ErrorInfo,
+    },
     /// PostHog failed (5xx).
-    #[error("{0}")]
-    Server(String),
+    #[error("{}", .info.message)]
+    Server {
+        /// What is known about the error.
+        info: ErrorInfo,
+    },
     /// The queue was full.
-    #[error("{0}")]
-    QueueFull(String),
+    #[error("{}", .info.message)]
+    QueueFull {
+        /// What is known about the error.
+        info: ErrorInfo,
+    },
     /// The client was shut down.
-    #[error("{0}")]
-    Closed(String),
+    #[error("{}", .info.message)]
+    Closed {
+        /// What is known about the error.
+        info: ErrorInfo,
+    },
     /// Something answered that PostHog never answers.
-    #[error("{0}")]
-    Unexpected(String),
+    #[error("{}", .info.message)]
+    Unexpected {
+        /// What is known about the error.
+        info: ErrorInfo,
+    },
     /// Reading or writing a local file or stream failed (e.g. an export's output file).
-    #[error("{0}")]
-    Io(String),
-    /// Local flag evaluation cannot decide (`LocalEvaluator`, `matchProperty`). The message is
-    /// `inconclusive (<reason>): <detail>`; `inconclusiveReason(message)` gives the reason code.
-    #[error("{0}")]
-    Inconclusive(String),
+    #[error("{}", .info.message)]
+    Io {
+        /// What is known about the error.
+        info: ErrorInfo,
+    },
+    /// Local flag evaluation cannot decide (`LocalEvaluator`, `matchProperty`); `reason` says why.
+    #[error("{}", .info.message)]
+    Inconclusive {
+        /// What is known about the error.
+        info: ErrorInfo,
+    },
+}
+
+/// Every variant with its info, so a match on the kind is written once.
+macro_rules! each_variant {
+    ($e:expr, $info:ident => $body:expr) => {
+        match $e {
+            PostHogError::Config { info: $info } |
+            PostHogError::InvalidKey { info: $info } |
+            PostHogError::InvalidInput { info: $info } |
+            PostHogError::Transport { info: $info } |
+            PostHogError::Timeout { info: $info } |
+            PostHogError::RateLimited { info: $info } |
+            PostHogError::Unauthorized { info: $info } |
+            PostHogError::Forbidden { info: $info } |
+            PostHogError::InvalidRequest { info: $info } |
+            PostHogError::TooLarge { info: $info } |
+            PostHogError::QuotaLimited { info: $info } |
+            PostHogError::NotFound { info: $info } |
+            PostHogError::Conflict { info: $info } |
+            PostHogError::Server { info: $info } |
+            PostHogError::QueueFull { info: $info } |
+            PostHogError::Closed { info: $info } |
+            PostHogError::Unexpected { info: $info } |
+            PostHogError::Io { info: $info } |
+            PostHogError::Inconclusive { info: $info } => $body,
+        }
+    };
 }
 
 impl PostHogError {
-    /// The same kind with its message rewritten by `f`.
-    pub(crate) fn map_message(self, f: impl FnOnce(String) -> String) -> PostHogError {
+    /// The error of `kind` with `info`.
+    fn of(kind: ErrorKind, info: ErrorInfo) -> PostHogError {
         use PostHogError as E;
-        match self {
-            E::Config(m) => E::Config(f(m)),
-            E::InvalidKey(m) => E::InvalidKey(f(m)),
-            E::InvalidInput(m) => E::InvalidInput(f(m)),
-            E::Transport(m) => E::Transport(f(m)),
-            E::Timeout(m) => E::Timeout(f(m)),
-            E::RateLimited(m) => E::RateLimited(f(m)),
-            E::Unauthorized(m) => E::Unauthorized(f(m)),
-            E::Forbidden(m) => E::Forbidden(f(m)),
-            E::InvalidRequest(m) => E::InvalidRequest(f(m)),
-            E::TooLarge(m) => E::TooLarge(f(m)),
-            E::QuotaLimited(m) => E::QuotaLimited(f(m)),
-            E::NotFound(m) => E::NotFound(f(m)),
-            E::Conflict(m) => E::Conflict(f(m)),
-            E::Server(m) => E::Server(f(m)),
-            E::QueueFull(m) => E::QueueFull(f(m)),
-            E::Closed(m) => E::Closed(f(m)),
-            E::Unexpected(m) => E::Unexpected(f(m)),
-            E::Io(m) => E::Io(f(m)),
-            E::Inconclusive(m) => E::Inconclusive(f(m)),
+        // Exhaustive on purpose: a kind added to the core does not compile until it is mapped.
+        match kind {
+            ErrorKind::Config => E::Config { info },
+            ErrorKind::InvalidKey => E::InvalidKey { info },
+            ErrorKind::InvalidInput => E::InvalidInput { info },
+            ErrorKind::Transport => E::Transport { info },
+            ErrorKind::Timeout => E::Timeout { info },
+            ErrorKind::RateLimited => E::RateLimited { info },
+            ErrorKind::Unauthorized => E::Unauthorized { info },
+            ErrorKind::Forbidden => E::Forbidden { info },
+            ErrorKind::InvalidRequest => E::InvalidRequest { info },
+            ErrorKind::TooLarge => E::TooLarge { info },
+            ErrorKind::QuotaLimited => E::QuotaLimited { info },
+            ErrorKind::NotFound => E::NotFound { info },
+            ErrorKind::Conflict => E::Conflict { info },
+            ErrorKind::Server => E::Server { info },
+            ErrorKind::QueueFull => E::QueueFull { info },
+            ErrorKind::Closed => E::Closed { info },
+            ErrorKind::Unexpected => E::Unexpected { info },
+            ErrorKind::Io => E::Io { info },
+            ErrorKind::Inconclusive => E::Inconclusive { info },
         }
+    }
+
+    /// An `InvalidInput` raised by the binding itself (a JSON argument that does not parse).
+    pub(crate) fn invalid_input(message: String) -> PostHogError {
+        PostHogError::from(Error::InvalidInput(message))
+    }
+
+    /// The same error with `f` applied to its info.
+    pub(crate) fn map_info(mut self, f: impl FnOnce(&mut ErrorInfo)) -> PostHogError {
+        each_variant!(&mut self, info => f(info));
+        self
+    }
+}
+
+#[uniffi::export]
+impl PostHogError {
+    /// What is known about this error (kind, message, status, request id, `Retry-After`,
+    /// scope, attr, reason, checkpoint), whatever its variant.
+    pub fn attributes(&self) -> ErrorInfo {
+        each_variant!(self, info => info.clone())
     }
 }
 
 impl From<Error> for PostHogError {
     fn from(e: Error) -> Self {
-        let m = e.to_string();
-        // Exhaustive on purpose: a kind added to the core does not compile until it is mapped.
-        match e.kind() {
-            ErrorKind::Config => PostHogError::Config(m),
-            ErrorKind::InvalidKey => PostHogError::InvalidKey(m),
-            ErrorKind::InvalidInput => PostHogError::InvalidInput(m),
-            ErrorKind::Transport => PostHogError::Transport(m),
-            ErrorKind::Timeout => PostHogError::Timeout(m),
-            ErrorKind::RateLimited => PostHogError::RateLimited(m),
-            ErrorKind::Unauthorized => PostHogError::Unauthorized(m),
-            ErrorKind::Forbidden => PostHogError::Forbidden(m),
-            ErrorKind::InvalidRequest => PostHogError::InvalidRequest(m),
-            ErrorKind::TooLarge => PostHogError::TooLarge(m),
-            ErrorKind::QuotaLimited => PostHogError::QuotaLimited(m),
-            ErrorKind::NotFound => PostHogError::NotFound(m),
-            ErrorKind::Conflict => PostHogError::Conflict(m),
-            ErrorKind::Server => PostHogError::Server(m),
-            ErrorKind::QueueFull => PostHogError::QueueFull(m),
-            ErrorKind::Closed => PostHogError::Closed(m),
-            ErrorKind::Unexpected => PostHogError::Unexpected(m),
-            ErrorKind::Io => PostHogError::Io(m),
-            ErrorKind::Inconclusive => PostHogError::Inconclusive(m),
-        }
+        PostHogError::of(e.kind(), ErrorInfo::from(&e))
     }
 }
 
@@ -137,25 +258,13 @@ pub fn error_kinds() -> Vec<String> {
         .collect()
 }
 
-/// The reason code of an `Inconclusive` error's message (`"missing_context"`,
-/// `"unsupported_definition"`, `"unresolved_dependency"`, `"experience_continuity"`,
-/// `"unknown_flag"`), or null for any other message. The core formats that message as
-/// `inconclusive (<reason>): <detail>`; this reads it back, so callers never parse it.
-#[uniffi::export]
-pub fn inconclusive_reason(message: String) -> Option<String> {
-    let rest = message.strip_prefix("inconclusive (")?;
-    let (reason, _) = rest.split_once("):")?;
-    (!reason.is_empty() && reason.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
-        .then(|| reason.to_string())
-}
-
 /// Throws the core's sample error of `kind`, mapped as every other error is. For tests that
 /// prove each kind has its own exception. An unknown name throws `InvalidInput`.
 #[uniffi::export]
 pub fn raise_error_sample(kind: String) -> Result<(), PostHogError> {
     match ErrorKind::ALL.iter().find(|k| k.as_str() == kind) {
         Some(k) => Err(k.sample().into()),
-        None => Err(PostHogError::InvalidInput(format!(
+        None => Err(PostHogError::invalid_input(format!(
             "unknown error kind {:?}",
             kind.chars().take(40).collect::<String>()
         ))),
@@ -168,12 +277,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn inconclusive_reason_reads_the_core_message() {
+    fn every_kind_keeps_its_attributes() {
+        for kind in ErrorKind::ALL {
+            let core = kind.sample();
+            let e = PostHogError::from(core.clone());
+            let info = e.attributes();
+            let a = core.attributes();
+            assert_eq!(info.kind, kind.as_str());
+            assert_eq!(info.message, e.to_string());
+            assert_eq!(
+                (info.status, info.request_id, info.retry_after_secs),
+                (a.status, a.request_id, a.retry_after_secs)
+            );
+            assert_eq!(
+                (info.scope, info.attr, info.reason),
+                (a.scope, a.attr, a.reason)
+            );
+        }
         let e = PostHogError::from(ErrorKind::Inconclusive.sample());
-        let PostHogError::Inconclusive(m) = e else {
-            panic!("not mapped to Inconclusive")
-        };
-        assert_eq!(inconclusive_reason(m).as_deref(), Some("missing_context"));
-        assert_eq!(inconclusive_reason("server (503): x".into()), None);
+        assert!(matches!(e, PostHogError::Inconclusive { .. }));
+        assert_eq!(e.attributes().reason.as_deref(), Some("missing_context"));
     }
 }

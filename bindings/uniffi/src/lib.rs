@@ -5,6 +5,10 @@
 //! Properties cross the boundary as JSON text (`properties_json`), because uniffi has no JSON
 //! type; a `Map<String, String>` is accepted too for the common case of string values.
 
+// `PostHogError` carries its whole `ErrorInfo` (uniffi fields cannot be boxed); it is lowered
+// into a buffer at the FFI boundary right away, so its size costs one copy per failure.
+#![allow(clippy::result_large_err)]
+
 uniffi::setup_scaffolding!();
 
 mod admin;
@@ -24,11 +28,10 @@ pub use admin::{
 };
 pub use admin_client::{
     ExportFormat, ExportListener, ExportReportRecord, ExportSource, PostHogAdminClient,
-    export_checkpoint,
 };
 pub use cipher::{CipherError, RecordCipher};
 pub use client::{CaptureEvent, FlushReport, PostHogClient, Stats};
-pub use error::{PostHogError, error_kinds, inconclusive_reason, raise_error_sample};
+pub use error::{ErrorInfo, PostHogError, error_kinds, raise_error_sample};
 pub use flags::{FlagOptions, FlagResult, FlagValue, FlagsAndPayloads, FlagsSnapshot};
 pub use http::{HttpClient, HttpError, HttpRequest, HttpResponse};
 pub use local::{FlagEvaluation, LocalEvaluations, LocalEvaluator, flag_hash, match_property};

@@ -38,8 +38,9 @@ pub enum Protocol {
 /// Called on the client's worker thread or the capturing thread; keep it quick.
 #[uniffi::export(with_foreign)]
 pub trait ErrorListener: Send + Sync {
-    /// `kind` is the stable kind name (`"invalid_request"`, …), `message` the error's text.
-    fn on_error(&self, kind: String, message: String);
+    /// One background error with every attribute the core knows (`error.kind` is the stable
+    /// kind name, `"invalid_request"`, …).
+    fn on_error(&self, error: crate::error::ErrorInfo);
 }
 
 /// Client options. The API keys are not here on purpose (records print every field): pass the
@@ -235,7 +236,7 @@ impl ClientOptions {
         let hook_slot = slot.clone();
         let hook: core::config::ErrorHook = Arc::new(move |e: &core::Error| {
             if let Some(listener) = hook_slot.get() {
-                listener.on_error(e.kind().as_str().to_string(), e.to_string());
+                listener.on_error(crate::error::ErrorInfo::from(e));
             }
         });
         Ok(o.on_error(hook))

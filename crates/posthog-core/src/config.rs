@@ -76,6 +76,7 @@ pub struct ClientOptions {
     sdk_name: String,
     sdk_version: String,
     clock: Option<Arc<dyn Clock>>,
+    jitter_seed: Option<u64>,
     transport: Option<Arc<dyn HttpTransport>>,
     personal_api_key: Option<String>,
     poll_interval: Duration,
@@ -127,6 +128,7 @@ impl ClientOptions {
             sdk_name: rules.sdk_name.into(),
             sdk_version: env!("CARGO_PKG_VERSION").into(),
             clock: None,
+            jitter_seed: None,
             transport: None,
             personal_api_key: None,
             poll_interval: Duration::from_secs(30),
@@ -381,7 +383,13 @@ impl ClientOptions {
         self.cipher = Some(cipher);
         self
     }
-    /// Replace the clock (tests).
+    /// Makes the retry jitter reproducible (schedule tests; default random).
+    pub fn jitter_seed(mut self, seed: u64) -> Self {
+        self.jitter_seed = Some(seed);
+        self
+    }
+    /// Replace the clock (tests). Retry waits, the flush timer, the definitions poll and event
+    /// ages all read it.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
         self
@@ -475,6 +483,7 @@ impl ClientOptions {
             sdk_name: self.sdk_name,
             sdk_version: self.sdk_version,
             clock,
+            jitter_seed: self.jitter_seed,
             transport,
             default_transport,
             flags_key,
@@ -561,6 +570,7 @@ pub struct Config {
     /// `$lib_version`.
     pub sdk_version: String,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) jitter_seed: Option<u64>,
     pub(crate) transport: Arc<dyn HttpTransport>,
     /// The transport is the built-in one (rebuilt in a forked child: its pooled connections
     /// belong to the parent's runtime).

@@ -38,15 +38,17 @@ pub enum Error {
         request_id: Option<String>,
     },
     /// PostHog refused the request for this key (403), e.g. a missing scope.
-    #[error("forbidden (403): {detail}")]
+    #[error("forbidden (403): {detail}{}", request_suffix(.request_id))]
     Forbidden {
         /// What the server said, scrubbed of keys.
         detail: String,
         /// The missing scope when the server named one.
         scope: Option<String>,
+        /// The request id the server echoed, when known.
+        request_id: Option<String>,
     },
     /// PostHog refused the request as malformed (400 and other 4xx).
-    #[error("invalid request ({status}): {detail}")]
+    #[error("invalid request ({status}): {detail}{}", request_suffix(.request_id))]
     InvalidRequest {
         /// The HTTP status.
         status: u16,
@@ -54,6 +56,8 @@ pub enum Error {
         detail: String,
         /// The field the server blamed, when it named one.
         attr: Option<String>,
+        /// The request id the server echoed, when known.
+        request_id: Option<String>,
     },
     /// The payload is too large (413, or one event over the size limit).
     #[error("too large: {0}")]
@@ -76,6 +80,8 @@ pub enum Error {
         detail: String,
         /// The request id the server echoed, when known.
         request_id: Option<String>,
+        /// The `Retry-After` the server asked for (e.g. with a 503), in seconds, when given.
+        retry_after_secs: Option<u64>,
     },
     /// The queue was full and the event was dropped.
     #[error("queue full: {0}")]
@@ -227,11 +233,13 @@ impl ErrorKind {
             ErrorKind::Forbidden => Error::Forbidden {
                 detail: d(),
                 scope: Some("feature_flag:read".into()),
+                request_id: Some("sample-request".into()),
             },
             ErrorKind::InvalidRequest => Error::InvalidRequest {
                 status: 400,
                 detail: d(),
-                attr: None,
+                attr: Some("key".into()),
+                request_id: None,
             },
             ErrorKind::TooLarge => Error::TooLarge(d()),
             ErrorKind::QuotaLimited => Error::QuotaLimited(d()),
@@ -240,7 +248,8 @@ impl ErrorKind {
             ErrorKind::Server => Error::Server {
                 status: 503,
                 detail: d(),
-                request_id: None,
+                request_id: Some("sample-request".into()),
+                retry_after_secs: Some(30),
             },
             ErrorKind::QueueFull => Error::QueueFull(d()),
             ErrorKind::Closed => Error::Closed,
@@ -300,6 +309,54 @@ impl Error {
         }
     }
 
+    /// Every attribute a binding exposes, read from this one place: kind, message, HTTP
+    /// status, request id, `Retry-After`, missing scope, blamed field and inconclusive reason.
+    pub fn attributes(&self) -> ErrorAttributes {
+        let mut a = ErrorAttributes {
+            kind: self.kind(),
+            message: self.to_string(),
+            status: self.status(),
+            request_id: None,
+            retry_after_secs: None,
+            scope: None,
+            attr: None,
+            reason: None,
+        };
+        match self {
+            Error::RateLimited {
+                retry_after_secs,
+                request_id,
+            } => {
+                a.retry_after_secs = *retry_after_secs;
+                a.request_id = request_id.clone();
+            }
+            Error::Server {
+                request_id,
+                retry_after_secs,
+                ..
+            } => {
+                a.retry_after_secs = *retry_after_secs;
+                a.request_id = request_id.clone();
+            }
+            Error::Unauthorized { request_id, .. } => a.request_id = request_id.clone(),
+            Error::Forbidden {
+                scope, request_id, ..
+            } => {
+                a.scope = scope.clone();
+                a.request_id = request_id.clone();
+            }
+            Error::InvalidRequest {
+                attr, request_id, ..
+            } => {
+                a.attr = attr.clone();
+                a.request_id = request_id.clone();
+            }
+            Error::Inconclusive { reason, .. } => a.reason = Some(reason.clone()),
+            _ => {}
+        }
+        a
+    }
+
     /// Maps a non-success HTTP answer to an error. `body` is scrubbed of keys and shortened.
     pub fn from_status(
         status: u16,
@@ -314,6 +371,7 @@ impl Error {
             403 => Error::Forbidden {
                 scope: missing_scope(&detail),
                 detail,
+                request_id,
             },
             402 => Error::QuotaLimited(detail),
             404 => Error::NotFound(detail),
@@ -328,15 +386,39 @@ impl Error {
                 status,
                 detail,
                 attr: parsed.attr,
+                request_id,
             },
             500..=599 => Error::Server {
                 status,
                 detail,
                 request_id,
+                retry_after_secs,
             },
             _ => Error::Unexpected(format!("HTTP {status}: {detail}")),
         }
     }
+}
+
+/// The attributes of an [`Error`] as plain data (see [`Error::attributes`]); every binding
+/// builds its native error from this, so none reads the message back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorAttributes {
+    /// The stable kind.
+    pub kind: ErrorKind,
+    /// The message (never contains keys or payloads).
+    pub message: String,
+    /// The HTTP status behind the error, when there was one.
+    pub status: Option<u16>,
+    /// The request id PostHog echoed, when known.
+    pub request_id: Option<String>,
+    /// The `Retry-After` PostHog asked for, in seconds, when given.
+    pub retry_after_secs: Option<u64>,
+    /// The missing scope of a 403, when PostHog named one.
+    pub scope: Option<String>,
+    /// The field PostHog blamed for a 4xx, when it named one.
+    pub attr: Option<String>,
+    /// Why local evaluation could not decide (`Inconclusive`).
+    pub reason: Option<String>,
 }
 
 /// The useful part of an error body: PostHog's `{type, code, detail, attr}`, capture v1's
@@ -453,5 +535,51 @@ mod tests {
         );
         let text = e.to_string();
         assert!(!text.contains("phc_abcdefghijklmnop"), "{text}");
+    }
+
+    #[test]
+    fn attributes_of_every_status_error() {
+        let e = Error::from_status(
+            403,
+            br#"{"detail":"API key missing required scope 'query:read'"}"#,
+            None,
+            Some("r-403".into()),
+        );
+        let a = e.attributes();
+        assert_eq!(
+            (
+                a.kind,
+                a.status,
+                a.scope.as_deref(),
+                a.request_id.as_deref()
+            ),
+            (
+                ErrorKind::Forbidden,
+                Some(403),
+                Some("query:read"),
+                Some("r-403")
+            )
+        );
+        let a = Error::from_status(
+            400,
+            br#"{"detail":"bad","attr":"key"}"#,
+            None,
+            Some("r".into()),
+        )
+        .attributes();
+        assert_eq!(
+            (a.attr.as_deref(), a.request_id.as_deref()),
+            (Some("key"), Some("r"))
+        );
+        let a = Error::from_status(503, b"", Some(9), Some("s".into())).attributes();
+        assert_eq!(
+            (a.retry_after_secs, a.request_id.as_deref()),
+            (Some(9), Some("s"))
+        );
+        let a = Error::from_status(429, b"", Some(3), None).attributes();
+        assert_eq!((a.status, a.retry_after_secs), (Some(429), Some(3)));
+        let a = ErrorKind::Inconclusive.sample().attributes();
+        assert_eq!(a.reason.as_deref(), Some("missing_context"));
+        assert_eq!(a.message, ErrorKind::Inconclusive.sample().to_string());
     }
 }

@@ -42,7 +42,7 @@ pub use admin::{AdminClient, AdminOptions};
 pub use client::{Client, DEFAULT_SHUTDOWN_TIMEOUT, FlushReport};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{ClientOptions, Config, FsyncPolicy, OverflowPolicy, Protocol, RecordCipher};
-pub use error::{Error, ErrorKind};
+pub use error::{Error, ErrorAttributes, ErrorKind};
 pub use event::{Event, EventMessage, parse_timestamp, parse_uuid};
 pub use flags::{FlagOptions, FlagResult, FlagValue, FlagsSnapshot};
 pub use keys::{FlagsSecureKey, KeyType, PersonalKey, ProjectKey};

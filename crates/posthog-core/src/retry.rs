@@ -41,48 +41,114 @@ pub enum Verdict {
     Fail(Error),
 }
 
-/// Classifies one attempt. Retry on connection errors, timeouts, 408, 429 and 5xx; never on
-/// 400, 401, 402, 403, 413 (split instead), 415 or any other 4xx.
+/// How one attempt of any request ended: the one classification behind ingestion, `/flags`,
+/// the definitions poller and the admin client (each decides how many retries it spends).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// 2xx, or 304 (the cached answer is current).
+    Success,
+    /// A connection failure, a timeout, 408 or 5xx: worth another attempt.
+    Transient,
+    /// 429: worth another attempt after the server's `Retry-After`.
+    Throttled,
+    /// 413: the body must shrink.
+    TooLarge,
+    /// Any other answer: another attempt gets the same answer.
+    Terminal,
+}
+
+/// Classifies one attempt (see [`Class`]).
+pub fn class_of(outcome: &Result<HttpResponse, TransportFailure>) -> Class {
+    match outcome {
+        Err(_) => Class::Transient,
+        Ok(r) => match r.status {
+            200..=299 | 304 => Class::Success,
+            429 => Class::Throttled,
+            408 | 500..=599 => Class::Transient,
+            413 => Class::TooLarge,
+            _ => Class::Terminal,
+        },
+    }
+}
+
+/// No PostHog server handled the request: no answer at all, or a gateway's 502/504. Such a
+/// request is safe to repeat at once even when it is not idempotent (`/flags` retries once so).
+pub fn reached_no_server(outcome: &Result<HttpResponse, TransportFailure>) -> bool {
+    match outcome {
+        Err(_) => true,
+        Ok(r) => matches!(r.status, 502 | 504),
+    }
+}
+
+/// The response headers that carry PostHog's request id, in the order they are read.
+pub const REQUEST_ID_HEADERS: [&str; 2] = ["x-request-id", "posthog-request-id"];
+
+/// The request id PostHog echoed, from the first of [`REQUEST_ID_HEADERS`] present.
+pub fn request_id(resp: &HttpResponse) -> Option<String> {
+    REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|h| resp.header(h))
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// The answer's `Retry-After`, clamped to `cap` (see [`parse_retry_after`]).
+pub fn retry_after(resp: &HttpResponse, now: DateTime<Utc>, cap: Duration) -> Option<Duration> {
+    resp.header("retry-after")
+        .and_then(|v| parse_retry_after(v, now, cap))
+}
+
+/// The longest `Retry-After` an error reports (what the server asked for, not what is waited).
+const REPORTED_RETRY_AFTER_CAP: Duration = Duration::from_secs(24 * 3600);
+
+/// The error for a non-success answer: status, scrubbed detail, `Retry-After` and request id,
+/// read the same way for every endpoint.
+pub fn response_error(resp: &HttpResponse, now: DateTime<Utc>) -> Error {
+    Error::from_status(
+        resp.status,
+        &resp.body,
+        retry_after(resp, now, REPORTED_RETRY_AFTER_CAP).map(|d| d.as_secs()),
+        request_id(resp),
+    )
+}
+
+/// The error for a request that got no answer; `what` names the request (`"the /flags request"`).
+pub fn failure_error(failure: &TransportFailure, what: &str) -> Error {
+    match failure {
+        TransportFailure::Timeout => Error::Timeout(format!("{what} timed out")),
+        TransportFailure::Connection(m) => Error::Transport(m.clone()),
+    }
+}
+
+/// What ingestion does with one attempt: [`class_of`], then v1's per-event results. Retry on
+/// connection errors, timeouts, 408, 429 and 5xx; never on 400, 401, 402, 403, 413 (split
+/// instead), 415 or any other 4xx.
 pub fn classify(
     protocol: Protocol,
     outcome: &Result<HttpResponse, TransportFailure>,
     now: DateTime<Utc>,
 ) -> Verdict {
     let resp = match outcome {
-        Err(TransportFailure::Timeout) => {
+        Err(f) => {
             return Verdict::Retry {
                 after: None,
-                error: Error::Timeout("the request timed out".into()),
-            };
-        }
-        Err(TransportFailure::Connection(msg)) => {
-            return Verdict::Retry {
-                after: None,
-                error: Error::Transport(msg.clone()),
+                error: failure_error(f, "the request"),
             };
         }
         Ok(resp) => resp,
     };
-    let after = resp
-        .header("retry-after")
-        .and_then(|v| parse_retry_after(v, now));
-    let request_id = resp.header("posthog-request-id").map(str::to_string);
-    match resp.status {
-        200..=299 => match protocol {
+    let after = retry_after(resp, now, MAX_DELAY);
+    match class_of(outcome) {
+        Class::Success => match protocol {
             Protocol::V0 => Verdict::Delivered,
             Protocol::V1 => classify_v1_results(&resp.body, after),
         },
-        408 | 429 | 500..=599 => Verdict::Retry {
+        Class::Transient | Class::Throttled => Verdict::Retry {
             after,
-            error: Error::from_status(
-                resp.status,
-                &resp.body,
-                after.map(|d| d.as_secs()),
-                request_id,
-            ),
+            error: response_error(resp, now),
         },
-        413 => Verdict::Split(Error::from_status(413, &resp.body, None, request_id)),
-        status => Verdict::Fail(Error::from_status(status, &resp.body, None, request_id)),
+        Class::TooLarge => Verdict::Split(response_error(resp, now)),
+        Class::Terminal => Verdict::Fail(response_error(resp, now)),
     }
 }
 
@@ -121,8 +187,8 @@ fn classify_v1_results(body: &[u8], after: Option<Duration>) -> Verdict {
     }
 }
 
-/// Parses `Retry-After`: delay-seconds or an HTTP date. Clamped to [`MAX_DELAY`].
-pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+/// Parses `Retry-After`: delay-seconds (whole or fractional) or an HTTP date, clamped to `cap`.
+pub fn parse_retry_after(value: &str, now: DateTime<Utc>, cap: Duration) -> Option<Duration> {
     let value = value.trim();
     let d = if let Ok(secs) = value.parse::<u64>() {
         Duration::from_secs(secs)
@@ -130,18 +196,19 @@ pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
         if !secs.is_finite() || secs < 0.0 {
             return None;
         }
-        Duration::from_secs_f64(secs.min(MAX_DELAY.as_secs_f64()))
+        Duration::from_secs_f64(secs.min(cap.as_secs_f64()))
     } else {
         let date = DateTime::parse_from_rfc2822(value).ok()?;
         (date.with_timezone(&Utc) - now)
             .to_std()
             .unwrap_or(Duration::ZERO)
     };
-    Some(d.min(MAX_DELAY))
+    Some(d.min(cap))
 }
 
-/// The wait schedule of one batch: exponential from 100 ms, factor 2, jittered by up to the
-/// current delay (so every wait lies in `[base, 2·base)`), never over 30 s.
+/// The wait schedule of one request (a batch, a `/flags` call, an admin call): exponential from
+/// 100 ms, factor 2, jittered by up to the current delay (so every wait lies in
+/// `[base, 2·base)`), never over 30 s. A seed makes the jitter reproducible (schedule tests).
 #[derive(Debug)]
 pub struct Backoff {
     inner: ExponentialBackoff,
@@ -154,16 +221,25 @@ impl Default for Backoff {
 }
 
 impl Backoff {
-    /// A fresh schedule.
+    /// A fresh schedule with random jitter.
     pub fn new() -> Backoff {
+        Backoff::seeded(None)
+    }
+
+    /// A fresh schedule; with `Some(seed)` its jitter is the same on every run.
+    pub fn seeded(seed: Option<u64>) -> Backoff {
+        let builder = ExponentialBuilder::default()
+            .with_min_delay(MIN_DELAY)
+            .with_max_delay(MAX_DELAY)
+            .with_factor(2.0)
+            .with_jitter()
+            .without_max_times();
+        let builder = match seed {
+            Some(seed) => builder.with_jitter_seed(seed),
+            None => builder,
+        };
         Backoff {
-            inner: ExponentialBuilder::default()
-                .with_min_delay(MIN_DELAY)
-                .with_max_delay(MAX_DELAY)
-                .with_factor(2.0)
-                .with_jitter()
-                .without_max_times()
-                .build(),
+            inner: builder.build(),
         }
     }
 
@@ -270,17 +346,20 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2015-10-21T07:28:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        assert_eq!(parse_retry_after("5", now), Some(Duration::from_secs(5)));
-        assert_eq!(parse_retry_after("3600", now), Some(MAX_DELAY));
         assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT", now),
+            parse_retry_after("5", now, MAX_DELAY),
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(parse_retry_after("3600", now, MAX_DELAY), Some(MAX_DELAY));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT", now, MAX_DELAY),
             Some(Duration::from_secs(10))
         );
         assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now),
+            parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now, MAX_DELAY),
             Some(Duration::ZERO)
         );
-        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("soon", now, MAX_DELAY), None);
     }
 
     #[test]
@@ -304,5 +383,65 @@ mod tests {
             Duration::from_secs(5)
         );
         assert_eq!(b.next_delay(Some(Duration::from_secs(999))), MAX_DELAY);
+    }
+
+    #[test]
+    fn one_classification_for_every_endpoint() {
+        let cases = [
+            (200, Class::Success),
+            (204, Class::Success),
+            (304, Class::Success),
+            (408, Class::Transient),
+            (500, Class::Transient),
+            (503, Class::Transient),
+            (429, Class::Throttled),
+            (413, Class::TooLarge),
+            (400, Class::Terminal),
+            (401, Class::Terminal),
+            (402, Class::Terminal),
+            (403, Class::Terminal),
+            (404, Class::Terminal),
+            (302, Class::Terminal),
+        ];
+        for (status, class) in cases {
+            assert_eq!(class_of(&resp(status, &[], "")), class, "{status}");
+        }
+        assert_eq!(class_of(&Err(TransportFailure::Timeout)), Class::Transient);
+    }
+
+    #[test]
+    fn request_id_and_retry_after_are_read_once_for_all() {
+        let now = Utc::now();
+        let r = resp(
+            503,
+            &[("X-Request-Id", "abc"), ("Retry-After", "120")],
+            "{}",
+        )
+        .unwrap();
+        assert_eq!(request_id(&r).as_deref(), Some("abc"));
+        let r2 = resp(503, &[("PostHog-Request-Id", "def")], "").unwrap();
+        assert_eq!(request_id(&r2).as_deref(), Some("def"));
+        assert_eq!(request_id(&resp(503, &[], "").unwrap()), None);
+        // The wait is capped by the caller; the error reports what the server asked for.
+        assert_eq!(retry_after(&r, now, MAX_DELAY), Some(MAX_DELAY));
+        let e = response_error(&r, now);
+        let a = e.attributes();
+        assert_eq!(a.status, Some(503));
+        assert_eq!(a.request_id.as_deref(), Some("abc"));
+        assert_eq!(a.retry_after_secs, Some(120));
+    }
+
+    #[test]
+    fn a_seed_makes_the_schedule_reproducible() {
+        let take = |seed| {
+            let mut b = Backoff::seeded(Some(seed));
+            (0..6).map(|_| b.next_delay(None)).collect::<Vec<_>>()
+        };
+        assert_eq!(take(7), take(7));
+        assert_ne!(take(7), take(8));
+        for (i, d) in take(7).into_iter().enumerate() {
+            let base = (MIN_DELAY * 2u32.pow(i as u32)).min(MAX_DELAY);
+            assert!(d >= base && d <= (base * 2).min(MAX_DELAY), "{i}: {d:?}");
+        }
     }
 }

@@ -25,7 +25,7 @@ pub(crate) fn send_batch(
             created_at: cfg.clock.now(),
         };
         let mut pending = events;
-        let mut backoff = Backoff::new();
+        let mut backoff = Backoff::seeded(cfg.jitter_seed);
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
@@ -67,6 +67,7 @@ pub(crate) fn send_batch(
                             status: 200,
                             detail: format!("the server dropped {refused} event(s)"),
                             attr: None,
+                            request_id: Some(id.request_id.to_string()),
                         });
                     }
                     if again.is_empty() {
@@ -76,6 +77,7 @@ pub(crate) fn send_batch(
                         status: 200,
                         detail: format!("the server asked to retry {} event(s)", again.len()),
                         request_id: Some(id.request_id.to_string()),
+                        retry_after_secs: after.map(|d| d.as_secs()),
                     };
                     (again, after, err)
                 }

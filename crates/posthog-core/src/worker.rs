@@ -2,11 +2,11 @@
 //! and runs up to `max_in_flight` deliveries at once. Bindings never build a runtime for it.
 
 use crate::client::Shared;
+use crate::clock::Sleep;
 use crate::error::Error;
 use crate::sender::send_batch;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
 use tokio::sync::Semaphore;
 
 /// Starts the worker thread; returns it and a handle to spawn work on its runtime.
@@ -30,14 +30,16 @@ async fn run(shared: Arc<Shared>) {
     let permits = Arc::new(Semaphore::new(cfg.max_in_flight));
     // A zero flush interval means no timed flush (posthog-node's `flushInterval: 0`): batches
     // go by count, bytes and explicit flushes only.
+    // The timer runs on the client's clock, so tests move it by hand.
     let timed = !cfg.flush_interval.is_zero();
-    let mut ticker = tokio::time::interval(if timed {
-        cfg.flush_interval
-    } else {
-        Duration::from_secs(3600)
-    });
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    ticker.tick().await; // the first tick is immediate
+    let new_tick = || -> Sleep {
+        if timed {
+            cfg.clock.timer(cfg.flush_interval)
+        } else {
+            Box::pin(std::future::pending())
+        }
+    };
+    let mut tick = new_tick();
     tokio::spawn(crate::flags::poller::run(shared.clone()));
     loop {
         // Cut and start every batch that is due, while permits last.
@@ -75,7 +77,8 @@ async fn run(shared: Arc<Shared>) {
         }
         tokio::select! {
             _ = shared.wake.notified() => {}
-            _ = ticker.tick(), if timed => {
+            _ = &mut tick => {
+                tick = new_tick();
                 let mut st = shared.lock();
                 if !st.offline {
                     shared.unpark(&mut st);

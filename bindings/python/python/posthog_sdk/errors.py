@@ -40,7 +40,7 @@ class PostHogError(Exception):
         kind: the stable snake_case kind, e.g. ``"invalid_key"`` or ``"server"``.
         status: the HTTP status behind the error, when there was one.
         request_id: the request id PostHog echoed, when known.
-        retry_after: seconds PostHog asked to wait (``RateLimitedError``), when given.
+        retry_after: seconds PostHog asked to wait (``RateLimitedError``, a 503), when given.
         scope: the missing scope (``ForbiddenError``), when PostHog named one.
         attr: the field PostHog blamed (``InvalidRequestError``), when it named one.
         reason: why local flag evaluation could not decide (``InconclusiveError``).

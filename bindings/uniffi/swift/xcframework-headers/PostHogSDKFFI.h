@@ -273,7 +273,7 @@ typedef void (*UniffiCallbackInterfaceHttpClientMethod0)(uint64_t, uint64_t, Rus
 #endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_ERROR_LISTENER_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_ERROR_LISTENER_METHOD0
-typedef void (*UniffiCallbackInterfaceErrorListenerMethod0)(uint64_t, RustBuffer, RustBuffer, void* _Nonnull, 
+typedef void (*UniffiCallbackInterfaceErrorListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
         RustCallStatus *_Nonnull uniffiCallStatus
     );
 
@@ -972,7 +972,12 @@ void uniffi_posthog_sdk_uniffi_fn_init_callback_vtable_errorlistener(const Uniff
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_FN_METHOD_ERRORLISTENER_ON_ERROR
 #define UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_FN_METHOD_ERRORLISTENER_ON_ERROR
-void uniffi_posthog_sdk_uniffi_fn_method_errorlistener_on_error(uint64_t ptr, RustBuffer kind, RustBuffer message, RustCallStatus *_Nonnull out_status
+void uniffi_posthog_sdk_uniffi_fn_method_errorlistener_on_error(uint64_t ptr, RustBuffer error, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_FN_METHOD_POSTHOGERROR_ATTRIBUTES
+#define UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_FN_METHOD_POSTHOGERROR_ATTRIBUTES
+RustBuffer uniffi_posthog_sdk_uniffi_fn_method_posthogerror_attributes(RustBuffer ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_FN_FUNC_SDK_VERSION
@@ -981,20 +986,10 @@ RustBuffer uniffi_posthog_sdk_uniffi_fn_func_sdk_version(RustCallStatus *_Nonnul
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_FN_FUNC_EXPORT_CHECKPOINT
-#define UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_FN_FUNC_EXPORT_CHECKPOINT
-RustBuffer uniffi_posthog_sdk_uniffi_fn_func_export_checkpoint(RustBuffer message, RustCallStatus *_Nonnull out_status
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_FN_FUNC_ERROR_KINDS
 #define UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_FN_FUNC_ERROR_KINDS
 RustBuffer uniffi_posthog_sdk_uniffi_fn_func_error_kinds(RustCallStatus *_Nonnull out_status
     
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_FN_FUNC_INCONCLUSIVE_REASON
-#define UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_FN_FUNC_INCONCLUSIVE_REASON
-RustBuffer uniffi_posthog_sdk_uniffi_fn_func_inconclusive_reason(RustBuffer message, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_FN_FUNC_RAISE_ERROR_SAMPLE
@@ -1278,21 +1273,9 @@ uint16_t uniffi_posthog_sdk_uniffi_checksum_func_sdk_version(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_CHECKSUM_FUNC_EXPORT_CHECKPOINT
-#define UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_CHECKSUM_FUNC_EXPORT_CHECKPOINT
-uint16_t uniffi_posthog_sdk_uniffi_checksum_func_export_checkpoint(void
-    
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_CHECKSUM_FUNC_ERROR_KINDS
 #define UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_CHECKSUM_FUNC_ERROR_KINDS
 uint16_t uniffi_posthog_sdk_uniffi_checksum_func_error_kinds(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_CHECKSUM_FUNC_INCONCLUSIVE_REASON
-#define UNIFFI_FFIDEF_UNIFFI_POSTHOG_SDK_UNIFFI_CHECKSUM_FUNC_INCONCLUSIVE_REASON
-uint16_t uniffi_posthog_sdk_uniffi_checksum_func_inconclusive_reason(void
     
 );
 #endif

@@ -7,7 +7,7 @@ use super::options::AdminConfig;
 use crate::clock::Clock;
 use crate::error::Error;
 use crate::keys::PersonalKey;
-use crate::retry::{Backoff, parse_retry_after};
+use crate::retry::{self, Backoff, Class};
 use crate::transport::{HttpRequest, HttpResponse, HttpTransport, TransportFailure};
 use serde_json::Value;
 use std::sync::{Arc, RwLock};
@@ -90,6 +90,7 @@ pub(crate) struct AdminHttp {
     timeout: Duration,
     max_retries: u32,
     max_throttle_retries: u32,
+    jitter_seed: Option<u64>,
     retry_writes: bool,
     transport: Arc<dyn HttpTransport>,
     clock: Arc<dyn Clock>,
@@ -109,6 +110,7 @@ impl AdminHttp {
             timeout: cfg.timeout,
             max_retries: cfg.max_retries,
             max_throttle_retries: cfg.max_throttle_retries,
+            jitter_seed: cfg.jitter_seed,
             retry_writes: cfg.retry_writes,
             transport: cfg.transport.clone(),
             clock: cfg.clock.clone(),
@@ -196,18 +198,23 @@ impl AdminHttp {
         Ok(self.transport.send(req).await)
     }
 
-    /// Sends `call` and returns its JSON answer (`Null` for an empty body).
+    /// Sends `call` and returns its JSON answer (`Null` for an empty body). Failures are
+    /// classified by [`retry::class_of`] like every other request of the core: transient ones
+    /// are retried (idempotent calls, or every call with `retry_writes`), 429s wait out
+    /// `Retry-After` on their own budget.
     pub(crate) async fn send(&self, call: Call) -> Result<Value, Error> {
         let may_retry = call.idempotent || self.retry_writes;
-        let mut backoff = Backoff::new();
+        let mut backoff = Backoff::seeded(self.jitter_seed);
         let (mut retries, mut throttled) = (0u32, 0u32);
         loop {
             let outcome = self.attempt(&call).await?;
-            let error = match outcome {
-                Ok(resp) if (200..300).contains(&resp.status) => return parse_body(&call, &resp),
-                Ok(resp) if resp.status == 429 => {
-                    let after = throttle_wait(&resp, self.clock.now());
-                    let err = status_error(&resp, after);
+            let now = self.clock.now();
+            let class = retry::class_of(&outcome);
+            let error = match &outcome {
+                Ok(resp) if class == Class::Success => return parse_body(&call, resp),
+                Ok(resp) if class == Class::Throttled => {
+                    let after = retry::retry_after(resp, now, MAX_THROTTLE_WAIT);
+                    let err = retry::response_error(resp, now);
                     if throttled >= self.max_throttle_retries {
                         return Err(err);
                     }
@@ -218,17 +225,18 @@ impl AdminHttp {
                     self.clock.sleep(wait).await;
                     continue;
                 }
-                Ok(resp) if resp.status >= 500 || resp.status == 408 => status_error(&resp, None),
-                Ok(resp) => return Err(status_error(&resp, None)),
-                Err(TransportFailure::Timeout) => Error::Timeout(format!(
-                    "{} {} got no answer within {:?}",
-                    call.method.as_str(),
-                    path_of(&call.url),
-                    self.timeout
-                )),
-                Err(TransportFailure::Connection(msg)) => Error::Transport(msg),
+                Ok(resp) => retry::response_error(resp, now),
+                Err(f) => retry::failure_error(
+                    f,
+                    &format!(
+                        "{} {} (no answer within {:?})",
+                        call.method.as_str(),
+                        path_of(&call.url),
+                        self.timeout
+                    ),
+                ),
             };
-            if !may_retry || retries >= self.max_retries {
+            if class != Class::Transient || !may_retry || retries >= self.max_retries {
                 return Err(error);
             }
             retries += 1;
@@ -244,27 +252,6 @@ fn path_of(url: &str) -> String {
     url::Url::parse(url)
         .map(|u| u.path().to_string())
         .unwrap_or_default()
-}
-
-fn throttle_wait(resp: &HttpResponse, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
-    let v = resp.header("retry-after")?.trim();
-    match v.parse::<u64>() {
-        Ok(secs) => Some(Duration::from_secs(secs).min(MAX_THROTTLE_WAIT)),
-        Err(_) => parse_retry_after(v, now),
-    }
-}
-
-fn status_error(resp: &HttpResponse, after: Option<Duration>) -> Error {
-    let request_id = resp
-        .header("x-request-id")
-        .or_else(|| resp.header("posthog-request-id"))
-        .map(str::to_string);
-    Error::from_status(
-        resp.status,
-        &resp.body,
-        after.map(|d| d.as_secs()),
-        request_id,
-    )
 }
 
 fn parse_body(call: &Call, resp: &HttpResponse) -> Result<Value, Error> {

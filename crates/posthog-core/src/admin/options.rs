@@ -65,6 +65,7 @@ pub struct AdminOptions {
     retry_writes: bool,
     transport: Option<Arc<dyn HttpTransport>>,
     clock: Option<Arc<dyn Clock>>,
+    jitter_seed: Option<u64>,
 }
 
 impl AdminOptions {
@@ -78,6 +79,7 @@ impl AdminOptions {
             timeout: Duration::from_secs(30),
             max_retries: 3,
             max_throttle_retries: 10,
+            jitter_seed: None,
             max_concurrency: 4,
             rate_limits: Some(RateLimits::default()),
             retry_writes: false,
@@ -116,6 +118,11 @@ impl AdminOptions {
     /// Retries after a 429, each waiting the server's `Retry-After` (default 10).
     pub fn max_throttle_retries(mut self, n: u32) -> Self {
         self.max_throttle_retries = n;
+        self
+    }
+    /// Makes the backoff jitter reproducible (for schedule tests; default random).
+    pub fn jitter_seed(mut self, seed: u64) -> Self {
+        self.jitter_seed = Some(seed);
         self
     }
     /// At most this many requests in flight at once (default 4).
@@ -183,6 +190,7 @@ impl AdminOptions {
             retry_writes: self.retry_writes,
             transport,
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            jitter_seed: self.jitter_seed,
         })
     }
 }
@@ -224,6 +232,8 @@ pub struct AdminConfig {
     pub transport: Arc<dyn HttpTransport>,
     /// The clock every wait goes through.
     pub clock: Arc<dyn Clock>,
+    /// The backoff jitter seed, when reproducible waits were asked for.
+    pub jitter_seed: Option<u64>,
 }
 
 impl fmt::Debug for AdminConfig {

@@ -86,6 +86,7 @@ fn query_failed(msg: Option<&str>) -> Error {
             crate::redact::scrub(msg.unwrap_or("no reason given"))
         ),
         attr: None,
+        request_id: None,
     }
 }
 

@@ -4,7 +4,8 @@
 
 use crate::client::Shared;
 use crate::error::Error;
-use crate::transport::{HttpRequest, TransportFailure};
+use crate::retry;
+use crate::transport::HttpRequest;
 use arc_swap::ArcSwapOption;
 use posthog_flags::Definitions;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
@@ -85,20 +86,38 @@ pub(crate) async fn run(shared: Arc<Shared>) {
         match load_once(&shared).await {
             Ok(_) => delay = interval,
             Err(e) => {
-                delay = match e.kind() {
-                    crate::ErrorKind::Unauthorized
-                    | crate::ErrorKind::Forbidden
-                    | crate::ErrorKind::RateLimited => (delay * 2).min(MAX_BACKOFF).max(interval),
-                    _ => interval,
-                };
+                delay = next_delay(&e, delay, interval);
                 shared.report(&e);
             }
         }
         tokio::select! {
-            _ = tokio::time::sleep(delay) => {}
+            _ = shared.config.clock.timer(delay) => {}
             _ = shared.flags.reload.notified() => {}
         }
     }
+}
+
+/// The wait before the next poll after `e`: refusals (401, 403, 429) double it up to
+/// [`MAX_BACKOFF`], never below the server's `Retry-After`; other failures keep the interval.
+fn next_delay(e: &Error, delay: Duration, interval: Duration) -> Duration {
+    let refused = matches!(
+        e.kind(),
+        crate::ErrorKind::Unauthorized
+            | crate::ErrorKind::Forbidden
+            | crate::ErrorKind::RateLimited
+    );
+    let asked = e
+        .attributes()
+        .retry_after_secs
+        .map(Duration::from_secs)
+        .unwrap_or(Duration::ZERO)
+        .min(MAX_BACKOFF);
+    let base = if refused {
+        (delay * 2).min(MAX_BACKOFF).max(interval)
+    } else {
+        interval
+    };
+    base.max(asked)
 }
 
 /// Fetches the definitions once (falling back to the older route on 404).
@@ -164,12 +183,7 @@ async fn fetch(shared: &Shared) -> Result<LoadOutcome, Error> {
     };
     let resp = match cfg.transport.send(req).await {
         Ok(r) => r,
-        Err(TransportFailure::Timeout) => {
-            return Err(Error::Timeout(
-                "the flag definitions request timed out".into(),
-            ));
-        }
-        Err(TransportFailure::Connection(m)) => return Err(Error::Transport(m)),
+        Err(f) => return Err(retry::failure_error(&f, "the flag definitions request")),
     };
     match resp.status {
         304 => Ok(LoadOutcome::NotModified),
@@ -189,13 +203,33 @@ async fn fetch(shared: &Shared) -> Result<LoadOutcome, Error> {
             // Over quota: local evaluation must stop answering.
             shared.flags.definitions.store(None);
             *shared.flags.etag.lock().unwrap_or_else(|p| p.into_inner()) = None;
-            Err(Error::from_status(402, &resp.body, None, None))
+            Err(retry::response_error(&resp, cfg.clock.now()))
         }
-        status => {
-            let retry_after = resp
-                .header("retry-after")
-                .and_then(|v| v.trim().parse::<u64>().ok());
-            Err(Error::from_status(status, &resp.body, retry_after, None))
-        }
+        _ => Err(retry::response_error(&resp, cfg.clock.now())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_back_off_and_retry_after_is_a_floor() {
+        let i = Duration::from_secs(30);
+        let limited = Error::from_status(429, b"", Some(200), None);
+        assert_eq!(next_delay(&limited, i, i), Duration::from_secs(200));
+        let denied = Error::from_status(401, b"", None, None);
+        assert_eq!(next_delay(&denied, i, i), Duration::from_secs(60));
+        assert_eq!(
+            next_delay(&denied, Duration::from_secs(200), i),
+            MAX_BACKOFF
+        );
+        let busy = Error::from_status(503, b"", Some(90), None);
+        assert_eq!(
+            next_delay(&busy, Duration::from_secs(120), i),
+            Duration::from_secs(90)
+        );
+        let down = Error::Transport("reset".into());
+        assert_eq!(next_delay(&down, Duration::from_secs(120), i), i);
     }
 }

@@ -4,6 +4,7 @@
 use super::options::FlagOptions;
 use crate::client::Shared;
 use crate::error::Error;
+use crate::retry;
 use crate::transport::{HttpRequest, HttpResponse, TransportFailure};
 use posthog_flags::FlagValue;
 use serde_json::{Map, Value, json};
@@ -100,7 +101,8 @@ pub(crate) fn build_request(
     }
 }
 
-/// Sends the request, retrying once on transport errors, timeouts, 502 and 504.
+/// Sends the request, retrying once at once when the request never reached flag evaluation
+/// ([`retry::reached_no_server`]: no answer, or a gateway's 502/504).
 pub(crate) async fn fetch(
     shared: &Shared,
     distinct_id: &str,
@@ -112,36 +114,21 @@ pub(crate) async fn fetch(
         attempt += 1;
         let req = build_request(shared, distinct_id, opts, keys);
         let outcome = shared.config.transport.send(req).await;
-        let retryable = match &outcome {
-            Err(_) => true,
-            Ok(r) => matches!(r.status, 502 | 504),
-        };
-        if retryable && attempt < 2 {
+        if retry::reached_no_server(&outcome) && attempt < 2 {
             continue;
         }
-        return interpret(outcome);
+        return interpret(outcome, shared.config.clock.now());
     }
 }
 
-fn interpret(outcome: Result<HttpResponse, TransportFailure>) -> Result<RemoteFlags, Error> {
-    match outcome {
-        Err(TransportFailure::Timeout) => {
-            Err(Error::Timeout("the /flags request timed out".into()))
-        }
-        Err(TransportFailure::Connection(m)) => Err(Error::Transport(m)),
-        Ok(r) if (200..300).contains(&r.status) => parse_response(&r.body),
-        Ok(r) => {
-            let retry_after = r
-                .header("retry-after")
-                .and_then(|v| v.trim().parse::<u64>().ok());
-            let request_id = r.header("x-request-id").map(str::to_string);
-            Err(Error::from_status(
-                r.status,
-                &r.body,
-                retry_after,
-                request_id,
-            ))
-        }
+fn interpret(
+    outcome: Result<HttpResponse, TransportFailure>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<RemoteFlags, Error> {
+    match &outcome {
+        Err(f) => Err(retry::failure_error(f, "the /flags request")),
+        Ok(r) if retry::class_of(&outcome) == retry::Class::Success => parse_response(&r.body),
+        Ok(r) => Err(retry::response_error(r, now)),
     }
 }
 

@@ -67,6 +67,7 @@ fn errors_keep_detail_attr_and_scope() {
             status: 400,
             attr,
             detail,
+            ..
         }) => {
             assert_eq!(attr.as_deref(), Some("key"));
             assert!(detail.contains("already"));
@@ -350,4 +351,68 @@ fn pager_is_also_an_async_stream() {
     let keys: Vec<String> = rt.block_on(stream.map(|f| f.unwrap().key).collect());
     assert_eq!(keys, ["a", "b", "c"]);
     assert_eq!(t.requests().len(), 2);
+}
+
+#[test]
+fn admin_errors_carry_every_attribute_and_seeded_waits() {
+    let t = Scripted::new();
+    let clock = manual_clock();
+    let c = AdminClient::new(options(&t, &clock).jitter_seed(9)).unwrap();
+    t.push(Ok(with_header(
+        json_resp(503, &json!({"detail": "busy"})),
+        "PostHog-Request-Id",
+        "adm-1",
+    )));
+    t.push(Ok(with_header(
+        with_header(
+            json_resp(503, &json!({"detail": "busy"})),
+            "x-request-id",
+            "adm-2",
+        ),
+        "Retry-After",
+        "12",
+    )));
+    t.push(Err(TransportFailure::Timeout));
+    t.push(Ok(with_header(
+        json_resp(
+            403,
+            &json!({"detail": "API key missing required scope 'feature_flag:read'"}),
+        ),
+        "x-request-id",
+        "adm-3",
+    )));
+    let err = c.feature_flags().get(1u64, 1).unwrap_err();
+    let a = err.attributes();
+    assert_eq!(a.kind, ErrorKind::Forbidden);
+    assert_eq!(a.status, Some(403));
+    assert_eq!(a.scope.as_deref(), Some("feature_flag:read"));
+    assert_eq!(a.request_id.as_deref(), Some("adm-3"));
+    let mut b = posthog_core::retry::Backoff::seeded(Some(9));
+    let expected: Vec<Duration> = (0..3).map(|_| b.next_delay(None)).collect();
+    assert_eq!(
+        clock.sleeps(),
+        expected,
+        "the same seeded schedule as ingestion"
+    );
+
+    t.push(Ok(with_header(
+        with_header(
+            json_resp(503, &json!({"detail": "busy"})),
+            "x-request-id",
+            "adm-4",
+        ),
+        "Retry-After",
+        "12",
+    )));
+    let c1 = AdminClient::new(options(&t, &clock).max_retries(0)).unwrap();
+    let a = c1.feature_flags().get(1u64, 1).unwrap_err().attributes();
+    assert_eq!(
+        (
+            a.kind,
+            a.status,
+            a.request_id.as_deref(),
+            a.retry_after_secs
+        ),
+        (ErrorKind::Server, Some(503), Some("adm-4"), Some(12))
+    );
 }

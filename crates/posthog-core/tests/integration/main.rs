@@ -18,4 +18,5 @@ mod offline;
 mod profiles;
 mod queue;
 mod retries;
+mod schedule;
 mod wire;

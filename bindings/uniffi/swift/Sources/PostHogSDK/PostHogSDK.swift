@@ -646,9 +646,10 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
 public protocol ErrorListener: AnyObject, Sendable {
     
     /**
-     * `kind` is the stable kind name (`"invalid_request"`, …), `message` the error's text.
+     * One background error with every attribute the core knows (`error.kind` is the stable
+     * kind name, `"invalid_request"`, …).
      */
-    func onError(kind: String, message: String) 
+    func onError(error: ErrorInfo) 
     
 }
 /**
@@ -709,14 +710,14 @@ open class ErrorListenerImpl: ErrorListener, @unchecked Sendable {
 
     
     /**
-     * `kind` is the stable kind name (`"invalid_request"`, …), `message` the error's text.
+     * One background error with every attribute the core knows (`error.kind` is the stable
+     * kind name, `"invalid_request"`, …).
      */
-open func onError(kind: String, message: String)  {try! rustCall() {
+open func onError(error: ErrorInfo)  {try! rustCall() {
         uniffiCallStatus in
     uniffi_posthog_sdk_uniffi_fn_method_errorlistener_on_error(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(kind),
-        FfiConverterString.lower(message),uniffiCallStatus
+        FfiConverterTypeErrorInfo_lower(error),uniffiCallStatus
     )
 }
 }
@@ -751,8 +752,7 @@ fileprivate struct UniffiCallbackInterfaceErrorListener {
         },
         onError: { (
             uniffiHandle: UInt64,
-            kind: RustBuffer,
-            message: RustBuffer,
+            error: RustBuffer,
             uniffiOutReturn: UnsafeMutableRawPointer,
             uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
         ) in
@@ -762,8 +762,7 @@ fileprivate struct UniffiCallbackInterfaceErrorListener {
                     throw UniffiInternalError.unexpectedStaleHandle
                 }
                 return uniffiObj.onError(
-                     kind: try FfiConverterString.lift(kind),
-                     message: try FfiConverterString.lift(message)
+                     error: try FfiConverterTypeErrorInfo_lift(error)
                 )
             }
 
@@ -4904,6 +4903,146 @@ public func FfiConverterTypeDeviceContext_lower(_ value: DeviceContext) -> RustB
 
 
 /**
+ * Everything known about an error, from the core's one accessor
+ * ([`posthog_core::Error::attributes`]): no caller ever parses a message.
+ */
+public struct ErrorInfo: Equatable, Hashable {
+    /**
+     * The core's stable kind name (`"rate_limited"`, `"server"`, …).
+     */
+    public var kind: String
+    /**
+     * The message (never contains a key or a payload).
+     */
+    public var message: String
+    /**
+     * The HTTP status behind the error, when there was one.
+     */
+    public var status: UInt16?
+    /**
+     * The request id PostHog echoed, when known.
+     */
+    public var requestId: String?
+    /**
+     * The `Retry-After` PostHog asked for, in seconds, when given.
+     */
+    public var retryAfterSecs: UInt64?
+    /**
+     * The missing scope of a 403, when PostHog named one.
+     */
+    public var scope: String?
+    /**
+     * The field PostHog blamed for a 4xx, when it named one.
+     */
+    public var attr: String?
+    /**
+     * Why local evaluation could not decide (`missing_context`, `unknown_flag`, …).
+     */
+    public var reason: String?
+    /**
+     * Where an interrupted export can resume: pass it back as `checkpointJson`.
+     */
+    public var checkpoint: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The core's stable kind name (`"rate_limited"`, `"server"`, …).
+         */kind: String, 
+        /**
+         * The message (never contains a key or a payload).
+         */message: String, 
+        /**
+         * The HTTP status behind the error, when there was one.
+         */status: UInt16?, 
+        /**
+         * The request id PostHog echoed, when known.
+         */requestId: String?, 
+        /**
+         * The `Retry-After` PostHog asked for, in seconds, when given.
+         */retryAfterSecs: UInt64?, 
+        /**
+         * The missing scope of a 403, when PostHog named one.
+         */scope: String?, 
+        /**
+         * The field PostHog blamed for a 4xx, when it named one.
+         */attr: String?, 
+        /**
+         * Why local evaluation could not decide (`missing_context`, `unknown_flag`, …).
+         */reason: String?, 
+        /**
+         * Where an interrupted export can resume: pass it back as `checkpointJson`.
+         */checkpoint: String?) {
+        self.kind = kind
+        self.message = message
+        self.status = status
+        self.requestId = requestId
+        self.retryAfterSecs = retryAfterSecs
+        self.scope = scope
+        self.attr = attr
+        self.reason = reason
+        self.checkpoint = checkpoint
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ErrorInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeErrorInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ErrorInfo {
+        return
+            try ErrorInfo(
+                kind: FfiConverterString.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf), 
+                status: FfiConverterOptionUInt16.read(from: &buf), 
+                requestId: FfiConverterOptionString.read(from: &buf), 
+                retryAfterSecs: FfiConverterOptionUInt64.read(from: &buf), 
+                scope: FfiConverterOptionString.read(from: &buf), 
+                attr: FfiConverterOptionString.read(from: &buf), 
+                reason: FfiConverterOptionString.read(from: &buf), 
+                checkpoint: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ErrorInfo, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.kind, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
+        FfiConverterOptionUInt16.write(value.status, into: &buf)
+        FfiConverterOptionString.write(value.requestId, into: &buf)
+        FfiConverterOptionUInt64.write(value.retryAfterSecs, into: &buf)
+        FfiConverterOptionString.write(value.scope, into: &buf)
+        FfiConverterOptionString.write(value.attr, into: &buf)
+        FfiConverterOptionString.write(value.reason, into: &buf)
+        FfiConverterOptionString.write(value.checkpoint, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeErrorInfo_lift(_ buf: RustBuffer) throws -> ErrorInfo {
+    return try FfiConverterTypeErrorInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeErrorInfo_lower(_ value: ErrorInfo) -> RustBuffer {
+    return FfiConverterTypeErrorInfo.lower(value)
+}
+
+
+/**
  * What a finished export did.
  */
 public struct ExportReportRecord: Equatable, Hashable {
@@ -6977,11 +7116,9 @@ public func FfiConverterTypeHttpError_lower(_ value: HttpError) -> RustBuffer {
 
 
 /**
- * Every error a call can throw. The message is the core's, which never contains a key or
- * a payload; the HTTP status, when there was one, is part of it.
- *
- * A flat error: uniffi's Kotlin exceptions already own `message`, so the variants carry the
- * message alone.
+ * Every error a call can throw: a variant per core [`ErrorKind`], each carrying the same
+ * [`ErrorInfo`] (Kotlin: `e.info.status`, `e.info.requestId`; Swift: the associated value).
+ * `attributes()` reads it from any variant.
  */
 public 
 enum PostHogError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
@@ -6991,100 +7128,169 @@ enum PostHogError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * An option is invalid (host, sizes, intervals, super properties…).
      */
-    case Config(message: String)
-    
+    case Config(
+        /**
+         * What is known about the error.
+         */info: ErrorInfo
+    )
     /**
      * The key is missing, malformed, or of the wrong type (e.g. a personal `phx_` key).
      */
-    case InvalidKey(message: String)
-    
+    case InvalidKey(
+        /**
+         * What is known about the error.
+         */info: ErrorInfo
+    )
     /**
      * An argument is not acceptable.
      */
-    case InvalidInput(message: String)
-    
+    case InvalidInput(
+        /**
+         * What is known about the error.
+         */info: ErrorInfo
+    )
     /**
      * The connection failed before an answer arrived.
      */
-    case Transport(message: String)
-    
+    case Transport(
+        /**
+         * What is known about the error.
+         */info: ErrorInfo
+    )
     /**
      * A request, a flush or a shutdown did not finish in time.
      */
-    case Timeout(message: String)
-    
+    case Timeout(
+        /**
+         * What is known about the error.
+         */info: ErrorInfo
+    )
     /**
-     * PostHog answered 429.
+     * PostHog answered 429 (`retryAfterSecs` holds its `Retry-After`).
      */
-    case RateLimited(message: String)
-    
+    case RateLimited(
+        /**
+         * What is known about the error.
+         */info: ErrorInfo
+    )
     /**
      * PostHog rejected the key (401).
      */
-    case Unauthorized(message: String)
-    
+    case Unauthorized(
+        /**
+         * What is known about the error.
+         */info: ErrorInfo
+    )
     /**
-     * PostHog refused the request for this key (403).
+     * PostHog refused the request for this key (403); `scope` names a missing scope.
      */
-    case Forbidden(message: String)
-    
+    case Forbidden(
+        /**
+         * What is known about the error.
+         */info: ErrorInfo
+    )
     /**
-     * PostHog refused the request as malformed (400 and other 4xx).
+     * PostHog refused the request as malformed (400 and other 4xx); `attr` names the field.
      */
-    case InvalidRequest(message: String)
-    
+    case InvalidRequest(
+        /**
+         * What is known about the error.
+         */info: ErrorInfo
+    )
     /**
      * The payload is too large.
      */
-    case TooLarge(message: String)
-    
+    case TooLarge(
+        /**
+         * What is known about the error.
+         */info: ErrorInfo
+    )
     /**
      * The project is over its quota (402).
      */
-    case QuotaLimited(message: String)
-    
+    case QuotaLimited(
+        /**
+         * What is known about the error.
+         */info: ErrorInfo
+    )
     /**
      * The resource does not exist (404).
      */
-    case NotFound(message: String)
-    
+    case NotFound(
+        /**
+         * What is known about the error.
+         */info: ErrorInfo
+    )
     /**
      * The request conflicts with the current state (409).
      */
-    case Conflict(message: String)
-    
+    case Conflict(
+        /**
+         * What is known about the error.
+         */info: ErrorInfo
+    )
     /**
      * PostHog failed (5xx).
      */
-    case Server(message: String)
-    
+    case Server(
+        /**
+         * What is known about the error.
+         */info: ErrorInfo
+    )
     /**
      * The queue was full.
      */
-    case QueueFull(message: String)
-    
+    case QueueFull(
+        /**
+         * What is known about the error.
+         */info: ErrorInfo
+    )
     /**
      * The client was shut down.
      */
-    case Closed(message: String)
-    
+    case Closed(
+        /**
+         * What is known about the error.
+         */info: ErrorInfo
+    )
     /**
      * Something answered that PostHog never answers.
      */
-    case Unexpected(message: String)
-    
+    case Unexpected(
+        /**
+         * What is known about the error.
+         */info: ErrorInfo
+    )
     /**
      * Reading or writing a local file or stream failed (e.g. an export's output file).
      */
-    case Io(message: String)
+    case Io(
+        /**
+         * What is known about the error.
+         */info: ErrorInfo
+    )
+    /**
+     * Local flag evaluation cannot decide (`LocalEvaluator`, `matchProperty`); `reason` says why.
+     */
+    case Inconclusive(
+        /**
+         * What is known about the error.
+         */info: ErrorInfo
+    )
+
     
     /**
-     * Local flag evaluation cannot decide (`LocalEvaluator`, `matchProperty`). The message is
-     * `inconclusive (<reason>): <detail>`; `inconclusiveReason(message)` gives the reason code.
+     * What is known about this error (kind, message, status, request id, `Retry-After`,
+     * scope, attr, reason, checkpoint), whatever its variant.
      */
-    case Inconclusive(message: String)
-    
-
+public func attributes() -> ErrorInfo  {
+    return try!  FfiConverterTypeErrorInfo_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_posthog_sdk_uniffi_fn_method_posthogerror_attributes(
+            FfiConverterTypePostHogError_lower(self),uniffiCallStatus
+    )
+})
+}
     
 
     
@@ -7114,83 +7320,64 @@ public struct FfiConverterTypePostHogError: FfiConverterRustBuffer {
 
         
         case 1: return .Config(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
+            info: try FfiConverterTypeErrorInfo.read(from: &buf)
+            )
         case 2: return .InvalidKey(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
+            info: try FfiConverterTypeErrorInfo.read(from: &buf)
+            )
         case 3: return .InvalidInput(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
+            info: try FfiConverterTypeErrorInfo.read(from: &buf)
+            )
         case 4: return .Transport(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
+            info: try FfiConverterTypeErrorInfo.read(from: &buf)
+            )
         case 5: return .Timeout(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
+            info: try FfiConverterTypeErrorInfo.read(from: &buf)
+            )
         case 6: return .RateLimited(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
+            info: try FfiConverterTypeErrorInfo.read(from: &buf)
+            )
         case 7: return .Unauthorized(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
+            info: try FfiConverterTypeErrorInfo.read(from: &buf)
+            )
         case 8: return .Forbidden(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
+            info: try FfiConverterTypeErrorInfo.read(from: &buf)
+            )
         case 9: return .InvalidRequest(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
+            info: try FfiConverterTypeErrorInfo.read(from: &buf)
+            )
         case 10: return .TooLarge(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
+            info: try FfiConverterTypeErrorInfo.read(from: &buf)
+            )
         case 11: return .QuotaLimited(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
+            info: try FfiConverterTypeErrorInfo.read(from: &buf)
+            )
         case 12: return .NotFound(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
+            info: try FfiConverterTypeErrorInfo.read(from: &buf)
+            )
         case 13: return .Conflict(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
+            info: try FfiConverterTypeErrorInfo.read(from: &buf)
+            )
         case 14: return .Server(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
+            info: try FfiConverterTypeErrorInfo.read(from: &buf)
+            )
         case 15: return .QueueFull(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
+            info: try FfiConverterTypeErrorInfo.read(from: &buf)
+            )
         case 16: return .Closed(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
+            info: try FfiConverterTypeErrorInfo.read(from: &buf)
+            )
         case 17: return .Unexpected(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
+            info: try FfiConverterTypeErrorInfo.read(from: &buf)
+            )
         case 18: return .Io(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
+            info: try FfiConverterTypeErrorInfo.read(from: &buf)
+            )
         case 19: return .Inconclusive(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
+            info: try FfiConverterTypeErrorInfo.read(from: &buf)
+            )
 
-        default: throw UniffiInternalError.unexpectedEnumCase
+         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
 
@@ -7200,46 +7387,101 @@ public struct FfiConverterTypePostHogError: FfiConverterRustBuffer {
         
 
         
-        case .Config(_ /* message is ignored*/):
-            writeInt(&buf, Int32(1))
-        case .InvalidKey(_ /* message is ignored*/):
-            writeInt(&buf, Int32(2))
-        case .InvalidInput(_ /* message is ignored*/):
-            writeInt(&buf, Int32(3))
-        case .Transport(_ /* message is ignored*/):
-            writeInt(&buf, Int32(4))
-        case .Timeout(_ /* message is ignored*/):
-            writeInt(&buf, Int32(5))
-        case .RateLimited(_ /* message is ignored*/):
-            writeInt(&buf, Int32(6))
-        case .Unauthorized(_ /* message is ignored*/):
-            writeInt(&buf, Int32(7))
-        case .Forbidden(_ /* message is ignored*/):
-            writeInt(&buf, Int32(8))
-        case .InvalidRequest(_ /* message is ignored*/):
-            writeInt(&buf, Int32(9))
-        case .TooLarge(_ /* message is ignored*/):
-            writeInt(&buf, Int32(10))
-        case .QuotaLimited(_ /* message is ignored*/):
-            writeInt(&buf, Int32(11))
-        case .NotFound(_ /* message is ignored*/):
-            writeInt(&buf, Int32(12))
-        case .Conflict(_ /* message is ignored*/):
-            writeInt(&buf, Int32(13))
-        case .Server(_ /* message is ignored*/):
-            writeInt(&buf, Int32(14))
-        case .QueueFull(_ /* message is ignored*/):
-            writeInt(&buf, Int32(15))
-        case .Closed(_ /* message is ignored*/):
-            writeInt(&buf, Int32(16))
-        case .Unexpected(_ /* message is ignored*/):
-            writeInt(&buf, Int32(17))
-        case .Io(_ /* message is ignored*/):
-            writeInt(&buf, Int32(18))
-        case .Inconclusive(_ /* message is ignored*/):
-            writeInt(&buf, Int32(19))
-
         
+        case let .Config(info):
+            writeInt(&buf, Int32(1))
+            FfiConverterTypeErrorInfo.write(info, into: &buf)
+            
+        
+        case let .InvalidKey(info):
+            writeInt(&buf, Int32(2))
+            FfiConverterTypeErrorInfo.write(info, into: &buf)
+            
+        
+        case let .InvalidInput(info):
+            writeInt(&buf, Int32(3))
+            FfiConverterTypeErrorInfo.write(info, into: &buf)
+            
+        
+        case let .Transport(info):
+            writeInt(&buf, Int32(4))
+            FfiConverterTypeErrorInfo.write(info, into: &buf)
+            
+        
+        case let .Timeout(info):
+            writeInt(&buf, Int32(5))
+            FfiConverterTypeErrorInfo.write(info, into: &buf)
+            
+        
+        case let .RateLimited(info):
+            writeInt(&buf, Int32(6))
+            FfiConverterTypeErrorInfo.write(info, into: &buf)
+            
+        
+        case let .Unauthorized(info):
+            writeInt(&buf, Int32(7))
+            FfiConverterTypeErrorInfo.write(info, into: &buf)
+            
+        
+        case let .Forbidden(info):
+            writeInt(&buf, Int32(8))
+            FfiConverterTypeErrorInfo.write(info, into: &buf)
+            
+        
+        case let .InvalidRequest(info):
+            writeInt(&buf, Int32(9))
+            FfiConverterTypeErrorInfo.write(info, into: &buf)
+            
+        
+        case let .TooLarge(info):
+            writeInt(&buf, Int32(10))
+            FfiConverterTypeErrorInfo.write(info, into: &buf)
+            
+        
+        case let .QuotaLimited(info):
+            writeInt(&buf, Int32(11))
+            FfiConverterTypeErrorInfo.write(info, into: &buf)
+            
+        
+        case let .NotFound(info):
+            writeInt(&buf, Int32(12))
+            FfiConverterTypeErrorInfo.write(info, into: &buf)
+            
+        
+        case let .Conflict(info):
+            writeInt(&buf, Int32(13))
+            FfiConverterTypeErrorInfo.write(info, into: &buf)
+            
+        
+        case let .Server(info):
+            writeInt(&buf, Int32(14))
+            FfiConverterTypeErrorInfo.write(info, into: &buf)
+            
+        
+        case let .QueueFull(info):
+            writeInt(&buf, Int32(15))
+            FfiConverterTypeErrorInfo.write(info, into: &buf)
+            
+        
+        case let .Closed(info):
+            writeInt(&buf, Int32(16))
+            FfiConverterTypeErrorInfo.write(info, into: &buf)
+            
+        
+        case let .Unexpected(info):
+            writeInt(&buf, Int32(17))
+            FfiConverterTypeErrorInfo.write(info, into: &buf)
+            
+        
+        case let .Io(info):
+            writeInt(&buf, Int32(18))
+            FfiConverterTypeErrorInfo.write(info, into: &buf)
+            
+        
+        case let .Inconclusive(info):
+            writeInt(&buf, Int32(19))
+            FfiConverterTypeErrorInfo.write(info, into: &buf)
+            
         }
     }
 }
@@ -7408,6 +7650,30 @@ public func FfiConverterTypeSdk_lower(_ value: Sdk) -> RustBuffer {
     return FfiConverterTypeSdk.lower(value)
 }
 
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionUInt16: FfiConverterRustBuffer {
+    typealias SwiftType = UInt16?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt16.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt16.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -8101,18 +8367,6 @@ public func sdkVersion() -> String  {
 })
 }
 /**
- * The checkpoint JSON in the message of an interrupted export (pass it back to `export` as
- * `checkpointJson` to continue exactly there), or null for any other message.
- */
-public func exportCheckpoint(message: String) -> String?  {
-    return try!  FfiConverterOptionString.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_posthog_sdk_uniffi_fn_func_export_checkpoint(
-        FfiConverterString.lower(message),uniffiCallStatus
-    )
-})
-}
-/**
  * The name of every error kind of the core (`"config"`, `"invalid_key"`, …), so tests in
  * each language can walk them all.
  */
@@ -8120,20 +8374,6 @@ public func errorKinds() -> [String]  {
     return try!  FfiConverterSequenceString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_posthog_sdk_uniffi_fn_func_error_kinds(uniffiCallStatus
-    )
-})
-}
-/**
- * The reason code of an `Inconclusive` error's message (`"missing_context"`,
- * `"unsupported_definition"`, `"unresolved_dependency"`, `"experience_continuity"`,
- * `"unknown_flag"`), or null for any other message. The core formats that message as
- * `inconclusive (<reason>): <detail>`; this reads it back, so callers never parse it.
- */
-public func inconclusiveReason(message: String) -> String?  {
-    return try!  FfiConverterOptionString.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_posthog_sdk_uniffi_fn_func_inconclusive_reason(
-        FfiConverterString.lower(message),uniffiCallStatus
     )
 })
 }
@@ -8198,13 +8438,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_posthog_sdk_uniffi_checksum_func_sdk_version() != 12713) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_posthog_sdk_uniffi_checksum_func_export_checkpoint() != 50621) {
-        return InitializationResult.apiChecksumMismatch
-    }
     if (uniffi_posthog_sdk_uniffi_checksum_func_error_kinds() != 11505) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_posthog_sdk_uniffi_checksum_func_inconclusive_reason() != 58879) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_posthog_sdk_uniffi_checksum_func_raise_error_sample() != 37523) {
@@ -8504,7 +8738,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_posthog_sdk_uniffi_checksum_method_posthogmobile_unregister() != 223) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_posthog_sdk_uniffi_checksum_method_errorlistener_on_error() != 27401) {
+    if (uniffi_posthog_sdk_uniffi_checksum_method_errorlistener_on_error() != 36517) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_posthog_sdk_uniffi_checksum_constructor_posthogadminclient_new() != 14965) {

@@ -13,25 +13,25 @@ private let loopback = "http://127.0.0.1:9"
 /// so a case added to the binding fails to compile here until it is mapped.
 private func describe(_ e: PostHogError) -> (kind: String, message: String) {
     switch e {
-    case .Config(let m): return ("config", m)
-    case .InvalidKey(let m): return ("invalid_key", m)
-    case .InvalidInput(let m): return ("invalid_input", m)
-    case .Transport(let m): return ("transport", m)
-    case .Timeout(let m): return ("timeout", m)
-    case .RateLimited(let m): return ("rate_limited", m)
-    case .Unauthorized(let m): return ("unauthorized", m)
-    case .Forbidden(let m): return ("forbidden", m)
-    case .InvalidRequest(let m): return ("invalid_request", m)
-    case .TooLarge(let m): return ("too_large", m)
-    case .QuotaLimited(let m): return ("quota_limited", m)
-    case .NotFound(let m): return ("not_found", m)
-    case .Conflict(let m): return ("conflict", m)
-    case .Server(let m): return ("server", m)
-    case .QueueFull(let m): return ("queue_full", m)
-    case .Closed(let m): return ("closed", m)
-    case .Unexpected(let m): return ("unexpected", m)
-    case .Io(let m): return ("io", m)
-    case .Inconclusive(let m): return ("inconclusive", m)
+    case .Config(let info): return ("config", info.message)
+    case .InvalidKey(let info): return ("invalid_key", info.message)
+    case .InvalidInput(let info): return ("invalid_input", info.message)
+    case .Transport(let info): return ("transport", info.message)
+    case .Timeout(let info): return ("timeout", info.message)
+    case .RateLimited(let info): return ("rate_limited", info.message)
+    case .Unauthorized(let info): return ("unauthorized", info.message)
+    case .Forbidden(let info): return ("forbidden", info.message)
+    case .InvalidRequest(let info): return ("invalid_request", info.message)
+    case .TooLarge(let info): return ("too_large", info.message)
+    case .QuotaLimited(let info): return ("quota_limited", info.message)
+    case .NotFound(let info): return ("not_found", info.message)
+    case .Conflict(let info): return ("conflict", info.message)
+    case .Server(let info): return ("server", info.message)
+    case .QueueFull(let info): return ("queue_full", info.message)
+    case .Closed(let info): return ("closed", info.message)
+    case .Unexpected(let info): return ("unexpected", info.message)
+    case .Io(let info): return ("io", info.message)
+    case .Inconclusive(let info): return ("inconclusive", info.message)
     }
 }
 
@@ -53,9 +53,9 @@ private final class Recorder: ErrorListener, @unchecked Sendable {
     private let lock = NSLock()
     private var seen: [String] = []
 
-    func onError(kind: String, message: String) {
+    func onError(error: ErrorInfo) {
         lock.lock()
-        seen.append(kind)
+        seen.append(error.kind)
         lock.unlock()
     }
 

@@ -15,6 +15,6 @@ fun JsonPager.asSequence(): Sequence<String> = generateSequence { nextPage() }.f
 fun PostHogAdminClient.featureFlags(project: String = "@current"): Sequence<FeatureFlagRecord> =
     listFeatureFlags(project).asSequence()
 
-/** The checkpoint JSON of an interrupted export (see `exportCheckpoint`), or null. */
+/** The checkpoint JSON of an interrupted export (pass it back as `checkpointJson`), or null. */
 val PostHogException.exportCheckpoint: String?
-    get() = message?.let { exportCheckpoint(it) }
+    get() = attributes().checkpoint

@@ -44,6 +44,8 @@ class ErrorKindsTest {
             val e = assertThrows<PostHogException>("kind $kind") { raiseErrorSample(kind) }
             assertEquals(kind, kindOf(e), "kind $kind maps to ${e::class.simpleName}")
             assertTrue(!e.message.isNullOrBlank(), "kind $kind has a message")
+            assertEquals(kind, e.attributes().kind, "kind $kind carries its kind")
+            assertTrue(e.attributes().message.isNotBlank(), "kind $kind has a message")
             classes.add(e.javaClass)
         }
         assertEquals(kinds.size, classes.size, "one exception class per kind")
@@ -60,9 +62,24 @@ class ErrorKindsTest {
     @Test
     fun inconclusiveCarriesItsReasonCode() {
         val e = assertThrows<PostHogException.Inconclusive> { raiseErrorSample("inconclusive") }
-        assertEquals("missing_context", inconclusiveReason(e.message!!))
+        assertEquals("missing_context", e.attributes().reason)
         val other = assertThrows<PostHogException.Server> { raiseErrorSample("server") }
-        assertEquals(null, inconclusiveReason(other.message!!))
+        assertEquals(null, other.attributes().reason)
+    }
+
+    @Test
+    fun everyAttributeComesFromTheCore() {
+        val s = assertThrows<PostHogException.Server> { raiseErrorSample("server") }
+        assertEquals(503.toUShort(), s.info.status)
+        assertEquals("sample-request", s.info.requestId)
+        assertEquals(30.toULong(), s.info.retryAfterSecs)
+        val f = assertThrows<PostHogException.Forbidden> { raiseErrorSample("forbidden") }
+        assertEquals("feature_flag:read", f.attributes().scope)
+        assertEquals(403.toUShort(), f.attributes().status)
+        val r = assertThrows<PostHogException.InvalidRequest> { raiseErrorSample("invalid_request") }
+        assertEquals("key", r.attributes().attr)
+        val l = assertThrows<PostHogException.RateLimited> { raiseErrorSample("rate_limited") }
+        assertEquals(1.toULong(), l.attributes().retryAfterSecs)
     }
 
     @Test

@@ -70,7 +70,7 @@ class FlagsConformanceTest {
                 val b = matchProperty(f.getValue("property"), f.getValue("values"), version)
                 (expected is Boolean && expected == b) to b.toString()
             } catch (e: PostHogException.Inconclusive) {
-                val code = inconclusiveReason(e.message!!)
+                val code = e.attributes().reason
                 (expected == "inconclusive" && (reason == null || reason == code)) to "inconclusive $code"
             } catch (e: PostHogException) {
                 false to "${e::class.simpleName}: ${e.message}"
@@ -124,7 +124,7 @@ class FlagsConformanceTest {
                         "${show(res.value)} payload ${res.payloadJson} (${res.reason})"
                 }
             } catch (e: PostHogException.Inconclusive) {
-                val code = inconclusiveReason(e.message!!)
+                val code = e.attributes().reason
                 val reason = expected["reason"]?.let { str(it) }
                 ("inconclusive" in expected && (reason == null || reason == code)) to "inconclusive $code (${e.message})"
             } catch (e: PostHogException) {

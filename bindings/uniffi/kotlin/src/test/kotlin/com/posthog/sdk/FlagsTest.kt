@@ -245,8 +245,8 @@ class FlagsTest {
             assertEquals(53, ev.flagKeys().size)
             assertEquals(FlagValue.Bool(true), ev.evaluate("rollout-100-pct", """{"distinct_id": "u"}""").value)
             val e = assertThrows<PostHogException.Inconclusive> { ev.evaluate("paid-plans", """{"distinct_id": "u"}""") }
-            assertEquals("missing_context", inconclusiveReason(e.message!!))
-            assertEquals("unknown_flag", inconclusiveReason(assertThrows<PostHogException.Inconclusive> { ev.evaluate("nope", """{"distinct_id": "u"}""") }.message!!))
+            assertEquals("missing_context", e.attributes().reason)
+            assertEquals("unknown_flag", assertThrows<PostHogException.Inconclusive> { ev.evaluate("nope", """{"distinct_id": "u"}""") }.attributes().reason)
             val all = ev.evaluateAll("""{"distinct_id": "u", "person_properties": {"plan": "pro"}}""")
             assertEquals(FlagValue.Bool(true), all.flags.getValue("paid-plans").value)
             assertThrows<PostHogException.InvalidInput> { ev.evaluate("x", """{"distinctId": "u"}""") }

@@ -21,8 +21,10 @@ private const val TIMEOUT: ULong = 10_000u
 /** Collects what the client reports, for bounded polling (no sleeps). */
 class Recorder : ErrorListener {
     val errors = LinkedBlockingQueue<Pair<String, String>>()
-    override fun onError(kind: String, message: String) {
-        errors.add(kind to message)
+    val infos = LinkedBlockingQueue<ErrorInfo>()
+    override fun onError(error: ErrorInfo) {
+        errors.add(error.kind to error.message)
+        infos.add(error)
     }
 
     /** The next report of [kind], skipping others, within [ms]. */
@@ -188,7 +190,7 @@ class PostHogClientTest {
     @Test
     fun errorListenerHearsA400() {
         val rec = Recorder()
-        server.faults("""[{"status": 400, "body": "{\"type\":\"validation_error\",\"detail\":\"bad batch\"}"}]""")
+        server.faults("""[{"status": 400, "headers": {"X-Request-Id": "req-kt-1"}, "body": "{\"type\":\"validation_error\",\"detail\":\"bad batch\",\"attr\":\"batch\"}"}]""")
         client(rec).use { c ->
             assertNotNull(c.capture(CaptureEvent("rejected", "user-6")))
             val report = c.flush(TIMEOUT)
@@ -196,6 +198,11 @@ class PostHogClientTest {
             val (_, message) = rec.next("invalid_request") ?: fail("no invalid_request report")
             assertTrue(message.contains("400"), message)
             assertFalse(message.contains(KEY), message)
+            // Every attribute arrives as data, read from the core (no message parsing).
+            val info = rec.infos.first { it.kind == "invalid_request" }
+            assertEquals(400.toUShort(), info.status)
+            assertEquals("req-kt-1", info.requestId)
+            assertEquals("batch", info.attr)
         }
     }
 
