@@ -153,7 +153,7 @@ impl PostHogClient {
         personal_api_key: Option<String>,
     ) -> Result<Arc<Self>, PostHogError> {
         let listener = Arc::new(ListenerSlot::default());
-        let opts = options.into_core(api_key, personal_api_key, &listener)?;
+        let opts = options.into_core(core::Profile::Core, api_key, personal_api_key, &listener)?;
         let inner = core::Client::new(opts)?;
         Ok(Arc::new(PostHogClient { inner, listener }))
     }

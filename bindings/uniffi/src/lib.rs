@@ -36,7 +36,7 @@ pub use flags::{FlagOptions, FlagResult, FlagValue, FlagsAndPayloads, FlagsSnaps
 pub use http::{HttpClient, HttpError, HttpRequest, HttpResponse};
 pub use local::{FlagEvaluation, LocalEvaluations, LocalEvaluator, flag_hash, match_property};
 pub use mobile::{DeviceContext, MobileOptions, PostHogMobile};
-pub use options::{ClientOptions, ErrorListener, Protocol, Sdk};
+pub use options::{ClientOptions, ErrorListener, Overflow, Protocol, Sdk};
 
 /// The version of this binding (the workspace version), sent as `$lib_version`.
 #[uniffi::export]

@@ -9,7 +9,7 @@ use crate::convert::properties;
 use crate::error::PostHogError;
 use crate::flags::FlagValue;
 use crate::http::HttpClient;
-use crate::options::{ClientOptions, ErrorListener, ListenerSlot, Sdk};
+use crate::options::{ClientOptions, ErrorListener, ListenerSlot, Overflow, Sdk};
 use posthog_core as core;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -126,6 +126,24 @@ pub struct MobileOptions {
     /// Capture `Application Opened` / `Application Backgrounded` (default on).
     #[uniffi(default = None)]
     pub capture_lifecycle_events: Option<bool>,
+    /// The most serialised bytes the queue holds.
+    #[uniffi(default = None)]
+    pub max_queue_bytes: Option<u64>,
+    /// The most serialised event bytes in one request.
+    #[uniffi(default = None)]
+    pub max_batch_bytes: Option<u64>,
+    /// The largest single event, in serialised bytes.
+    #[uniffi(default = None)]
+    pub max_event_bytes: Option<u64>,
+    /// Requests in flight at once.
+    #[uniffi(default = None)]
+    pub max_in_flight: Option<u32>,
+    /// What `capture` does when the queue is full (default drop the newest).
+    #[uniffi(default = None)]
+    pub overflow: Option<Overflow>,
+    /// With `overflow = Block`: how long `capture` waits for room, in milliseconds.
+    #[uniffi(default = None)]
+    pub block_timeout_ms: Option<u64>,
     /// The calling platform, for `$lib` (default Kotlin).
     #[uniffi(default = None)]
     pub sdk: Option<Sdk>,
@@ -151,11 +169,20 @@ impl MobileOptions {
         slot: &Arc<ListenerSlot>,
     ) -> Result<core::MobileOptions, PostHogError> {
         let dir = PathBuf::from(state_dir);
+        // Unset fields keep the core's mobile profile defaults (20 events, 30 s, 1 000 queued).
         let client = ClientOptions {
             host: self.host,
-            flush_at: Some(self.flush_at.unwrap_or(20)),
-            flush_interval_ms: Some(self.flush_interval_ms.unwrap_or(30_000)),
-            max_queue_size: Some(self.max_queue_size.unwrap_or(1_000)),
+            flush_at: self.flush_at,
+            flush_interval_ms: self.flush_interval_ms,
+            max_queue_size: self.max_queue_size,
+            max_queue_bytes: self.max_queue_bytes,
+            max_batch_bytes: self.max_batch_bytes,
+            max_event_bytes: self.max_event_bytes,
+            max_in_flight: self.max_in_flight,
+            overflow: self.overflow,
+            block_timeout_ms: self.block_timeout_ms,
+            enable_local_evaluation: None,
+            opt_out: None,
             max_retries: self.max_retries,
             request_timeout_ms: self.request_timeout_ms,
             gzip: None,
@@ -168,6 +195,8 @@ impl MobileOptions {
             feature_flags_request_timeout_ms: self.feature_flags_request_timeout_ms,
             send_feature_flag_events: self.send_feature_flag_events,
             storage_dir: Some(dir.join(QUEUE_DIR).to_string_lossy().into_owned()),
+            // An app's queue is OS-buffered unless asked otherwise: an fsync per event costs
+            // battery, and the OS keeps the data through an app kill.
             fsync_interval_ms: Some(self.fsync_interval_ms.unwrap_or(0)),
             max_event_age_ms: self.max_event_age_ms,
             max_attempts: self.max_attempts,
@@ -176,7 +205,7 @@ impl MobileOptions {
             http_client: self.http_client,
             cipher: self.cipher,
         }
-        .into_core(api_key, None, slot)?;
+        .into_core(core::Profile::Mobile, api_key, None, slot)?;
         Ok(core::MobileOptions::new(client, dir)
             .context(self.context.unwrap_or_default().into())
             .preload_feature_flags(self.preload_feature_flags.unwrap_or(true))

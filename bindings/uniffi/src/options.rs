@@ -1,11 +1,14 @@
-//! The options record and its conversion to the core's `ClientOptions`. Every field is
-//! optional: an unset one keeps the core's default, so no default is restated here.
+//! The options records and their conversion to the core's `ClientOptions`. Every field is
+//! optional: an unset one keeps the core profile's default. The set fields are read by the
+//! core's one options schema ([`core::Options`]: names, units, validation), so no default or
+//! rule is restated here; only the app's objects (listener, HTTP stack, cipher) are attached
+//! directly.
 
 use crate::convert::json_object;
 use crate::error::PostHogError;
 use posthog_core as core;
+use serde_json::{Map, Value, json};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
 /// Which binding is calling: sets `$lib` to `posthog-sdk-kotlin` or `posthog-sdk-swift`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -32,6 +35,66 @@ pub enum Protocol {
     V0,
     /// `POST /i/v1/analytics/events` with per-event results.
     V1,
+}
+
+/// What `capture` does when the queue is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Overflow {
+    /// Refuse the new event (counted as dropped; the default).
+    DropNewest,
+    /// Make room by dropping the oldest queued event.
+    DropOldest,
+    /// Wait up to `blockTimeoutMs` for room, then drop the new event.
+    Block,
+}
+
+impl Overflow {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Overflow::DropNewest => "drop_newest",
+            Overflow::DropOldest => "drop_oldest",
+            Overflow::Block => "block",
+        }
+    }
+}
+
+/// Options read by the core's schema: canonical names, milliseconds as seconds.
+#[derive(Default)]
+pub(crate) struct SchemaFields(Map<String, Value>);
+
+impl SchemaFields {
+    pub(crate) fn set(&mut self, name: &str, v: Option<impl Into<Value>>) -> &mut Self {
+        if let Some(v) = v {
+            self.0.insert(name.into(), v.into());
+        }
+        self
+    }
+    pub(crate) fn ms(&mut self, name: &str, v: Option<u64>) -> &mut Self {
+        self.set(name, v.map(|ms| json!(ms as f64 / 1000.0)))
+    }
+    /// The core's options for `api_key` under `profile`, from the fields set so far.
+    pub(crate) fn build(
+        self,
+        profile: core::Profile,
+        api_key: String,
+    ) -> Result<core::ClientOptions, PostHogError> {
+        Ok(core::Options::client_options(
+            profile,
+            api_key,
+            Value::Object(self.0),
+        )?)
+    }
+}
+
+/// `fsyncIntervalMs` in the schema's terms: 0 is never, N is every N ms.
+pub(crate) fn fsync_value(ms: Option<u64>) -> Option<Value> {
+    ms.map(|ms| {
+        if ms == 0 {
+            json!("never")
+        } else {
+            json!(ms as f64 / 1000.0)
+        }
+    })
 }
 
 /// Receives every error the background work reports (failed batches, drops, rejected keys).
@@ -107,6 +170,30 @@ pub struct ClientOptions {
     /// With `storage_dir`: give up an event after this many delivery attempts.
     #[uniffi(default = None)]
     pub max_attempts: Option<u32>,
+    /// The most serialised bytes the queue holds.
+    #[uniffi(default = None)]
+    pub max_queue_bytes: Option<u64>,
+    /// The most serialised event bytes in one request.
+    #[uniffi(default = None)]
+    pub max_batch_bytes: Option<u64>,
+    /// The largest single event, in serialised bytes.
+    #[uniffi(default = None)]
+    pub max_event_bytes: Option<u64>,
+    /// Requests in flight at once.
+    #[uniffi(default = None)]
+    pub max_in_flight: Option<u32>,
+    /// What `capture` does when the queue is full (default drop the newest).
+    #[uniffi(default = None)]
+    pub overflow: Option<Overflow>,
+    /// With `overflow = Block`: how long `capture` waits for room, in milliseconds.
+    #[uniffi(default = None)]
+    pub block_timeout_ms: Option<u64>,
+    /// Evaluate flags locally when a personal/secure key is given (default on).
+    #[uniffi(default = None)]
+    pub enable_local_evaluation: Option<bool>,
+    /// Start opted out: nothing is captured until `optIn()`.
+    #[uniffi(default = None)]
+    pub opt_out: Option<bool>,
     /// The calling platform, for `$lib` (default Kotlin).
     #[uniffi(default = None)]
     pub sdk: Option<Sdk>,
@@ -146,86 +233,75 @@ impl std::fmt::Debug for ListenerSlot {
 }
 
 impl ClientOptions {
+    /// The schema fields of this record (everything but the app's objects and `sdk`).
+    pub(crate) fn schema_fields(&self) -> SchemaFields {
+        let mut f = SchemaFields::default();
+        f.set("host", self.host.clone())
+            .set("flush_at", self.flush_at)
+            .ms("flush_interval", self.flush_interval_ms)
+            .set("max_queue_size", self.max_queue_size)
+            .set("max_queue_bytes", self.max_queue_bytes)
+            .set("max_batch_bytes", self.max_batch_bytes)
+            .set("max_event_bytes", self.max_event_bytes)
+            .set("max_in_flight", self.max_in_flight)
+            .set("overflow", self.overflow.map(Overflow::name))
+            .ms("block_timeout", self.block_timeout_ms)
+            .set("max_retries", self.max_retries)
+            .ms("timeout", self.request_timeout_ms)
+            .set("gzip", self.gzip)
+            .set(
+                "protocol",
+                self.protocol.map(|p| match p {
+                    Protocol::V0 => "v0",
+                    Protocol::V1 => "v1",
+                }),
+            )
+            .set("disable_geoip", self.disable_geoip)
+            .set("historical_migration", self.historical_migration)
+            .set("disabled", self.disabled)
+            .ms("poll_interval", self.poll_interval_ms)
+            .ms(
+                "feature_flags_request_timeout_seconds",
+                self.feature_flags_request_timeout_ms,
+            )
+            .set("send_feature_flag_events", self.send_feature_flag_events)
+            .set("enable_local_evaluation", self.enable_local_evaluation)
+            .set("opt_out", self.opt_out)
+            .set("storage_dir", self.storage_dir.clone())
+            .set("fsync", fsync_value(self.fsync_interval_ms))
+            .ms("max_event_age", self.max_event_age_ms)
+            .set("max_attempts", self.max_attempts);
+        f
+    }
+
     /// The core's options for `api_key` (and `personal_api_key`, which turns on local flag
-    /// evaluation), with `on_error` forwarding to `slot`.
+    /// evaluation) under `profile`, with `on_error` forwarding to `slot`.
     pub(crate) fn into_core(
         self,
+        profile: core::Profile,
         api_key: String,
         personal_api_key: Option<String>,
         slot: &Arc<ListenerSlot>,
     ) -> Result<core::ClientOptions, PostHogError> {
-        let sdk = self.sdk.unwrap_or(Sdk::Kotlin);
-        let mut o =
-            core::ClientOptions::new(api_key).sdk(sdk.lib_name(), env!("CARGO_PKG_VERSION"));
-        if let Some(v) = personal_api_key {
-            o = o.personal_api_key(v);
-        }
-        if let Some(v) = self.poll_interval_ms {
-            o = o.poll_interval(Duration::from_millis(v));
-        }
-        if let Some(v) = self.feature_flags_request_timeout_ms {
-            o = o.feature_flags_request_timeout(Duration::from_millis(v));
-        }
-        if let Some(v) = self.send_feature_flag_events {
-            o = o.send_feature_flag_events(v);
-        }
-        if let Some(v) = self.host {
-            o = o.host(v);
-        }
-        if let Some(v) = self.flush_at {
-            o = o.flush_at(v as usize);
-        }
-        if let Some(v) = self.flush_interval_ms {
-            o = o.flush_interval(Duration::from_millis(v));
-        }
-        if let Some(v) = self.max_queue_size {
-            o = o.max_queue_size(v as usize);
-        }
-        if let Some(v) = self.max_retries {
-            o = o.max_retries(v);
-        }
-        if let Some(v) = self.request_timeout_ms {
-            o = o.request_timeout(Duration::from_millis(v));
-        }
-        if let Some(v) = self.gzip {
-            o = o.gzip(v);
-        }
-        if let Some(v) = self.protocol {
-            o = o.protocol(match v {
-                Protocol::V0 => core::Protocol::V0,
-                Protocol::V1 => core::Protocol::V1,
-            });
-        }
-        if let Some(v) = self.disable_geoip {
-            o = o.disable_geoip(v);
-        }
-        if let Some(v) = self.historical_migration {
-            o = o.historical_migration(v);
-        }
-        if let Some(v) = self.disabled {
-            o = o.disabled(v);
-        }
-        if let Some(dir) = self.storage_dir {
-            o = o.storage_dir(dir);
-        }
-        if let Some(ms) = self.fsync_interval_ms {
-            o = o.fsync(if ms == 0 {
-                core::FsyncPolicy::Never
-            } else {
-                core::FsyncPolicy::Interval(Duration::from_millis(ms))
-            });
-        }
-        if let Some(ms) = self.max_event_age_ms {
-            o = o.max_event_age(Duration::from_millis(ms));
-        }
-        if let Some(n) = self.max_attempts {
-            o = o.max_attempts(n);
-        }
+        let mut fields = self.schema_fields();
         if let Some(text) = self.super_properties_json.as_deref() {
             let map = json_object(text, "super_properties_json")
                 .map_err(|m| PostHogError::from(core::Error::Config(m)))?;
-            o = o.super_properties(map);
+            fields.set("super_properties", Some(Value::Object(map)));
         }
+        fields.set("personal_api_key", personal_api_key);
+        self.attach(fields.build(profile, api_key)?, slot)
+    }
+
+    /// Attaches what the schema cannot carry: `$lib`, the app's HTTP stack, cipher and
+    /// listener.
+    pub(crate) fn attach(
+        self,
+        o: core::ClientOptions,
+        slot: &Arc<ListenerSlot>,
+    ) -> Result<core::ClientOptions, PostHogError> {
+        let sdk = self.sdk.unwrap_or(Sdk::Kotlin);
+        let mut o = o.sdk(sdk.lib_name(), env!("CARGO_PKG_VERSION"));
         if let Some(c) = self.cipher {
             o = o.cipher(Arc::new(crate::cipher::ForeignCipher(c)));
         }

@@ -4540,6 +4540,38 @@ public struct ClientOptions {
      */
     public var maxAttempts: UInt32?
     /**
+     * The most serialised bytes the queue holds.
+     */
+    public var maxQueueBytes: UInt64?
+    /**
+     * The most serialised event bytes in one request.
+     */
+    public var maxBatchBytes: UInt64?
+    /**
+     * The largest single event, in serialised bytes.
+     */
+    public var maxEventBytes: UInt64?
+    /**
+     * Requests in flight at once.
+     */
+    public var maxInFlight: UInt32?
+    /**
+     * What `capture` does when the queue is full (default drop the newest).
+     */
+    public var overflow: Overflow?
+    /**
+     * With `overflow = Block`: how long `capture` waits for room, in milliseconds.
+     */
+    public var blockTimeoutMs: UInt64?
+    /**
+     * Evaluate flags locally when a personal/secure key is given (default on).
+     */
+    public var enableLocalEvaluation: Bool?
+    /**
+     * Start opted out: nothing is captured until `optIn()`.
+     */
+    public var optOut: Bool?
+    /**
      * The calling platform, for `$lib` (default Kotlin).
      */
     public var sdk: Sdk?
@@ -4620,6 +4652,30 @@ public struct ClientOptions {
          * With `storage_dir`: give up an event after this many delivery attempts.
          */maxAttempts: UInt32? = nil, 
         /**
+         * The most serialised bytes the queue holds.
+         */maxQueueBytes: UInt64? = nil, 
+        /**
+         * The most serialised event bytes in one request.
+         */maxBatchBytes: UInt64? = nil, 
+        /**
+         * The largest single event, in serialised bytes.
+         */maxEventBytes: UInt64? = nil, 
+        /**
+         * Requests in flight at once.
+         */maxInFlight: UInt32? = nil, 
+        /**
+         * What `capture` does when the queue is full (default drop the newest).
+         */overflow: Overflow? = nil, 
+        /**
+         * With `overflow = Block`: how long `capture` waits for room, in milliseconds.
+         */blockTimeoutMs: UInt64? = nil, 
+        /**
+         * Evaluate flags locally when a personal/secure key is given (default on).
+         */enableLocalEvaluation: Bool? = nil, 
+        /**
+         * Start opted out: nothing is captured until `optIn()`.
+         */optOut: Bool? = nil, 
+        /**
          * The calling platform, for `$lib` (default Kotlin).
          */sdk: Sdk? = nil, 
         /**
@@ -4651,6 +4707,14 @@ public struct ClientOptions {
         self.fsyncIntervalMs = fsyncIntervalMs
         self.maxEventAgeMs = maxEventAgeMs
         self.maxAttempts = maxAttempts
+        self.maxQueueBytes = maxQueueBytes
+        self.maxBatchBytes = maxBatchBytes
+        self.maxEventBytes = maxEventBytes
+        self.maxInFlight = maxInFlight
+        self.overflow = overflow
+        self.blockTimeoutMs = blockTimeoutMs
+        self.enableLocalEvaluation = enableLocalEvaluation
+        self.optOut = optOut
         self.sdk = sdk
         self.errorListener = errorListener
         self.httpClient = httpClient
@@ -4692,6 +4756,14 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
                 fsyncIntervalMs: FfiConverterOptionUInt64.read(from: &buf), 
                 maxEventAgeMs: FfiConverterOptionUInt64.read(from: &buf), 
                 maxAttempts: FfiConverterOptionUInt32.read(from: &buf), 
+                maxQueueBytes: FfiConverterOptionUInt64.read(from: &buf), 
+                maxBatchBytes: FfiConverterOptionUInt64.read(from: &buf), 
+                maxEventBytes: FfiConverterOptionUInt64.read(from: &buf), 
+                maxInFlight: FfiConverterOptionUInt32.read(from: &buf), 
+                overflow: FfiConverterOptionTypeOverflow.read(from: &buf), 
+                blockTimeoutMs: FfiConverterOptionUInt64.read(from: &buf), 
+                enableLocalEvaluation: FfiConverterOptionBool.read(from: &buf), 
+                optOut: FfiConverterOptionBool.read(from: &buf), 
                 sdk: FfiConverterOptionTypeSdk.read(from: &buf), 
                 errorListener: FfiConverterOptionTypeErrorListener.read(from: &buf), 
                 httpClient: FfiConverterOptionTypeHttpClient.read(from: &buf), 
@@ -4719,6 +4791,14 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
         FfiConverterOptionUInt64.write(value.fsyncIntervalMs, into: &buf)
         FfiConverterOptionUInt64.write(value.maxEventAgeMs, into: &buf)
         FfiConverterOptionUInt32.write(value.maxAttempts, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxQueueBytes, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxBatchBytes, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxEventBytes, into: &buf)
+        FfiConverterOptionUInt32.write(value.maxInFlight, into: &buf)
+        FfiConverterOptionTypeOverflow.write(value.overflow, into: &buf)
+        FfiConverterOptionUInt64.write(value.blockTimeoutMs, into: &buf)
+        FfiConverterOptionBool.write(value.enableLocalEvaluation, into: &buf)
+        FfiConverterOptionBool.write(value.optOut, into: &buf)
         FfiConverterOptionTypeSdk.write(value.sdk, into: &buf)
         FfiConverterOptionTypeErrorListener.write(value.errorListener, into: &buf)
         FfiConverterOptionTypeHttpClient.write(value.httpClient, into: &buf)
@@ -6105,6 +6185,30 @@ public struct MobileOptions {
      */
     public var captureLifecycleEvents: Bool?
     /**
+     * The most serialised bytes the queue holds.
+     */
+    public var maxQueueBytes: UInt64?
+    /**
+     * The most serialised event bytes in one request.
+     */
+    public var maxBatchBytes: UInt64?
+    /**
+     * The largest single event, in serialised bytes.
+     */
+    public var maxEventBytes: UInt64?
+    /**
+     * Requests in flight at once.
+     */
+    public var maxInFlight: UInt32?
+    /**
+     * What `capture` does when the queue is full (default drop the newest).
+     */
+    public var overflow: Overflow?
+    /**
+     * With `overflow = Block`: how long `capture` waits for room, in milliseconds.
+     */
+    public var blockTimeoutMs: UInt64?
+    /**
      * The calling platform, for `$lib` (default Kotlin).
      */
     public var sdk: Sdk?
@@ -6172,6 +6276,24 @@ public struct MobileOptions {
          * Capture `Application Opened` / `Application Backgrounded` (default on).
          */captureLifecycleEvents: Bool? = nil, 
         /**
+         * The most serialised bytes the queue holds.
+         */maxQueueBytes: UInt64? = nil, 
+        /**
+         * The most serialised event bytes in one request.
+         */maxBatchBytes: UInt64? = nil, 
+        /**
+         * The largest single event, in serialised bytes.
+         */maxEventBytes: UInt64? = nil, 
+        /**
+         * Requests in flight at once.
+         */maxInFlight: UInt32? = nil, 
+        /**
+         * What `capture` does when the queue is full (default drop the newest).
+         */overflow: Overflow? = nil, 
+        /**
+         * With `overflow = Block`: how long `capture` waits for room, in milliseconds.
+         */blockTimeoutMs: UInt64? = nil, 
+        /**
          * The calling platform, for `$lib` (default Kotlin).
          */sdk: Sdk? = nil, 
         /**
@@ -6198,6 +6320,12 @@ public struct MobileOptions {
         self.featureFlagsRequestTimeoutMs = featureFlagsRequestTimeoutMs
         self.sendFeatureFlagEvents = sendFeatureFlagEvents
         self.captureLifecycleEvents = captureLifecycleEvents
+        self.maxQueueBytes = maxQueueBytes
+        self.maxBatchBytes = maxBatchBytes
+        self.maxEventBytes = maxEventBytes
+        self.maxInFlight = maxInFlight
+        self.overflow = overflow
+        self.blockTimeoutMs = blockTimeoutMs
         self.sdk = sdk
         self.errorListener = errorListener
         self.httpClient = httpClient
@@ -6235,6 +6363,12 @@ public struct FfiConverterTypeMobileOptions: FfiConverterRustBuffer {
                 featureFlagsRequestTimeoutMs: FfiConverterOptionUInt64.read(from: &buf), 
                 sendFeatureFlagEvents: FfiConverterOptionBool.read(from: &buf), 
                 captureLifecycleEvents: FfiConverterOptionBool.read(from: &buf), 
+                maxQueueBytes: FfiConverterOptionUInt64.read(from: &buf), 
+                maxBatchBytes: FfiConverterOptionUInt64.read(from: &buf), 
+                maxEventBytes: FfiConverterOptionUInt64.read(from: &buf), 
+                maxInFlight: FfiConverterOptionUInt32.read(from: &buf), 
+                overflow: FfiConverterOptionTypeOverflow.read(from: &buf), 
+                blockTimeoutMs: FfiConverterOptionUInt64.read(from: &buf), 
                 sdk: FfiConverterOptionTypeSdk.read(from: &buf), 
                 errorListener: FfiConverterOptionTypeErrorListener.read(from: &buf), 
                 httpClient: FfiConverterOptionTypeHttpClient.read(from: &buf), 
@@ -6258,6 +6392,12 @@ public struct FfiConverterTypeMobileOptions: FfiConverterRustBuffer {
         FfiConverterOptionUInt64.write(value.featureFlagsRequestTimeoutMs, into: &buf)
         FfiConverterOptionBool.write(value.sendFeatureFlagEvents, into: &buf)
         FfiConverterOptionBool.write(value.captureLifecycleEvents, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxQueueBytes, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxBatchBytes, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxEventBytes, into: &buf)
+        FfiConverterOptionUInt32.write(value.maxInFlight, into: &buf)
+        FfiConverterOptionTypeOverflow.write(value.overflow, into: &buf)
+        FfiConverterOptionUInt64.write(value.blockTimeoutMs, into: &buf)
         FfiConverterOptionTypeSdk.write(value.sdk, into: &buf)
         FfiConverterOptionTypeErrorListener.write(value.errorListener, into: &buf)
         FfiConverterOptionTypeHttpClient.write(value.httpClient, into: &buf)
@@ -7113,6 +7253,91 @@ public func FfiConverterTypeHttpError_lift(_ buf: RustBuffer) throws -> HttpErro
 public func FfiConverterTypeHttpError_lower(_ value: HttpError) -> RustBuffer {
     return FfiConverterTypeHttpError.lower(value)
 }
+
+
+/**
+ * What `capture` does when the queue is full.
+ */
+
+public enum Overflow: Equatable, Hashable {
+    
+    /**
+     * Refuse the new event (counted as dropped; the default).
+     */
+    case dropNewest
+    /**
+     * Make room by dropping the oldest queued event.
+     */
+    case dropOldest
+    /**
+     * Wait up to `blockTimeoutMs` for room, then drop the new event.
+     */
+    case block
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Overflow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOverflow: FfiConverterRustBuffer {
+    typealias SwiftType = Overflow
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Overflow {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .dropNewest
+        
+        case 2: return .dropOldest
+        
+        case 3: return .block
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Overflow, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .dropNewest:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .dropOldest:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .block:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOverflow_lift(_ buf: RustBuffer) throws -> Overflow {
+    return try FfiConverterTypeOverflow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOverflow_lower(_ value: Overflow) -> RustBuffer {
+    return FfiConverterTypeOverflow.lower(value)
+}
+
 
 
 /**
@@ -8054,6 +8279,30 @@ fileprivate struct FfiConverterOptionTypeFlagValue: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeFlagValue.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeOverflow: FfiConverterRustBuffer {
+    typealias SwiftType = Overflow?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeOverflow.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeOverflow.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }

@@ -188,6 +188,23 @@ class PostHogClientTest {
     }
 
     @Test
+    fun everyQueueOptionOfTheCoreSchemaIsHere() {
+        // drop-oldest keeps the newest two of three (the core's overflow policy).
+        client { maxQueueSize = 2u; overflow = Overflow.DROP_OLDEST; maxInFlight = 1u; maxBatchBytes = 2_000_000u }.use { c ->
+            for (name in listOf("first", "second", "third")) c.capture(CaptureEvent(name, "user-q"))
+            c.flush(TIMEOUT)
+            assertEquals(listOf("second", "third"), server.events().map { it["event"] })
+            assertEquals(1uL, c.stats().droppedQueueFull)
+        }
+        // The core schema validates, as in every language.
+        val e = assertThrows<PostHogException.Config> {
+            client { overflow = Overflow.DROP_NEWEST; blockTimeoutMs = 10u }
+        }
+        assertTrue(e.info.message.contains("only applies to overflow"), e.info.message)
+        assertThrows<PostHogException.Config> { client { maxEventBytes = 10u; maxQueueBytes = 5u } }
+    }
+
+    @Test
     fun errorListenerHearsA400() {
         val rec = Recorder()
         server.faults("""[{"status": 400, "headers": {"X-Request-Id": "req-kt-1"}, "body": "{\"type\":\"validation_error\",\"detail\":\"bad batch\",\"attr\":\"batch\"}"}]""")
