@@ -14,11 +14,18 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::cell::{Cell, OnceCell, RefCell};
 
-/// Why a filter, condition or flag could not be decided. `fatal` stops the flag at once.
+/// How deep flag dependencies and cohorts may nest while one flag is decided. Definitions in
+/// dependency order never recurse (each flag of a chain is decided once, from the cache); only a
+/// hostile or broken definition goes deeper, and it must never take the host's stack down.
+pub const MAX_NESTING: usize = 32;
+
+/// Why a filter, condition or flag could not be decided. `fatal` stops the flag at once;
+/// `detail` replaces the reason's usual text.
 #[derive(Debug, Clone, Copy)]
 struct Why {
     reason: R,
     fatal: bool,
+    detail: Option<&'static str>,
 }
 
 impl From<R> for Why {
@@ -26,9 +33,24 @@ impl From<R> for Why {
         Why {
             reason,
             fatal: false,
+            detail: None,
         }
     }
 }
+
+impl Why {
+    /// A definition that cannot be evaluated at all (a cycle, too deep): stops the flag.
+    fn broken(detail: &'static str) -> Why {
+        Why {
+            reason: R::UnsupportedDefinition,
+            fatal: true,
+            detail: Some(detail),
+        }
+    }
+}
+
+const CYCLE: &str = "a cohort of the definition refers to itself";
+const TOO_DEEP: &str = "flag dependencies or cohorts nest deeper than 32 levels";
 
 fn rank(r: R) -> u8 {
     match r {
@@ -80,6 +102,10 @@ struct State<'a> {
     cache: RefCell<Vec<Option<Cached<'a>>>>,
     /// Set while a flag without its device id is examined: cohorts look at every member.
     exhaustive: Cell<bool>,
+    /// The cohorts being evaluated (by index), to refuse a cohort that contains itself.
+    cohorts_active: RefCell<Vec<usize>>,
+    /// Flag dependencies and cohorts entered and not yet left.
+    nesting: Cell<usize>,
 }
 
 /// Evaluates the flag at `index`.
@@ -94,6 +120,8 @@ pub(crate) fn evaluate(
         distinct_id: OnceCell::new(),
         cache: RefCell::new(Vec::new()),
         exhaustive: Cell::new(false),
+        cohorts_active: RefCell::new(Vec::new()),
+        nesting: Cell::new(0),
     };
     let flag = &defs.flags[index];
     match state.flag(index) {
@@ -117,7 +145,7 @@ pub(crate) fn evaluate(
         }
         Err(why) => Err(Inconclusive {
             reason: why.reason,
-            detail: detail(why.reason).to_string(),
+            detail: why.detail.unwrap_or_else(|| detail(why.reason)).to_string(),
         }),
     }
 }
@@ -351,11 +379,20 @@ impl<'a> State<'a> {
             Filter::Cohort { cohort: None, .. } => Err(Why {
                 reason: R::UnsupportedDefinition,
                 fatal: true,
+                detail: None,
             }),
             Filter::Cohort {
                 cohort: Some(i),
                 negate,
-            } => Ok(self.node(&self.defs.cohorts[*i], scope)? != *negate),
+            } => {
+                if self.cohorts_active.borrow().contains(i) {
+                    return Err(Why::broken(CYCLE));
+                }
+                self.cohorts_active.borrow_mut().push(*i);
+                let inside = self.nested(|| self.node(&self.defs.cohorts[*i], scope));
+                self.cohorts_active.borrow_mut().pop();
+                Ok(inside? != *negate)
+            }
             Filter::Flag(dep) => self.dependency(dep),
             Filter::Unsupported => Err(R::UnsupportedDefinition.into()),
         }
@@ -386,6 +423,18 @@ impl<'a> State<'a> {
         }
     }
 
+    /// Runs `f` one nesting level deeper, refusing past [`MAX_NESTING`].
+    fn nested<T>(&self, f: impl FnOnce() -> Result<T, Why>) -> Result<T, Why> {
+        let depth = self.nesting.get();
+        if depth >= MAX_NESTING {
+            return Err(Why::broken(TOO_DEEP));
+        }
+        self.nesting.set(depth + 1);
+        let out = f();
+        self.nesting.set(depth);
+        out
+    }
+
     fn flag_value(&self, index: usize) -> Result<Val<'a>, Why> {
         {
             let mut cache = self.cache.borrow_mut();
@@ -399,7 +448,13 @@ impl<'a> State<'a> {
                 None => cache[index] = Some(Cached::InProgress),
             }
         }
-        let result = self.flag(index);
+        let result = self.nested(|| self.flag(index));
+        if let Err(why) = result
+            && why.detail == Some(TOO_DEEP)
+        {
+            self.cache.borrow_mut()[index] = Some(Cached::Done(Err(())));
+            return Err(why);
+        }
         let stored = match &result {
             Ok(d) => Ok(d.value),
             Err(_) => Err(()),
