@@ -366,6 +366,8 @@ impl Error {
     ) -> Error {
         let parsed = ServerDetail::parse(body);
         let detail = parsed.detail.clone();
+        // Headers and fields a server (or a proxy) echoes may carry a key: scrub them too.
+        let request_id = request_id.map(|r| shorten(&scrub(&r)));
         match status {
             401 => Error::Unauthorized { detail, request_id },
             403 => Error::Forbidden {
@@ -440,7 +442,7 @@ impl ServerDetail {
                 .unwrap_or_else(|| text.to_string());
             return ServerDetail {
                 detail: shorten(&scrub(&detail)),
-                attr: pick("attr"),
+                attr: pick("attr").map(|a| shorten(&scrub(&a))),
             };
         }
         ServerDetail {

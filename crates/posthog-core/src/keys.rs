@@ -53,6 +53,12 @@ impl KeyType {
 struct Secret(String);
 
 impl Secret {
+    /// Wraps a key and registers it for scrubbing ([`crate::redact::register`]).
+    fn new(key: String) -> Secret {
+        crate::redact::register(&key);
+        Secret(key)
+    }
+
     fn redacted(&self) -> String {
         let prefix = self.0.get(..4).filter(|p| p.ends_with('_')).unwrap_or("");
         format!("{prefix}[redacted]")
@@ -88,7 +94,7 @@ impl ProjectKey {
         let key = key.into();
         check_shape(&key)?;
         match KeyType::of(&key) {
-            KeyType::Project | KeyType::Unknown => Ok(ProjectKey(Secret(key))),
+            KeyType::Project | KeyType::Unknown => Ok(ProjectKey(Secret::new(key))),
             other => Err(Error::InvalidKey(format!(
                 "the ingestion client needs a project API key (phc_…), but this looks like {}",
                 other.describe()
@@ -112,7 +118,7 @@ impl PersonalKey {
         let key = key.into();
         check_shape(&key)?;
         match KeyType::of(&key) {
-            KeyType::Personal | KeyType::Unknown => Ok(PersonalKey(Secret(key))),
+            KeyType::Personal | KeyType::Unknown => Ok(PersonalKey(Secret::new(key))),
             other => Err(Error::InvalidKey(format!(
                 "the admin client needs a personal API key (phx_…), but this looks like {}",
                 other.describe()
@@ -137,7 +143,7 @@ impl FlagsSecureKey {
         check_shape(&key)?;
         match KeyType::of(&key) {
             KeyType::Personal | KeyType::FlagsSecure | KeyType::Unknown => {
-                Ok(FlagsSecureKey(Secret(key)))
+                Ok(FlagsSecureKey(Secret::new(key)))
             }
             other => Err(Error::InvalidKey(format!(
                 "flag definitions need a personal (phx_…) or flags secure (phs_…) key, but this looks like {}",

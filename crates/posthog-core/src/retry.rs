@@ -116,7 +116,7 @@ pub fn response_error(resp: &HttpResponse, now: DateTime<Utc>) -> Error {
 pub fn failure_error(failure: &TransportFailure, what: &str) -> Error {
     match failure {
         TransportFailure::Timeout => Error::Timeout(format!("{what} timed out")),
-        TransportFailure::Connection(m) => Error::Transport(m.clone()),
+        TransportFailure::Connection(m) => Error::Transport(crate::redact::scrub(m)),
     }
 }
 

@@ -10,8 +10,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-/// One HTTP request, owned so it can cross threads (and an FFI boundary).
-#[derive(Debug, Clone)]
+/// One HTTP request, owned so it can cross threads (and an FFI boundary). Its `Debug` shows
+/// the method, the URL and header names with every key scrubbed, and never the
+/// `Authorization` value or the body.
+#[derive(Clone)]
 pub struct HttpRequest {
     /// `GET`, `POST`, …
     pub method: String,
@@ -23,6 +25,30 @@ pub struct HttpRequest {
     pub body: Vec<u8>,
     /// The timeout of this request.
     pub timeout: Duration,
+}
+
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<(&str, String)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                let shown = if k.eq_ignore_ascii_case("authorization") {
+                    "[redacted]".to_string()
+                } else {
+                    crate::redact::scrub(v)
+                };
+                (k.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &crate::redact::scrub(&self.url))
+            .field("headers", &headers)
+            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
 /// One HTTP answer.
@@ -62,4 +88,37 @@ pub type HttpFuture = Pin<Box<dyn Future<Output = Result<HttpResponse, Transport
 pub trait HttpTransport: Send + Sync + 'static {
     /// Sends `req` and waits for its answer.
     fn send(&self, req: HttpRequest) -> HttpFuture;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_a_key() {
+        crate::redact::register("legacykey0123456789");
+        let req = HttpRequest {
+            method: "GET".into(),
+            url: "https://h/flags/definitions?token=phc_project0123&send_cohorts".into(),
+            headers: vec![
+                ("Authorization".into(), "Bearer legacykey0123456789".into()),
+                ("X-Echo".into(), "phx_personal.SECRET".into()),
+            ],
+            body: b"{\"api_key\":\"phc_project0123\"}".to_vec(),
+            timeout: Duration::from_secs(1),
+        };
+        let shown = format!("{req:?}");
+        for secret in [
+            "legacykey0123456789",
+            "phc_project0123",
+            "SECRET",
+            "api_key",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(
+            shown.contains("Authorization") && shown.contains("<29 bytes>"),
+            "{shown}"
+        );
+    }
 }

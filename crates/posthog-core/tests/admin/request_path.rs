@@ -416,3 +416,43 @@ fn admin_errors_carry_every_attribute_and_seeded_waits() {
         (ErrorKind::Server, Some(503), Some("adm-4"), Some(12))
     );
 }
+
+#[test]
+fn a_server_echoing_the_key_never_puts_it_into_an_error() {
+    // An unprefixed (legacy) personal key: only scrubbing by value can catch it.
+    let legacy = "legacy0personal0key0abcdef";
+    for key in [KEY, legacy] {
+        let t = Scripted::new();
+        let c = AdminClient::new(
+            AdminOptions::new(key)
+                .host(HOST)
+                .transport(t.clone())
+                .clock(manual_clock())
+                .max_retries(0),
+        )
+        .unwrap();
+        let echoed = format!("Bearer {key}.tail");
+        t.push(Ok(with_header(
+            json_resp(
+                400,
+                &json!({"detail": format!("bad {echoed}"), "attr": echoed}),
+            ),
+            "x-request-id",
+            &echoed,
+        )));
+        let err = c.feature_flags().get(1u64, 1).unwrap_err();
+        let a = err.attributes();
+        let texts = [
+            err.to_string(),
+            format!("{err:?}"),
+            a.request_id.clone().unwrap_or_default(),
+            a.attr.clone().unwrap_or_default(),
+            format!("{:?}", t.last()),
+        ];
+        for text in texts {
+            assert!(!text.contains(key), "{key} leaked: {text}");
+            assert!(!text.contains(".tail") || !text.contains("phx_"), "{text}");
+        }
+        assert!(a.request_id.is_some() && a.attr.is_some());
+    }
+}
