@@ -49,6 +49,11 @@ impl HttpRequest {
     pub fn timeout_ms(&self) -> u64 {
         u64::try_from(self.0.timeout.as_millis()).unwrap_or(u64::MAX)
     }
+    /// The largest body the core accepts for this answer: stop reading past it (a longer
+    /// body fails the request either way).
+    pub fn max_response_bytes(&self) -> u64 {
+        self.0.max_response_bytes as u64
+    }
 }
 
 /// The answer the app's HTTP stack got.
@@ -103,9 +108,12 @@ impl HttpTransport for ForeignTransport {
     fn send(&self, req: core_http::HttpRequest) -> HttpFuture {
         let client = self.0.clone();
         Box::pin(async move {
+            let limit = req.max_response_bytes;
             let request = Arc::new(HttpRequest(req));
             let answer = tokio::task::spawn_blocking(move || client.send(request)).await;
             match answer {
+                // The app's stack read the body already; the core's limit still applies.
+                Ok(Ok(r)) if r.body.len() > limit => Err(TransportFailure::TooLarge { limit }),
                 Ok(Ok(r)) => Ok(core_http::HttpResponse {
                     status: r.status,
                     headers: r

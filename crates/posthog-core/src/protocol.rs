@@ -83,6 +83,7 @@ pub fn build_request(
         headers,
         body,
         timeout: cfg.request_timeout,
+        max_response_bytes: crate::transport::limits::INGESTION,
     }
 }
 

@@ -60,6 +60,8 @@ pub enum Class {
 /// Classifies one attempt (see [`Class`]).
 pub fn class_of(outcome: &Result<HttpResponse, TransportFailure>) -> Class {
     match outcome {
+        // An oversized answer would be as large again.
+        Err(TransportFailure::TooLarge { .. }) => Class::Terminal,
         Err(_) => Class::Transient,
         Ok(r) => match r.status {
             200..=299 | 304 => Class::Success,
@@ -75,6 +77,7 @@ pub fn class_of(outcome: &Result<HttpResponse, TransportFailure>) -> Class {
 /// request is safe to repeat at once even when it is not idempotent (`/flags` retries once so).
 pub fn reached_no_server(outcome: &Result<HttpResponse, TransportFailure>) -> bool {
     match outcome {
+        Err(TransportFailure::TooLarge { .. }) => false,
         Err(_) => true,
         Ok(r) => matches!(r.status, 502 | 504),
     }
@@ -117,6 +120,9 @@ pub fn failure_error(failure: &TransportFailure, what: &str) -> Error {
     match failure {
         TransportFailure::Timeout => Error::Timeout(format!("{what} timed out")),
         TransportFailure::Connection(m) => Error::Transport(crate::redact::scrub(m)),
+        TransportFailure::TooLarge { limit } => Error::Unexpected(format!(
+            "the answer to {what} is larger than {limit} bytes; it was not read"
+        )),
     }
 }
 
@@ -129,6 +135,9 @@ pub fn classify(
     now: DateTime<Utc>,
 ) -> Verdict {
     let resp = match outcome {
+        Err(f) if class_of(outcome) == Class::Terminal => {
+            return Verdict::Fail(failure_error(f, "the batch"));
+        }
         Err(f) => {
             return Verdict::Retry {
                 after: None,

@@ -91,6 +91,7 @@ pub(crate) struct AdminHttp {
     max_retries: u32,
     max_throttle_retries: u32,
     jitter_seed: Option<u64>,
+    max_response_bytes: usize,
     retry_writes: bool,
     transport: Arc<dyn HttpTransport>,
     clock: Arc<dyn Clock>,
@@ -111,6 +112,7 @@ impl AdminHttp {
             max_retries: cfg.max_retries,
             max_throttle_retries: cfg.max_throttle_retries,
             jitter_seed: cfg.jitter_seed,
+            max_response_bytes: cfg.max_response_bytes,
             retry_writes: cfg.retry_writes,
             transport: cfg.transport.clone(),
             clock: cfg.clock.clone(),
@@ -183,6 +185,7 @@ impl AdminHttp {
             headers,
             body,
             timeout: self.timeout,
+            max_response_bytes: self.max_response_bytes,
         })
     }
 

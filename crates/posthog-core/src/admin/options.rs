@@ -66,6 +66,7 @@ pub struct AdminOptions {
     transport: Option<Arc<dyn HttpTransport>>,
     clock: Option<Arc<dyn Clock>>,
     jitter_seed: Option<u64>,
+    max_response_bytes: usize,
 }
 
 impl AdminOptions {
@@ -80,6 +81,7 @@ impl AdminOptions {
             max_retries: 3,
             max_throttle_retries: 10,
             jitter_seed: None,
+            max_response_bytes: crate::transport::limits::ADMIN,
             max_concurrency: 4,
             rate_limits: Some(RateLimits::default()),
             retry_writes: false,
@@ -118,6 +120,12 @@ impl AdminOptions {
     /// Retries after a 429, each waiting the server's `Retry-After` (default 10).
     pub fn max_throttle_retries(mut self, n: u32) -> Self {
         self.max_throttle_retries = n;
+        self
+    }
+    /// The largest answer accepted, in bytes (default 64 MiB); a longer one fails with
+    /// `Unexpected` before it is read whole. Query results count here: page large reads.
+    pub fn max_response_bytes(mut self, n: usize) -> Self {
+        self.max_response_bytes = n.max(1024);
         self
     }
     /// Makes the backoff jitter reproducible (for schedule tests; default random).
@@ -191,6 +199,7 @@ impl AdminOptions {
             transport,
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             jitter_seed: self.jitter_seed,
+            max_response_bytes: self.max_response_bytes,
         })
     }
 }
@@ -234,6 +243,8 @@ pub struct AdminConfig {
     pub clock: Arc<dyn Clock>,
     /// The backoff jitter seed, when reproducible waits were asked for.
     pub jitter_seed: Option<u64>,
+    /// The largest answer accepted, in bytes.
+    pub max_response_bytes: usize,
 }
 
 impl fmt::Debug for AdminConfig {

@@ -180,6 +180,7 @@ async fn fetch(shared: &Shared) -> Result<LoadOutcome, Error> {
         headers,
         body: Vec::new(),
         timeout: cfg.request_timeout,
+        max_response_bytes: crate::transport::limits::DEFINITIONS,
     };
     let resp = match cfg.transport.send(req).await {
         Ok(r) => r,

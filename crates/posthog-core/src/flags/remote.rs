@@ -98,6 +98,7 @@ pub(crate) fn build_request(
         ],
         body: body.to_string().into_bytes(),
         timeout: cfg.flags_request_timeout,
+        max_response_bytes: crate::transport::limits::FLAGS,
     }
 }
 

@@ -25,6 +25,22 @@ pub struct HttpRequest {
     pub body: Vec<u8>,
     /// The timeout of this request.
     pub timeout: Duration,
+    /// The largest answer body accepted (decompressed); a longer one is
+    /// [`TransportFailure::TooLarge`], read no further. See [`limits`].
+    pub max_response_bytes: usize,
+}
+
+/// The body limits of each kind of answer: small where PostHog answers little, larger where
+/// definitions and admin pages can grow.
+pub mod limits {
+    /// Ingestion answers (`{"status": 1}`, v1 per-event results).
+    pub const INGESTION: usize = 1 << 20;
+    /// `/flags` answers.
+    pub const FLAGS: usize = 8 << 20;
+    /// Flag definitions for local evaluation.
+    pub const DEFINITIONS: usize = 64 << 20;
+    /// Admin API answers (pages, query results); configurable per admin client.
+    pub const ADMIN: usize = 64 << 20;
 }
 
 impl std::fmt::Debug for HttpRequest {
@@ -47,6 +63,7 @@ impl std::fmt::Debug for HttpRequest {
             .field("headers", &headers)
             .field("body", &format_args!("<{} bytes>", self.body.len()))
             .field("timeout", &self.timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
@@ -79,6 +96,11 @@ pub enum TransportFailure {
     Timeout,
     /// Connecting, sending or reading failed.
     Connection(String),
+    /// The answer's body is longer than the request's `max_response_bytes` (declared or read).
+    TooLarge {
+        /// The limit that was passed.
+        limit: usize,
+    },
 }
 
 /// A boxed future of one exchange.
@@ -106,6 +128,7 @@ mod tests {
             ],
             body: b"{\"api_key\":\"phc_project0123\"}".to_vec(),
             timeout: Duration::from_secs(1),
+            max_response_bytes: limits::FLAGS,
         };
         let shown = format!("{req:?}");
         for secret in [

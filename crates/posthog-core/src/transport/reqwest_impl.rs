@@ -47,7 +47,7 @@ impl HttpTransport for ReqwestTransport {
                     )
                 })
                 .collect();
-            let body = resp.bytes().await.map_err(map_err)?.to_vec();
+            let body = read_body(resp, req.max_response_bytes).await?;
             Ok(HttpResponse {
                 status,
                 headers,
@@ -55,6 +55,23 @@ impl HttpTransport for ReqwestTransport {
             })
         })
     }
+}
+
+/// Reads the body as it arrives into one buffer, refusing past `limit` (a declared length over
+/// it is refused before reading anything).
+async fn read_body(mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>, TransportFailure> {
+    let declared = resp.content_length().unwrap_or(0);
+    if declared > limit as u64 {
+        return Err(TransportFailure::TooLarge { limit });
+    }
+    let mut body = Vec::with_capacity(usize::try_from(declared).unwrap_or(0).min(limit));
+    while let Some(chunk) = resp.chunk().await.map_err(map_err)? {
+        if body.len() + chunk.len() > limit {
+            return Err(TransportFailure::TooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn map_err(e: reqwest::Error) -> TransportFailure {

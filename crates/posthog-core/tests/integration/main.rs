@@ -4,6 +4,7 @@
 mod common;
 
 mod batching;
+mod bodies;
 mod delivery;
 mod disk_errors;
 mod disk_tmpfs;
