@@ -661,9 +661,13 @@ pub fn validate_origin(host: &str) -> Result<String, Error> {
         }
         other => return Err(Error::Config(format!("unsupported URL scheme {other:?}"))),
     }
-    if !url.username().is_empty() || url.password().is_some() || url.query().is_some() {
+    if !url.username().is_empty()
+        || url.password().is_some()
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
         return Err(Error::Config(
-            "host must not carry credentials or a query string".into(),
+            "host must not carry credentials, a query string or a #fragment".into(),
         ));
     }
     Ok(url.as_str().trim_end_matches('/').to_string())
@@ -703,6 +707,10 @@ mod tests {
             "ftp://x",
             "not a url",
             "http://10.0.0.1",
+            // A fragment would silently drop the path after it.
+            "https://ph.example.com#/proxy",
+            "https://ph.example.com/proxy?x=1",
+            "https://user:pw@ph.example.com",
         ] {
             assert_eq!(
                 resolve_ingestion_host(bad).unwrap_err().kind(),

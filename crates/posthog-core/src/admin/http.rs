@@ -149,7 +149,10 @@ impl AdminHttp {
     pub(crate) fn same_origin(&self, url: &str) -> Result<String, Error> {
         let parsed = url::Url::parse(url)
             .map_err(|_| Error::Unexpected("the next-page URL is not a valid URL".into()))?;
-        if parsed.origin() != self.origin || !parsed.username().is_empty() {
+        if parsed.origin() != self.origin
+            || !parsed.username().is_empty()
+            || parsed.password().is_some()
+        {
             return Err(Error::Unexpected(format!(
                 "the next-page URL points to another origin ({}); refusing to send the key there",
                 parsed.origin().ascii_serialization()

@@ -26,6 +26,8 @@ pub struct Pager<T> {
     pages: usize,
     /// An error to report once the buffered items are out (a refused `next`).
     pending: Option<Error>,
+    /// Every page URL fetched, so a `next` that leads back (a loop) ends the list.
+    seen: std::collections::HashSet<String>,
     _t: PhantomData<fn() -> T>,
 }
 
@@ -39,6 +41,7 @@ impl<T> Pager<T> {
             count: None,
             pages: 0,
             pending: None,
+            seen: std::collections::HashSet::new(),
             _t: PhantomData,
         }
     }
@@ -88,11 +91,17 @@ impl<T> Pager<T> {
         }
         self.buf = results.into();
         self.next = None;
+        self.seen.insert(url.clone());
         if let Some(n) = next {
             match self.inner.http.same_origin(&n) {
                 Ok(n) if n == url => {
                     self.pending = Some(Error::Unexpected(
                         "a list answer points to itself as its next page".into(),
+                    ));
+                }
+                Ok(n) if self.seen.contains(&n) => {
+                    self.pending = Some(Error::Unexpected(
+                        "a list answer's next page was already read (the pages loop)".into(),
                     ));
                 }
                 Ok(n) => self.next = Some(n),

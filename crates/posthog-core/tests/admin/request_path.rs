@@ -211,6 +211,9 @@ fn next_on_another_origin_is_refused() {
         "https://evil.example.com/api/projects/1/feature_flags/?offset=2",
         "http://ph.example.com/api/x/",
         "https://ph.example.com:8443/api/x/",
+        // Same origin, but credentials would go out as Basic auth beside the bearer.
+        "https://:pw@ph.example.com/api/x/",
+        "https://user@ph.example.com/api/x/",
     ] {
         t.push_json(200, list(json!([{"id": 1, "key": "a"}]), Some(evil)));
         let items: Vec<_> = c.feature_flags().list(1u64).collect();
@@ -223,6 +226,23 @@ fn next_on_another_origin_is_refused() {
         assert_eq!(items.len(), 2);
     }
     assert!(t.requests().iter().all(|r| r.url.starts_with(HOST)));
+    assert_eq!(t.requests().len(), 5);
+}
+
+#[test]
+fn next_pages_that_loop_end_the_list() {
+    let (c, t, _) = client();
+    let a = format!("{HOST}/api/projects/1/feature_flags/?offset=1");
+    let b = format!("{HOST}/api/projects/1/feature_flags/?offset=2");
+    t.push_json(200, list(json!([{"id": 1, "key": "first"}]), Some(&a)));
+    t.push_json(200, list(json!([{"id": 2, "key": "a"}]), Some(&b)));
+    // b points back to a: two pages alternating forever, unless the pager remembers.
+    t.push_json(200, list(json!([{"id": 3, "key": "b"}]), Some(&a)));
+    let items: Vec<_> = c.feature_flags().list(1u64).collect();
+    assert_eq!(items.len(), 4, "three pages, then the loop's error");
+    assert!(items[..3].iter().all(Result::is_ok));
+    let err = items[3].as_ref().unwrap_err();
+    assert!(err.to_string().contains("already read"), "{err}");
     assert_eq!(t.requests().len(), 3);
 }
 
