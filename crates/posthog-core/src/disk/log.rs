@@ -150,14 +150,51 @@ pub(crate) fn remove_segment(dir: &Path, n: u64) {
     let _ = std::fs::remove_file(ack_path(dir, n));
 }
 
+/// Opens a file of the queue with `opts`: never through a symbolic link (it would write to
+/// its target), and created readable by the owner alone (events are personal data).
+pub(crate) fn open_private(path: &Path, opts: &mut OpenOptions) -> io::Result<File> {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(io::Error::other(format!(
+            "{} is a symbolic link (refused, never followed)",
+            path.display()
+        )));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+        // O_NOFOLLOW closes the window between the check and the open.
+        opts.custom_flags(libc::O_NOFOLLOW);
+    }
+    opts.open(path)
+}
+
+/// Creates the storage directory (and missing parents) readable by the owner alone; an
+/// existing directory of this user is narrowed to that as well.
+pub(crate) fn create_private_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+        let meta = std::fs::metadata(dir)?;
+        if meta.permissions().mode() & 0o077 != 0 {
+            // Best effort: a directory owned by someone else keeps its mode.
+            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir)
+}
+
 /// Creates a new segment file with its header (the sealed one when `sealed`). A file whose
 /// header cannot be written (disk full) is removed again.
 pub(crate) fn create_segment(dir: &Path, n: u64, sealed: bool) -> io::Result<File> {
     let path = log_path(dir, n);
-    let mut f = OpenOptions::new()
-        .create_new(true)
-        .append(true)
-        .open(&path)?;
+    let mut f = open_private(&path, OpenOptions::new().create_new(true).append(true))?;
     let header = if sealed { HEADER_SEALED } else { HEADER };
     if let Err(e) = f.write_all(header) {
         drop(f);
@@ -169,10 +206,10 @@ pub(crate) fn create_segment(dir: &Path, n: u64, sealed: bool) -> io::Result<Fil
 
 /// Appends ack entries to a segment's ack file.
 pub(crate) fn append_acks(dir: &Path, n: u64, indices: &[u32], sync: bool) -> io::Result<()> {
-    let mut f = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(ack_path(dir, n))?;
+    let mut f = open_private(
+        &ack_path(dir, n),
+        OpenOptions::new().create(true).append(true),
+    )?;
     f.write_all(&encode_acks(indices))?;
     if sync {
         f.sync_data()?;

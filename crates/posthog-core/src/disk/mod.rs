@@ -122,14 +122,22 @@ fn lock_dir(dir: &Path) -> Result<Option<File>, Error> {
     // Created once, then held open read-only: a lock needs no write access, and a file open
     // for writing would keep the file system from being remounted read-only.
     let path = dir.join(LOCK_FILE);
-    if !path.exists() {
-        let _ = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path);
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(Error::Io(format!(
+            "on-disk queue {}: the lock file is a symbolic link (refused, never followed); this client keeps its events in memory",
+            dir.display()
+        )));
     }
-    let Ok(file) = File::open(&path) else {
+    if !path.exists() {
+        let _ = log::open_private(
+            &path,
+            std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true),
+        );
+    }
+    let Ok(file) = log::open_private(&path, std::fs::OpenOptions::new().read(true)) else {
         return Ok(None);
     };
     match file.try_lock() {
@@ -169,7 +177,7 @@ impl DiskQueue {
         max_age: Option<Duration>,
         cipher: Option<Arc<dyn RecordCipher>>,
     ) -> Result<(DiskQueue, Vec<Record>, Vec<Error>, u64), Error> {
-        std::fs::create_dir_all(dir).map_err(|e| io_err("cannot create the directory", dir, &e))?;
+        log::create_private_dir(dir).map_err(|e| io_err("cannot create the directory", dir, &e))?;
         let lock = lock_dir(dir)?;
         let (records, segments, next, report) = scan::scan(dir, cipher.as_deref())
             .map_err(|e| io_err("cannot read the directory", dir, &e))?;
@@ -571,13 +579,57 @@ mod tests {
             let e = q.append(&ev(i), 0).unwrap().unwrap();
             q.bind(i as u64, e);
         }
+        // An ack file the queue may not write (a symlink, refused and never followed).
         std::os::unix::fs::symlink("/dev/full", log::ack_path(&d, 0)).unwrap();
         let err = q.resolve([0]).unwrap_err();
-        assert!(err.to_string().contains("No space left"), "{err}");
+        assert!(err.to_string().contains("symbolic link"), "{err}");
         q.resolve([1]).unwrap();
         q.resolve([2]).unwrap();
         assert_eq!(queue_files(&d), 0, "all acked: deleted");
         assert!(!q.is_broken(), "appends still work");
         std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_queue_is_private_and_never_follows_a_symlink() {
+        use std::os::unix::fs::PermissionsExt;
+        let base = std::env::temp_dir().join(format!("posthog-dq-{}", Uuid::new_v4()));
+        let d = base.join("queue");
+        let (q, _, _, _) = DiskQueue::open(&d, FsyncPolicy::Never, None, None, None).unwrap();
+        let e = q.append(&ev(1), 0).unwrap().unwrap();
+        q.bind(0, e);
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&d), 0o700, "the directory");
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let p = entry.unwrap().path();
+            assert_eq!(mode(&p), 0o600, "{}", p.display());
+        }
+        drop(q);
+        // A symlinked ack file must not truncate (or be written through to) its target, and a
+        // symlinked lock must not create its target.
+        let target = base.join("precious");
+        std::fs::write(&target, b"do not touch").unwrap();
+        let _ = std::fs::remove_file(log::ack_path(&d, 0));
+        std::os::unix::fs::symlink(&target, log::ack_path(&d, 0)).unwrap();
+        std::fs::remove_file(d.join(LOCK_FILE)).unwrap();
+        let ghost = base.join("ghost");
+        std::os::unix::fs::symlink(&ghost, d.join(LOCK_FILE)).unwrap();
+        let err = DiskQueue::open(&d, FsyncPolicy::Never, None, None, None).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        std::fs::remove_file(d.join(LOCK_FILE)).unwrap();
+        let (q, recs, probs, _) =
+            DiskQueue::open(&d, FsyncPolicy::Never, None, None, None).unwrap();
+        assert_eq!(recs.len(), 1, "the record is resent, its ack file ignored");
+        assert!(
+            probs
+                .iter()
+                .any(|p| p.to_string().contains("symbolic link")),
+            "{probs:?}"
+        );
+        q.ack_locs(&[recs[0].loc]).ok();
+        assert_eq!(std::fs::read(&target).unwrap(), b"do not touch");
+        assert!(!ghost.exists());
+        std::fs::remove_dir_all(&base).unwrap();
     }
 }

@@ -52,11 +52,32 @@ fn list(dir: &Path) -> io::Result<BTreeMap<u64, bool>> {
     Ok(out)
 }
 
-/// Reads a whole file, refusing anything but a regular file (a symlink to a device such as
-/// `/dev/zero` would never end). `Ok(None)`: it does not exist.
+/// The position of the first whole record (a sane length that fits and a matching checksum)
+/// at or after `from`, if any.
+fn resync(data: &[u8], from: usize, min_len: usize) -> Option<usize> {
+    (from..data.len().saturating_sub(FRAME)).find(|&p| {
+        let r = &data[p..];
+        let len = u32::from_le_bytes([r[0], r[1], r[2], r[3]]) as usize;
+        if !(min_len..=MAX_RECORD).contains(&len) || r.len() < FRAME + len {
+            return false;
+        }
+        let crc = u32::from_le_bytes([r[4], r[5], r[6], r[7]]);
+        crc32fast::hash(&r[FRAME..FRAME + len]) == crc
+    })
+}
+
+/// Reads a whole file, refusing anything but a regular file (a symlink is never followed; a
+/// device such as `/dev/zero` would never end). `Ok(None)`: it does not exist.
 fn read_regular(path: &Path) -> io::Result<Option<Vec<u8>>> {
-    match std::fs::metadata(path) {
+    // symlink_metadata: a symlink is refused, never followed (reading or cutting it would
+    // touch its target).
+    match std::fs::symlink_metadata(path) {
         Ok(m) if m.is_file() => {}
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(io::Error::other(
+                "a symbolic link (refused, never followed)",
+            ));
+        }
         Ok(_) => return Err(io::Error::other("not a regular file")),
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
@@ -124,14 +145,15 @@ struct Unopened {
 /// truncated there (an interrupted append); elsewhere a bad checksum with a sane length is
 /// skipped and reported, and a bad length ends the segment with a report. A sealed record is
 /// opened with `cipher`; one that does not open is skipped and reported (one report per
-/// segment).
+/// segment). A corrupt frame followed by good records is skipped to them (reported); the
+/// index they resume at is returned, since acks from there on can no longer be trusted.
 fn read_segment(
     path: &Path,
     n: u64,
     last: bool,
     cipher: Option<&dyn RecordCipher>,
     report: &mut ScanReport,
-) -> io::Result<(Vec<Record>, u32)> {
+) -> io::Result<(Vec<Record>, u32, Option<u32>)> {
     let data = read_regular(path)?.unwrap_or_default();
     let name = format!("seg-{n:020}.log");
     if data.len() < HEADER.len() {
@@ -142,7 +164,7 @@ fn read_segment(
                 .problems
                 .push(format!("{name}: no segment header; file ignored"));
         }
-        return Ok((Vec::new(), 0));
+        return Ok((Vec::new(), 0, None));
     }
     let sealed = match &data[..HEADER.len()] {
         h if h == HEADER => false,
@@ -151,7 +173,7 @@ fn read_segment(
             report.problems.push(format!(
                 "{name}: unknown header or format version; file ignored"
             ));
-            return Ok((Vec::new(), 0));
+            return Ok((Vec::new(), 0, None));
         }
     };
     let min_len = if sealed { 1 } else { META };
@@ -159,6 +181,7 @@ fn read_segment(
     let mut index: u32 = 0;
     let mut out = Vec::new();
     let mut unopened = Unopened::default();
+    let mut resynced: Option<u32> = None;
     while pos < data.len() {
         let rest = &data[pos..];
         let len = match rest {
@@ -167,6 +190,19 @@ fn read_segment(
         };
         let sane = (min_len..=MAX_RECORD).contains(&len);
         if rest.len() < FRAME || !sane || rest.len() < FRAME + len {
+            // A good record further on means this frame is corrupt, not the torn end of an
+            // interrupted append: skip to it, and report what was skipped.
+            if let Some(next) = resync(&data, pos + 1, min_len) {
+                report.corrupt += 1;
+                report.problems.push(format!(
+                    "{name}: a corrupt record frame at byte {pos}; {} byte(s) skipped to the next good record",
+                    next - pos
+                ));
+                index += 1;
+                resynced.get_or_insert(index);
+                pos = next;
+                continue;
+            }
             // An interrupted append leaves a prefix of a good record: a short frame, a sane
             // length that runs past the end, or (after a power loss) zeros the file system
             // filled in. Anything else is corruption, reported even in the last segment.
@@ -236,7 +272,7 @@ fn read_segment(
             tracing::debug!("on-disk queue: cannot cut the torn tail of {name}: {e}");
         }
     }
-    Ok((out, index))
+    Ok((out, index, resynced))
 }
 
 /// Reads a storage directory: every unacknowledged record in order, the state of each
@@ -260,15 +296,16 @@ pub(crate) fn scan(dir: &Path, cipher: Option<&dyn RecordCipher>) -> io::Result<
             continue;
         }
         let last = Some(n) == last_n;
-        let (recs, count) = match read_segment(&log_path(dir, n), n, last, cipher, &mut report) {
-            Ok(r) => r,
-            Err(e) => {
-                report.problems.push(format!(
-                    "seg-{n:020}.log cannot be read ({e}); left in place"
-                ));
-                continue;
-            }
-        };
+        let (recs, count, resynced) =
+            match read_segment(&log_path(dir, n), n, last, cipher, &mut report) {
+                Ok(r) => r,
+                Err(e) => {
+                    report.problems.push(format!(
+                        "seg-{n:020}.log cannot be read ({e}); left in place"
+                    ));
+                    continue;
+                }
+            };
         let acks = match read_acks(&ack_path(dir, n)) {
             Ok((acks, 0)) => acks,
             Ok((acks, bad)) => {
@@ -294,7 +331,11 @@ pub(crate) fn scan(dir: &Path, cipher: Option<&dyn RecordCipher>) -> io::Result<
             st.acked_count -= 1;
         }
         for i in acks {
-            st.ack(i);
+            // After a resynchronisation the indexes may be off: resend rather than trust an
+            // ack (the server de-duplicates by uuid).
+            if resynced.is_none_or(|r| i < r) {
+                st.ack(i);
+            }
         }
         if st.all_acked() {
             remove_segment(dir, n);
@@ -426,8 +467,13 @@ mod tests {
         data[HEADER.len()..HEADER.len() + 4].copy_from_slice(&u32::MAX.to_le_bytes());
         std::fs::write(log_path(&d, 0), &data).unwrap();
         let (recs, _, _, rep) = scan(&d, None).unwrap();
-        assert_eq!(recs.len(), 1, "only the next segment's record");
+        assert_eq!(
+            recs.len(),
+            2,
+            "the good record after the bad frame (cccc; bbbb fails its checksum) and the next segment's"
+        );
         assert_eq!(rep.problems.len(), 1, "{rep:?}");
+        assert!(rep.problems[0].contains("skipped to the next good record"));
         std::fs::remove_dir_all(&d).unwrap();
     }
 
@@ -470,14 +516,15 @@ mod tests {
         let d = tmp("len");
         write_segment(&d, 0, &[b"aaaa", b"bbbb", b"cccc"]);
         let mut data = std::fs::read(log_path(&d, 0)).unwrap();
-        let second = HEADER.len() + FRAME + META + 4;
-        data[second..second + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+        // The last record's length: nothing good follows it.
+        let third = HEADER.len() + 2 * (FRAME + META + 4);
+        data[third..third + 4].copy_from_slice(&u32::MAX.to_le_bytes());
         std::fs::write(log_path(&d, 0), &data).unwrap();
         let (recs, _, _, rep) = scan(&d, None).unwrap();
-        assert_eq!(recs.len(), 1);
+        assert_eq!(recs.len(), 2);
         assert!(!rep.torn_tail);
         assert_eq!((rep.corrupt, rep.problems.len()), (1, 1), "{rep:?}");
-        assert_eq!(std::fs::read(log_path(&d, 0)).unwrap().len(), second, "cut");
+        assert_eq!(std::fs::read(log_path(&d, 0)).unwrap().len(), third, "cut");
         // Zeros after the last record (a file system's fill after a power loss): a torn tail.
         let mut f = OpenOptions::new()
             .append(true)
@@ -485,8 +532,33 @@ mod tests {
             .unwrap();
         f.write_all(&[0; 40]).unwrap();
         let (recs, _, _, rep) = scan(&d, None).unwrap();
-        assert_eq!(recs.len(), 1);
+        assert_eq!(recs.len(), 2);
         assert!(rep.torn_tail && rep.problems.is_empty(), "{rep:?}");
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn a_huge_length_before_good_records_loses_nothing_silently() {
+        // A 64 MiB length (within the format's limit) that runs past the end of the live
+        // segment used to look like a torn write and hide the five records after it.
+        let d = tmp("huge");
+        let ids = write_segment(&d, 0, &[b"first", b"x", b"e1", b"e2", b"e3", b"e4", b"e5"]);
+        std::fs::write(ack_path(&d, 0), encode_acks(&[0, 3])).unwrap();
+        let mut data = std::fs::read(log_path(&d, 0)).unwrap();
+        let second = HEADER.len() + FRAME + META + 5;
+        data[second..second + 4].copy_from_slice(&(MAX_RECORD as u32).to_le_bytes());
+        std::fs::write(log_path(&d, 0), &data).unwrap();
+        let (recs, _, _, rep) = scan(&d, None).unwrap();
+        let got: Vec<_> = recs.iter().map(|r| r.uuid).collect();
+        // "first" was acked; every record after the bad frame is loaded, including e2 whose
+        // ack (index 3) can no longer be trusted: resent, and the server de-duplicates it.
+        assert_eq!(got, ids[2..].to_vec());
+        assert!(!rep.torn_tail);
+        assert_eq!(rep.corrupt, 1, "the bad frame is counted");
+        assert!(
+            rep.problems[0].contains("skipped to the next good record"),
+            "{rep:?}"
+        );
         std::fs::remove_dir_all(&d).unwrap();
     }
 
@@ -533,9 +605,7 @@ mod tests {
         assert_eq!(next, 2);
         assert_eq!(rep.problems.len(), 2, "{rep:?}");
         assert!(
-            rep.problems
-                .iter()
-                .all(|p| p.contains("not a regular file")),
+            rep.problems.iter().all(|p| p.contains("symbolic link")),
             "{rep:?}"
         );
         std::fs::remove_dir_all(&d).unwrap();
