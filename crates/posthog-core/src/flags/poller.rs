@@ -189,15 +189,19 @@ async fn fetch(shared: &Shared) -> Result<LoadOutcome, Error> {
     match resp.status {
         304 => Ok(LoadOutcome::NotModified),
         200..=299 => {
-            let defs = Definitions::from_slice(&resp.body)
+            // Parsing compiles every pattern: off the worker, so batches keep moving.
+            let etag = resp.header("etag").map(str::to_string);
+            let body = resp.body;
+            let defs = tokio::task::spawn_blocking(move || Definitions::from_slice(&body))
+                .await
+                .map_err(|_| Error::Unexpected("parsing the flag definitions panicked".into()))?
                 .map_err(|e| Error::Unexpected(e.to_string()))?;
             shared.flags.definitions.store(Some(Arc::new(defs)));
             shared
                 .flags
                 .loaded_at_ms
                 .store(shared.now_ms(), std::sync::atomic::Ordering::Relaxed);
-            *shared.flags.etag.lock().unwrap_or_else(|p| p.into_inner()) =
-                resp.header("etag").map(str::to_string);
+            *shared.flags.etag.lock().unwrap_or_else(|p| p.into_inner()) = etag;
             Ok(LoadOutcome::Updated)
         }
         402 => {

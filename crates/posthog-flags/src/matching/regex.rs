@@ -3,7 +3,13 @@
 //! possessive or nested quantifiers, POSIX classes) is left to the server; a pattern that is
 //! simply invalid never matches.
 
-use regex::Regex;
+use regex::{Regex, RegexBuilder};
+
+/// The longest pattern compiled locally; a longer one is left to the server.
+const MAX_PATTERN_LEN: usize = 4096;
+/// The most memory one compiled pattern may take (the `regex` crate's size limits); a pattern
+/// that needs more is left to the server, so a definition can never make loading slow or big.
+const MAX_COMPILED_BYTES: usize = 1 << 20;
 
 /// What a filter's pattern compiled to.
 #[derive(Debug, Clone)]
@@ -18,14 +24,19 @@ pub(crate) enum Pattern {
 
 /// Compiles a pattern.
 pub(crate) fn compile(pattern: &str) -> Pattern {
-    if server_only(pattern) {
+    if pattern.len() > MAX_PATTERN_LEN || server_only(pattern) {
         return Pattern::ServerOnly;
     }
     if invalid(pattern) {
         return Pattern::Invalid;
     }
-    match Regex::new(pattern) {
+    let built = RegexBuilder::new(pattern)
+        .size_limit(MAX_COMPILED_BYTES)
+        .dfa_size_limit(MAX_COMPILED_BYTES)
+        .build();
+    match built {
         Ok(r) => Pattern::Compiled(Box::new(r)),
+        Err(regex::Error::CompiledTooBig(_)) => Pattern::ServerOnly,
         Err(_) => {
             if unclosed_counted(pattern) {
                 Pattern::ServerOnly
@@ -217,5 +228,13 @@ mod tests {
         ] {
             assert_eq!(kind(p), "server", "{p}");
         }
+    }
+
+    #[test]
+    fn patterns_too_big_to_compile_cheaply_are_left_to_the_server() {
+        // Unicode \w repeated compiles to far more than the 1 MiB limit.
+        assert_eq!(kind(r"\w{2000}"), "server");
+        assert_eq!(kind(&"a".repeat(MAX_PATTERN_LEN + 1)), "server");
+        assert_eq!(kind(r"^[a-z]{3}$"), "ok");
     }
 }
