@@ -8,5 +8,6 @@ mod export_fake;
 mod live;
 #[cfg(feature = "parquet")]
 mod parquet_export;
+mod parsers;
 mod request_path;
 mod resources;

@@ -16,6 +16,7 @@ mod input;
 mod mobile;
 mod mobile_flags;
 mod offline;
+mod parsers;
 mod profiles;
 mod queue;
 mod retries;
