@@ -56,6 +56,8 @@ pub enum Fault {
         /// Extra response headers, e.g. `("Retry-After", "1")`.
         headers: Vec<(String, String)>,
         /// The response body (sent as `text/plain` unless a `Content-Type` header is given).
+        /// In it and in header values, `{authorization}` and `{api_key}` are replaced by the
+        /// request's Authorization header and project key: a server that echoes secrets.
         body: String,
     },
     /// Wait this long, then handle the request normally.

@@ -169,7 +169,8 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
         body,
     }) = &fault
     {
-        status_fault(*status, headers, body)
+        let echo = Echo::of(&parts.headers, &record.body, &record.query);
+        status_fault(*status, headers, body, &echo)
     } else if read.too_large {
         match route {
             Route::Flags | Route::Definitions | Route::Admin => empty(413),
@@ -312,10 +313,49 @@ pub(crate) fn json(status: u16, body: &serde_json::Value) -> Response {
     response
 }
 
-fn status_fault(status: u16, headers: &[(String, String)], body: &str) -> Response {
-    let mut response = text(status, body);
+/// What a status fault may echo back (a compromised proxy's trick): `{authorization}` is the
+/// request's Authorization header, `{api_key}` the project key of its body (`api_key`, `token`)
+/// or query (`token`), in the fault's body and header values.
+struct Echo {
+    authorization: String,
+    api_key: String,
+}
+
+impl Echo {
+    fn of(headers: &HeaderMap, body: &[u8], query: &str) -> Echo {
+        let authorization = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let from_body = serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| {
+                ["api_key", "token"]
+                    .iter()
+                    .find_map(|k| v.get(k).and_then(|x| x.as_str()).map(str::to_string))
+            });
+        let from_query = query.split('&').find_map(|p| {
+            p.strip_prefix("token=")
+                .or_else(|| p.strip_prefix("api_key="))
+                .map(str::to_string)
+        });
+        Echo {
+            authorization,
+            api_key: from_body.or(from_query).unwrap_or_default(),
+        }
+    }
+
+    fn fill(&self, text: &str) -> String {
+        text.replace("{authorization}", &self.authorization)
+            .replace("{api_key}", &self.api_key)
+    }
+}
+
+fn status_fault(status: u16, headers: &[(String, String)], body: &str, echo: &Echo) -> Response {
+    let mut response = text(status, &echo.fill(body));
     for (k, v) in headers {
-        set_header(&mut response, k, v);
+        set_header(&mut response, k, &echo.fill(v));
     }
     response
 }

@@ -1469,6 +1469,12 @@ public protocol HttpRequestProtocol: AnyObject, Sendable {
     func headers()  -> [String: String]
     
     /**
+     * The largest body the core accepts for this answer: stop reading past it (a longer
+     * body fails the request either way).
+     */
+    func maxResponseBytes()  -> UInt64
+    
+    /**
      * `GET` or `POST`.
      */
     func method()  -> String
@@ -1561,6 +1567,19 @@ open func headers() -> [String: String]  {
     return try!  FfiConverterDictionaryStringString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_posthog_sdk_uniffi_fn_method_httprequest_headers(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The largest body the core accepts for this answer: stop reading past it (a longer
+     * body fails the request either way).
+     */
+open func maxResponseBytes() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_posthog_sdk_uniffi_fn_method_httprequest_max_response_bytes(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -8883,6 +8902,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_posthog_sdk_uniffi_checksum_method_httprequest_headers() != 31501) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_posthog_sdk_uniffi_checksum_method_httprequest_max_response_bytes() != 60331) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_posthog_sdk_uniffi_checksum_method_httprequest_method() != 10301) {
