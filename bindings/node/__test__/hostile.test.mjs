@@ -1,4 +1,4 @@
-// Keys never leave: a server that echoes the request's keys into request ids, error details
+// Hostile input. Keys never leave: a server that echoes the request's keys into request ids, error details
 // and `attr` on every route (ingestion, /flags, definitions, admin) gets them into no error
 // message, property, stack, console line or util.inspect output.
 import { test, before, after, beforeEach } from 'node:test'
@@ -87,4 +87,26 @@ test('admin errors do not reflect the personal key', async () => {
   assert.ok(err.requestId)
   assertClean([err, `${err.message} ${err.stack} ${err.requestId} ${err.attr}`, util.inspect(a), String(a)])
   await a.close?.()
+})
+
+test('a self-referencing cohort and a 3 000-deep chain are inconclusive, not a crash', async () => {
+  // Both used to take the process down (a segmentation fault).
+  const { LocalEvaluator } = await import('../posthog.mjs')
+  const flags = [
+    { id: 1, key: 'loop', active: true, filters: { groups: [{ properties: [{ key: 'id', type: 'cohort', value: '7' }], rollout_percentage: 100 }] } },
+  ]
+  for (let i = 2; i < 3000; i++) {
+    flags.push({
+      id: i,
+      key: `f${i}`,
+      active: true,
+      filters: {
+        groups: [{ properties: [{ key: `f${i - 1}`, type: 'flag', value: true, operator: 'flag_evaluates_to', dependency_chain: [`f${i - 1}`] }], rollout_percentage: 100 }],
+      },
+    })
+  }
+  const ev = new LocalEvaluator({ flags, cohorts: { 7: { type: 'OR', values: [{ key: 'id', type: 'cohort', value: '7' }] } } })
+  for (const key of ['loop', 'f2999']) {
+    assert.throws(() => ev.evaluate(key, { distinctId: 'u' }), (e) => e.code === 'inconclusive' && e.reason === 'unsupported_definition')
+  }
 })

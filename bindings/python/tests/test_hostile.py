@@ -1,6 +1,7 @@
-"""Keys never leave: a server that echoes the request's keys into request ids, error details
-and ``attr`` on every route (ingestion, /flags, definitions, admin) gets them into no
-exception text, repr, attribute, log line or file on disk."""
+"""Hostile servers and definitions. A server that echoes the request's keys into request ids,
+error details and ``attr`` on every route (ingestion, /flags, definitions, admin) gets them into
+no exception text, repr, attribute, log line or file on disk; a definition that loops or nests
+without end is inconclusive, never a crash of the interpreter."""
 
 import logging
 import os
@@ -82,3 +83,32 @@ def test_admin_errors_do_not_reflect_the_personal_key(server):
             raise AssertionError("the 403 was not raised")
     finally:
         admin.close()
+
+
+def test_a_self_referencing_cohort_is_inconclusive_not_a_crash():
+    """Used to recurse without end (a segmentation fault of the interpreter)."""
+    from posthog_sdk.flags import LocalEvaluator
+
+    defs = {
+        "flags": [
+            {"id": 1, "key": "loop", "active": True, "filters": {"groups": [
+                {"properties": [{"key": "id", "type": "cohort", "value": "7"}], "rollout_percentage": 100}
+            ]}}
+        ] + [
+            {"id": i, "key": f"f{i}", "active": True, "filters": {"groups": [
+                {"properties": [{"key": f"f{i - 1}", "type": "flag", "value": True,
+                                 "operator": "flag_evaluates_to", "dependency_chain": [f"f{i - 1}"]}],
+                 "rollout_percentage": 100}
+            ]}}
+            for i in range(2, 3000)
+        ],
+        "cohorts": {"7": {"type": "OR", "values": [{"key": "id", "type": "cohort", "value": "7"}]}},
+    }
+    ev = LocalEvaluator(defs)
+    for key in ("loop", "f2999"):
+        try:
+            ev.evaluate(key, "u1")
+        except posthog_sdk.InconclusiveError as e:
+            assert e.reason == "unsupported_definition", e
+        else:
+            raise AssertionError(f"{key} was decided")
