@@ -5,7 +5,7 @@
 use crate::convert::{Rejected, to_id, to_map, to_str};
 use crate::errors::to_pyerr;
 use posthog_core::flags::{Definitions, EvalContext, FlagValue, hash};
-use posthog_core::{Error, FlagOptions, FlagsSnapshot};
+use posthog_core::{CaptureFlags, Error, FlagOptions, FlagsSnapshot};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple};
 use serde_json::{Map, Value};
@@ -82,6 +82,40 @@ pub fn call_args(
         ))
     })()
     .map_err(|text| invalid(py, text))
+}
+
+/// `capture(send_feature_flags=…)`: `False`/`None` → nothing, `True` → the defaults, a dict
+/// → its `only_evaluate_locally`, `person_properties`, `group_properties` and
+/// `flag_keys_filter`; any other type raises `TypeError` (as posthog-python does).
+pub fn capture_flags_arg(v: &Bound<'_, PyAny>) -> PyResult<Option<CaptureFlags>> {
+    if v.is_none() {
+        return Ok(None);
+    }
+    if let Ok(b) = v.cast::<PyBool>() {
+        return Ok(b.is_true().then(CaptureFlags::default));
+    }
+    let Ok(d) = v.cast::<PyDict>() else {
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "Invalid type for send_feature_flags: {}. Expected bool or dict.",
+            v.get_type().name()?
+        )));
+    };
+    let py = v.py();
+    let get = |k: &str| d.get_item(k).ok().flatten();
+    let spec = (|| {
+        Ok::<_, Rejected>(CaptureFlags {
+            only_evaluate_locally: to_bool(
+                get("only_evaluate_locally").as_ref(),
+                "only_evaluate_locally",
+            )?,
+            person_properties: to_map(get("person_properties").as_ref(), "person_properties")?,
+            group_properties: to_map(get("group_properties").as_ref(), "group_properties")?,
+            flag_keys: None,
+        })
+    })()
+    .map_err(|t| invalid(py, t))?;
+    let flag_keys = keys_arg(py, get("flag_keys_filter").as_ref())?;
+    Ok(Some(CaptureFlags { flag_keys, ..spec }))
 }
 
 /// The flag keys of `evaluate_flags(flag_keys=…)`: `None` or an iterable of str.

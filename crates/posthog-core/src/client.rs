@@ -380,6 +380,10 @@ impl Client {
             self.shared.drop_event(DropCause::TooLarge, Some(e));
             return None;
         }
+        if !cfg.send {
+            // `send = false` (posthog-python's `send=False`): accepted, never sent.
+            return Some(uuid);
+        }
         self.enqueue(QueuedEvent {
             seq: 0,
             uuid,

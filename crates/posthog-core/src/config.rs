@@ -70,6 +70,7 @@ pub struct ClientOptions {
     disable_geoip: bool,
     historical_migration: bool,
     disabled: bool,
+    send: bool,
     super_properties: serde_json::Map<String, serde_json::Value>,
     on_error: Option<ErrorHook>,
     before_send: Option<BeforeSendHook>,
@@ -121,6 +122,7 @@ impl ClientOptions {
             disable_geoip: rules.disable_geoip,
             historical_migration: false,
             disabled: false,
+            send: true,
             super_properties: serde_json::Map::new(),
             on_error: None,
             before_send: None,
@@ -288,6 +290,13 @@ impl ClientOptions {
     /// Accept calls but send nothing.
     pub fn disabled(mut self, on: bool) -> Self {
         self.disabled = on;
+        self
+    }
+
+    /// `false`: events are accepted (hooks run, the uuid is returned) but never queued or
+    /// sent (posthog-python's `send=False`); flag lookups still work. Default `true`.
+    pub fn send(mut self, on: bool) -> Self {
+        self.send = on;
         self
     }
     /// Properties added to every event (the event's own win, except in the posthog-python
@@ -469,6 +478,7 @@ impl ClientOptions {
             disable_geoip: self.disable_geoip,
             historical_migration: self.historical_migration,
             disabled: self.disabled,
+            send: self.send,
             super_properties: self.super_properties,
             on_error: self.on_error,
             before_send: self.before_send,
@@ -553,6 +563,8 @@ pub struct Config {
     pub historical_migration: bool,
     /// See [`ClientOptions::disabled`].
     pub disabled: bool,
+    /// See [`ClientOptions::send`].
+    pub send: bool,
     pub(crate) super_properties: serde_json::Map<String, serde_json::Value>,
     pub(crate) on_error: Option<ErrorHook>,
     pub(crate) before_send: Option<BeforeSendHook>,

@@ -90,6 +90,35 @@ pub struct Rules {
     pub flag_errors_to_on_error: bool,
     /// The shape of the message a `before_send` hook receives.
     pub hook_message: HookMessage,
+    /// An event timestamp that cannot be read means now, and an invalid uuid a new one, both
+    /// logged (posthog-python); otherwise the event is refused as invalid input.
+    pub lenient_event_input: bool,
+    /// The shape of `get_all_flags*` (see [`Client::all_flags_json`](crate::Client::all_flags_json)).
+    pub all_flags: AllFlagsShape,
+    /// The shape of `get_feature_flag_result` (see [`crate::FlagResult::result_json`]).
+    pub flag_result: FlagResultShape,
+}
+
+/// See [`Rules::flag_result`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagResultShape {
+    /// posthog-python's `FeatureFlagResult`: `{key, enabled, variant, payload, reason}` with
+    /// `variant` and `payload` `null` when absent, and `reason` the server's description
+    /// (`null` for a local answer).
+    Python,
+    /// posthog-node's `{key, enabled, variant?, payload?, reason, reasonCode?}`.
+    Node,
+}
+
+/// See [`Rules::all_flags`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AllFlagsShape {
+    /// A disabled client answers `null` (`{featureFlags: null, featureFlagPayloads: null}`)
+    /// rather than empty maps (posthog-python).
+    pub disabled_null: bool,
+    /// Payloads are the JSON text PostHog serves, not decoded (posthog-python's
+    /// `get_all_flags_and_payloads`).
+    pub payloads_as_text: bool,
 }
 
 /// See [`Rules::group_identify_default_id`].
@@ -152,6 +181,12 @@ const PYTHON: Rules = Rules {
     },
     flag_errors_to_on_error: false,
     hook_message: HookMessage::Python,
+    lenient_event_input: true,
+    all_flags: AllFlagsShape {
+        disabled_null: true,
+        payloads_as_text: true,
+    },
+    flag_result: FlagResultShape::Python,
 };
 
 const NODE: Rules = Rules {
@@ -181,6 +216,12 @@ const NODE: Rules = Rules {
     },
     flag_errors_to_on_error: true,
     hook_message: HookMessage::Node,
+    lenient_event_input: false,
+    all_flags: AllFlagsShape {
+        disabled_null: false,
+        payloads_as_text: false,
+    },
+    flag_result: FlagResultShape::Node,
 };
 
 const CORE: Rules = Rules {
@@ -208,6 +249,12 @@ const CORE: Rules = Rules {
     },
     flag_errors_to_on_error: true,
     hook_message: HookMessage::Core,
+    lenient_event_input: false,
+    all_flags: AllFlagsShape {
+        disabled_null: false,
+        payloads_as_text: false,
+    },
+    flag_result: FlagResultShape::Node,
 };
 
 const MOBILE: Rules = Rules {
@@ -240,6 +287,35 @@ impl Profile {
             Profile::PosthogPython => "posthog-python",
             Profile::PosthogNode => "posthog-node",
             Profile::Mobile => "mobile",
+        }
+    }
+
+    /// A caller's event timestamp: `Ok(None)` (now) for an unreadable one under
+    /// [`Rules::lenient_event_input`], else an input error.
+    pub fn event_timestamp(
+        self,
+        text: &str,
+    ) -> Result<Option<chrono::DateTime<chrono::FixedOffset>>, crate::Error> {
+        match parse_timestamp(text) {
+            Ok(ts) => Ok(Some(ts)),
+            Err(e) if self.rules().lenient_event_input => {
+                tracing::warn!(%e, "posthog: falling back to the current UTC time");
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A caller's event uuid: `Ok(None)` (a new one) for an invalid one under
+    /// [`Rules::lenient_event_input`], else an input error.
+    pub fn event_uuid(self, text: &str) -> Result<Option<uuid::Uuid>, crate::Error> {
+        match parse_uuid(text) {
+            Ok(u) => Ok(Some(u)),
+            Err(e) if self.rules().lenient_event_input => {
+                tracing::warn!(%e, "posthog: falling back to a generated UUID");
+                Ok(None)
+            }
+            Err(e) => Err(e),
         }
     }
 

@@ -7,6 +7,7 @@ given a value other than posthog-python's default), so nothing silently differs.
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime
 from typing import (
@@ -28,7 +29,7 @@ from ._native import FlagsSnapshot
 from .client import Client, FlagValue, FlushReport
 from .errors import PostHogError
 
-__all__ = ["Posthog", "FeatureFlagEvaluations", "ID_TYPES"]
+__all__ = ["Posthog", "FeatureFlagEvaluations", "FeatureFlagResult", "ID_TYPES"]
 
 ID_TYPES = Union[str, int, UUID]
 OnErrorCallback = Callable[[Exception, List[Any]], Any]
@@ -93,6 +94,43 @@ class FeatureFlagEvaluations:
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.snapshot.keys)
+
+
+class FeatureFlagResult:
+    """posthog-python's ``FeatureFlagResult`` (the fields the core fills in)."""
+
+    __slots__ = ("key", "enabled", "variant", "payload", "reason")
+
+    def __init__(
+        self, key: str, enabled: bool, variant: Optional[str], payload: Any, reason: Optional[str]
+    ) -> None:
+        self.key, self.enabled, self.variant = key, enabled, variant
+        self.payload, self.reason = payload, reason
+
+    def get_value(self) -> FlagValue:
+        """The variant if there is one, else ``enabled``."""
+        return self.variant or self.enabled
+
+    def __repr__(self) -> str:
+        return f"FeatureFlagResult(key={self.key!r}, enabled={self.enabled!r}, variant={self.variant!r})"
+
+
+def _no_throw(func: _F) -> _F:
+    """posthog-python's ``no_throw`` on its event calls: an exception (a bad argument, the
+    positional ``capture("id", "event")`` of old READMEs) is logged and the call returns
+    ``None``; with ``debug=True`` it is raised."""
+
+    @functools.wraps(func)
+    def wrapper(self: "Posthog", *args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(self, *args, **kwargs)
+        except Exception as e:
+            if self.debug:
+                raise
+            log.exception("Error in %s: %s", func.__name__, e)
+            return None
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _flags_arg(flags: Any) -> Optional[FlagsSnapshot]:
@@ -281,6 +319,7 @@ class Posthog:
 
     # ---- events -----------------------------------------------------------------------
 
+    @_no_throw
     def capture(
         self,
         event: str,
@@ -297,17 +336,12 @@ class Posthog:
         """Queues an event; returns its uuid (``None`` when not accepted). Without
         ``distinct_id``, the context's (``identify_context``), else a random one and the event
         is personless (``$process_person_profile: False``), as posthog-python does."""
-        if send_feature_flags:
-            raise _not_supported(
-                "capture(send_feature_flags=...) (deprecated in posthog-python): pass "
-                "flags=posthog.evaluate_flags(distinct_id)"
-            )
         props = self._properties(properties)
         # No id: the core sends a personless event (a random id, no person profile).
         did = _id(distinct_id) or contexts.get_context_distinct_id()
         log.debug("queueing %s for %s", event, did)
         return self._sent(
-            self._client.capture(
+            self._client._native.capture(
                 event,
                 did,
                 props,
@@ -315,7 +349,8 @@ class Posthog:
                 uuid,
                 groups,
                 _flags_arg(flags),
-                disable_geoip=disable_geoip,
+                disable_geoip,
+                send_feature_flags,
             )
         )
 
@@ -337,6 +372,7 @@ class Posthog:
             call(did, props, timestamp=timestamp, uuid=uuid, disable_geoip=disable_geoip)
         )
 
+    @_no_throw
     def set(
         self,
         *,
@@ -349,6 +385,7 @@ class Posthog:
         """``$set``: sets person properties."""
         return self._person_update("$set", distinct_id, properties, timestamp, uuid, disable_geoip)
 
+    @_no_throw
     def set_once(
         self,
         *,
@@ -363,6 +400,7 @@ class Posthog:
             "$set_once", distinct_id, properties, timestamp, uuid, disable_geoip
         )
 
+    @_no_throw
     def alias(
         self,
         previous_id: ID_TYPES,
@@ -385,6 +423,7 @@ class Posthog:
             )
         )
 
+    @_no_throw
     def group_identify(
         self,
         group_type: str,
@@ -397,15 +436,17 @@ class Posthog:
     ) -> Optional[str]:
         """``$groupidentify``: sets properties of a group."""
         did = _id(distinct_id) or contexts.get_context_distinct_id()
+        session = contexts.get_context_session_id()
         return self._sent(
-            self._client.group_identify(
+            self._client._native.group_identify(
                 group_type,
                 group_key,
                 properties,
                 did,
-                timestamp=timestamp,
-                uuid=uuid,
-                disable_geoip=disable_geoip,
+                timestamp,
+                uuid,
+                disable_geoip,
+                str(session) if session else None,
             )
         )
 
@@ -488,8 +529,6 @@ class Posthog:
         device_id: Optional[str] = None,
     ) -> Optional[object]:
         """The payload of the flag's value for this user (decoded JSON), or ``None``."""
-        if match_value is not None:
-            raise _not_supported("get_feature_flag_payload(match_value=...)")
         if send_feature_flag_events:
             raise _not_supported(
                 "get_feature_flag_payload(send_feature_flag_events=True): the payload lookup "
@@ -519,8 +558,9 @@ class Posthog:
         flag_keys_to_evaluate: Optional[List[str]] = None,
         device_id: Optional[str] = None,
     ) -> Optional[Dict[str, FlagValue]]:
-        """Every flag's value for this user (only ``flag_keys_to_evaluate`` when given)."""
-        flags = self._client.get_all_flags(
+        """Every flag's value for this user (only ``flag_keys_to_evaluate`` when given);
+        ``None`` when disabled."""
+        return self._client.get_all_flags(
             distinct_id,
             groups=groups,
             person_properties=person_properties,
@@ -528,11 +568,8 @@ class Posthog:
             only_evaluate_locally=only_evaluate_locally,
             disable_geoip=disable_geoip,
             device_id=self._device(device_id),
+            flag_keys=flag_keys_to_evaluate,
         )
-        if flag_keys_to_evaluate is not None:
-            wanted = set(flag_keys_to_evaluate)
-            flags = {k: v for k, v in flags.items() if k in wanted}
-        return flags
 
     def get_all_flags_and_payloads(
         self,
@@ -547,7 +584,7 @@ class Posthog:
         device_id: Optional[str] = None,
     ) -> Dict[str, Dict[str, Any]]:
         """``{"featureFlags": {...}, "featureFlagPayloads": {...}}``."""
-        both = self._client.get_all_flags_and_payloads(
+        return self._client.get_all_flags_and_payloads(
             distinct_id,
             groups=groups,
             person_properties=person_properties,
@@ -555,11 +592,8 @@ class Posthog:
             only_evaluate_locally=only_evaluate_locally,
             disable_geoip=disable_geoip,
             device_id=self._device(device_id),
+            flag_keys=flag_keys_to_evaluate,
         )
-        if flag_keys_to_evaluate is not None:
-            wanted = set(flag_keys_to_evaluate)
-            both = {name: {k: v for k, v in d.items() if k in wanted} for name, d in both.items()}
-        return both
 
     def evaluate_flags(
         self,
@@ -596,8 +630,36 @@ class Posthog:
         """Fetches the flag definitions now (needs ``personal_api_key``)."""
         self._client.reload_feature_flags()
 
-    def get_feature_flag_result(self, key: str, distinct_id: ID_TYPES, **kwargs: Any) -> Any:
-        raise _not_supported("get_feature_flag_result; use evaluate_flags")
+    def get_feature_flag_result(
+        self,
+        key: str,
+        distinct_id: ID_TYPES,
+        *,
+        groups: Optional[Mapping[str, Union[str, int]]] = None,
+        person_properties: Optional[Dict[str, Any]] = None,
+        group_properties: Optional[Dict[str, Dict[str, Any]]] = None,
+        only_evaluate_locally: bool = False,
+        send_feature_flag_events: bool = True,
+        disable_geoip: Optional[bool] = None,
+        device_id: Optional[str] = None,
+    ) -> Optional["FeatureFlagResult"]:
+        """The flag's value, payload and reason (posthog-python's ``FeatureFlagResult``), or
+        ``None``; captures ``$feature_flag_called`` as :meth:`get_feature_flag` does."""
+        r = self._client._native.get_feature_flag_result(
+            key,
+            distinct_id,
+            (
+                groups,
+                person_properties,
+                group_properties,
+                only_evaluate_locally,
+                send_feature_flag_events,
+                disable_geoip,
+                False,
+                self._device(device_id),
+            ),
+        )
+        return None if r is None else FeatureFlagResult(**r)
 
     def get_remote_config_payload(self, key: str) -> Any:
         raise _not_supported("get_remote_config_payload (remote config)")

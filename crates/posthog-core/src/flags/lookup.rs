@@ -1,7 +1,7 @@
 //! The flag API of [`Client`]: local first, `/flags` when local evaluation cannot decide, and
 //! one `$feature_flag_called` per (distinct id, flag, response, groups).
 
-use super::options::FlagOptions;
+use super::options::{CaptureFlags, FlagOptions};
 use super::snapshot::{FlagResult, FlagsSnapshot};
 use super::{called, poller, remote};
 use crate::client::Client;
@@ -354,8 +354,9 @@ impl Client {
         &self,
         distinct_id: &str,
         opts: &FlagOptions,
+        keys: Option<&[String]>,
     ) -> Result<FlagsSnapshot, Error> {
-        match self.evaluate_flags(distinct_id, opts, None) {
+        match self.evaluate_flags(distinct_id, opts, keys) {
             Ok(s) => Ok(s),
             Err(e) if e.kind() == ErrorKind::InvalidInput => Err(e),
             Err(e) => {
@@ -364,7 +365,7 @@ impl Client {
                     only_evaluate_locally: true,
                     ..opts.clone()
                 };
-                self.evaluate_flags(distinct_id, &local, None)
+                self.evaluate_flags(distinct_id, &local, keys)
             }
         }
     }
@@ -376,7 +377,7 @@ impl Client {
         distinct_id: &str,
         opts: &FlagOptions,
     ) -> Result<BTreeMap<String, FlagValue>, Error> {
-        let snap = self.all_flags_snapshot(distinct_id, opts)?;
+        let snap = self.all_flags_snapshot(distinct_id, opts, None)?;
         Ok(snap.flags.into_iter().map(|(k, f)| (k, f.value)).collect())
     }
 
@@ -387,7 +388,7 @@ impl Client {
         distinct_id: &str,
         opts: &FlagOptions,
     ) -> Result<(BTreeMap<String, FlagValue>, BTreeMap<String, Value>), Error> {
-        let snap = self.all_flags_snapshot(distinct_id, opts)?;
+        let snap = self.all_flags_snapshot(distinct_id, opts, None)?;
         let mut flags = BTreeMap::new();
         let mut payloads = BTreeMap::new();
         for (k, f) in snap.flags {
@@ -397,6 +398,89 @@ impl Client {
             flags.insert(k, f.value);
         }
         Ok((flags, payloads))
+    }
+
+    /// `get_all_flags` (`with_payloads = false`: key → value) or `get_all_flags_and_payloads`
+    /// (`{featureFlags, featureFlagPayloads}`) as JSON in the profile's shape
+    /// ([`crate::profile::AllFlagsShape`]): `keys` limits the evaluation (and is sent to
+    /// `/flags` as `flag_keys_to_evaluate`); a network or server failure gives the locally
+    /// decided flags (reported as [`Client::get_all_flags`] does).
+    pub fn all_flags_json(
+        &self,
+        distinct_id: &str,
+        opts: &FlagOptions,
+        keys: Option<&[String]>,
+        with_payloads: bool,
+    ) -> Result<Value, Error> {
+        let shape = self.config().profile.rules().all_flags;
+        if self.config().disabled && shape.disabled_null {
+            return Ok(if with_payloads {
+                serde_json::json!({"featureFlags": null, "featureFlagPayloads": null})
+            } else {
+                Value::Null
+            });
+        }
+        let snap = self.all_flags_snapshot(distinct_id, opts, keys)?;
+        let mut flags = serde_json::Map::new();
+        let mut payloads = serde_json::Map::new();
+        for (k, f) in snap.flags {
+            if let Some(p) = f.payload {
+                let p = if shape.payloads_as_text {
+                    Value::String(p.to_string())
+                } else {
+                    p
+                };
+                payloads.insert(k.clone(), p);
+            }
+            flags.insert(k, f.value.to_json());
+        }
+        Ok(if with_payloads {
+            serde_json::json!({"featureFlags": flags, "featureFlagPayloads": payloads})
+        } else {
+            Value::Object(flags)
+        })
+    }
+
+    /// posthog-python's `capture(send_feature_flags=…)`: evaluates the event's flags (see
+    /// [`CaptureFlags`]) and adds `$feature/<key>` for each and `$active_feature_flags` (when
+    /// any is on); the event's own properties win. A failure is logged and adds nothing.
+    pub fn add_flag_properties(&self, event: &mut Event, spec: &CaptureFlags) {
+        let local = match spec.only_evaluate_locally {
+            Some(l) => l,
+            None => {
+                self.config().local_evaluation() && self.shared().flags.definitions.load().is_some()
+            }
+        };
+        let opts = FlagOptions {
+            groups: event.groups.clone(),
+            person_properties: spec.person_properties.clone(),
+            group_properties: spec.group_properties.clone(),
+            disable_geoip: event.disable_geoip,
+            only_evaluate_locally: local,
+            force_remote: !local,
+            send_feature_flag_events: Some(false),
+            device_id: None,
+        };
+        let snap = match self.evaluate_flags(&event.distinct_id, &opts, spec.flag_keys.as_deref()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(%e, "posthog: unable to get feature variants for capture");
+                return;
+            }
+        };
+        let active = snap.enabled_keys();
+        for (k, f) in &snap.flags {
+            event
+                .properties
+                .entry(format!("$feature/{k}"))
+                .or_insert_with(|| f.value.to_json());
+        }
+        if !active.is_empty() {
+            event
+                .properties
+                .entry("$active_feature_flags")
+                .or_insert_with(|| Value::Array(active.into_iter().map(Value::String).collect()));
+        }
     }
 
     /// Captures `$feature_flag_called` once per (distinct id, key, response, groups), with

@@ -251,3 +251,146 @@ fn a_zero_flush_interval_means_no_timed_flush() {
         .resolve()
         .unwrap();
 }
+
+#[test]
+fn python_send_false_accepts_and_sends_nothing_but_flags_still_work() {
+    let server = TestServer::spawn();
+    server.set_flag_override("beta", json!(true), None);
+    let c = profile_client(&server, Profile::PosthogPython, json!({"send": false}));
+    assert!(!c.config().disabled, "send=False is not disabled");
+    assert!(
+        c.capture(Event::new("e", "u")).is_some(),
+        "the uuid is returned"
+    );
+    let o = FlagOptions {
+        send_feature_flag_events: Some(false),
+        ..FlagOptions::default()
+    };
+    assert!(c.get_feature_flag("beta", "u", &o).unwrap().is_some());
+    flush(&c);
+    assert!(server.events().is_empty());
+}
+
+#[test]
+fn python_replaces_an_invalid_uuid_or_timestamp_others_refuse_it() {
+    let p = Profile::PosthogPython;
+    assert_eq!(p.event_uuid("not-a-uuid").unwrap(), None, "a new uuid");
+    assert_eq!(p.event_timestamp("not a time").unwrap(), None, "now");
+    assert!(
+        p.event_uuid("0190d6b4-3c4e-7a9b-8c1d-2e3f4a5b6c7d")
+            .unwrap()
+            .is_some()
+    );
+    for other in [Profile::PosthogNode, Profile::Core, Profile::Mobile] {
+        assert!(other.event_uuid("not-a-uuid").is_err(), "{other:?}");
+        assert!(other.event_timestamp("not a time").is_err(), "{other:?}");
+    }
+}
+
+#[test]
+fn python_all_flags_shape_disabled_null_payload_text_and_keys_sent() {
+    let server = TestServer::spawn();
+    server.set_flag_override("beta", json!(true), Some(json!({"a": 1})));
+    server.set_flag_override("other", json!(false), None);
+    let o = FlagOptions::default();
+    let disabled = profile_client(&server, Profile::PosthogPython, json!({"disabled": true}));
+    assert_eq!(
+        disabled.all_flags_json("u", &o, None, false).unwrap(),
+        Value::Null
+    );
+    assert_eq!(
+        disabled.all_flags_json("u", &o, None, true).unwrap(),
+        json!({"featureFlags": null, "featureFlagPayloads": null})
+    );
+    let c = profile_client(&server, Profile::PosthogPython, json!({}));
+    let keys = vec!["beta".to_string()];
+    let both = c.all_flags_json("u", &o, Some(&keys), true).unwrap();
+    assert_eq!(
+        both["featureFlagPayloads"]["beta"],
+        json!("{\"a\":1}"),
+        "JSON text"
+    );
+    assert_eq!(both["featureFlags"], json!({"beta": true}));
+    let body: Value = server
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/flags"))
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .next_back()
+        .unwrap();
+    assert_eq!(body["flag_keys_to_evaluate"], json!(["beta"]));
+    let node = profile_client(&server, Profile::PosthogNode, json!({}));
+    let both = node.all_flags_json("u", &o, None, true).unwrap();
+    assert_eq!(
+        both["featureFlagPayloads"]["beta"],
+        json!({"a": 1}),
+        "decoded"
+    );
+    let node_disabled = profile_client(&server, Profile::PosthogNode, json!({"disabled": true}));
+    assert_eq!(
+        node_disabled.all_flags_json("u", &o, None, false).unwrap(),
+        json!({})
+    );
+}
+
+#[test]
+fn capture_flag_properties_add_feature_and_active_flags_and_the_events_own_win() {
+    let server = TestServer::spawn();
+    server.set_flag_override("beta", json!(true), None);
+    server.set_flag_override("off", json!(false), None);
+    server.set_flag_override("variant", json!("v"), None);
+    let c = profile_client(&server, Profile::PosthogPython, json!({}));
+    let mut e = Event::new("e", "u").property("$feature/variant", "mine");
+    c.add_flag_properties(&mut e, &posthog_core::CaptureFlags::default());
+    assert_eq!(e.properties["$feature/beta"], true);
+    assert_eq!(e.properties["$feature/off"], false);
+    assert_eq!(
+        e.properties["$feature/variant"], "mine",
+        "the event's own wins"
+    );
+    let active = e.properties["$active_feature_flags"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(active.contains(&json!("beta")) && active.contains(&json!("variant")));
+    assert!(!active.contains(&json!("off")), "only flags that are on");
+    // A failure adds nothing.
+    server.push_flags_fault(posthog_testserver::Fault::status(500));
+    server.push_flags_fault(posthog_testserver::Fault::status(500));
+    let mut e = Event::new("e", "u");
+    c.add_flag_properties(&mut e, &posthog_core::CaptureFlags::default());
+    assert!(e.properties.is_empty());
+}
+
+#[test]
+fn feature_flag_result_shapes_per_profile() {
+    let server = TestServer::spawn();
+    server.set_flag_override("variant", json!("v"), Some(json!([1])));
+    server.set_flag_override("beta", json!(true), None);
+    let o = FlagOptions {
+        send_feature_flag_events: Some(false),
+        ..FlagOptions::default()
+    };
+    let py = profile_client(&server, Profile::PosthogPython, json!({}));
+    let r = py
+        .get_feature_flag_result("variant", "u", &o)
+        .unwrap()
+        .unwrap();
+    let v = r.result_json(Profile::PosthogPython, "variant");
+    assert_eq!(v["key"], "variant");
+    assert_eq!(v["enabled"], true);
+    assert_eq!(v["variant"], "v");
+    assert_eq!(v["payload"], json!([1]));
+    let r = py
+        .get_feature_flag_result("beta", "u", &o)
+        .unwrap()
+        .unwrap();
+    let v = r.result_json(Profile::PosthogPython, "beta");
+    assert_eq!(v["variant"], Value::Null);
+    assert_eq!(v["payload"], Value::Null);
+    assert!(
+        r.result_json(Profile::PosthogNode, "beta")
+            .get("variant")
+            .is_none()
+    );
+}
