@@ -468,6 +468,25 @@ impl NativeClient {
         Ok(Snapshot { inner })
     }
 
+    /// A read of `key` from `snapshot` (evaluated with `options`): `$feature_flag_called` when
+    /// the profile says so (the core's `record_flag_read`).
+    #[pyo3(signature = (snapshot, key, options=None))]
+    fn record_flag_read(
+        &self,
+        py: Python<'_>,
+        snapshot: &Bound<'_, Snapshot>,
+        key: &str,
+        options: Option<FlagArgs<'_>>,
+    ) -> PyResult<()> {
+        let opts = match options {
+            Some(o) => crate::flags::options_arg(py, &o)?,
+            None => posthog_core::FlagOptions::default(),
+        };
+        self.inner
+            .record_flag_read(&snapshot.get().inner, key, &opts);
+        Ok(())
+    }
+
     /// Fetches the flag definitions now and waits for them. Raises every error.
     fn reload_feature_flags(&self, py: Python<'_>) -> PyResult<()> {
         py.detach(|| self.inner.reload_feature_flags())

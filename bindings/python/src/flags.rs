@@ -62,6 +62,11 @@ fn invalid(py: Python<'_>, text: Rejected) -> PyErr {
     to_pyerr(py, &Error::InvalidInput(text))
 }
 
+/// The per-call options alone (a value that cannot be converted raises `InvalidInputError`).
+pub fn options_arg(py: Python<'_>, options: &FlagArgs<'_>) -> PyResult<FlagOptions> {
+    flag_options(Some(options)).map_err(|text| invalid(py, text))
+}
+
 /// The arguments of a flag call: the key (when the call has one), the distinct id and the
 /// options. A value that cannot be converted raises `InvalidInputError`.
 pub fn call_args(

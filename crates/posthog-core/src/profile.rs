@@ -97,6 +97,10 @@ pub struct Rules {
     pub all_flags: AllFlagsShape,
     /// The shape of `get_feature_flag_result` (see [`crate::FlagResult::result_json`]).
     pub flag_result: FlagResultShape,
+    /// Reading a flag of an `evaluate_flags` snapshot (`is_enabled`, `get_flag`) captures
+    /// `$feature_flag_called` as a lookup does (posthog-python's `FeatureFlagEvaluations`);
+    /// otherwise a snapshot is a plain value. See [`crate::Client::record_flag_read`].
+    pub snapshot_reads_capture: bool,
 }
 
 /// See [`Rules::flag_result`].
@@ -187,6 +191,7 @@ const PYTHON: Rules = Rules {
         payloads_as_text: true,
     },
     flag_result: FlagResultShape::Python,
+    snapshot_reads_capture: true,
 };
 
 const NODE: Rules = Rules {
@@ -222,6 +227,7 @@ const NODE: Rules = Rules {
         payloads_as_text: false,
     },
     flag_result: FlagResultShape::Node,
+    snapshot_reads_capture: false,
 };
 
 const CORE: Rules = Rules {
@@ -255,6 +261,7 @@ const CORE: Rules = Rules {
         payloads_as_text: false,
     },
     flag_result: FlagResultShape::Node,
+    snapshot_reads_capture: false,
 };
 
 const MOBILE: Rules = Rules {

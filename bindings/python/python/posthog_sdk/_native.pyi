@@ -81,6 +81,9 @@ class Client:
     def get_feature_flag_payload(
         self, key: Any, distinct_id: Any, options: Optional[_FlagArgs] = None
     ) -> Any: ...
+    def record_flag_read(
+        self, snapshot: FlagsSnapshot, key: str, options: Optional[_FlagArgs] = None
+    ) -> None: ...
     def get_feature_flag_result(
         self, key: Any, distinct_id: Any, options: Optional[_FlagArgs] = None
     ) -> Optional[Dict[str, Any]]: ...

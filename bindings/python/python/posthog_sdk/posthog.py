@@ -53,20 +53,32 @@ def _not_supported(what: str) -> NotImplementedError:
 class FeatureFlagEvaluations:
     """posthog-python's snapshot API over the core's :class:`FlagsSnapshot`.
 
-    Pass it to ``capture(..., flags=...)``; reading it captures no ``$feature_flag_called``
-    (the core's snapshot records no access), so ``only_accessed`` raises
-    ``NotImplementedError``.
+    Pass it to ``capture(..., flags=...)``. Reading a flag (``is_enabled``, ``get_flag``)
+    captures ``$feature_flag_called`` as posthog-python does (the core's profile rule);
+    ``only_accessed`` raises ``NotImplementedError``.
     """
 
-    __slots__ = ("snapshot",)
+    __slots__ = ("snapshot", "_native", "_args")
 
-    def __init__(self, snapshot: FlagsSnapshot) -> None:
+    def __init__(self, snapshot: FlagsSnapshot, native: Any = None, args: Any = None) -> None:
         self.snapshot = snapshot
+        self._native = native
+        self._args = args
 
-    def is_enabled(self, key: str, send_feature_flag_events: bool = True) -> bool:
-        return self.snapshot.is_enabled(key)
+    def _read(self, key: str, send_feature_flag_events: bool) -> None:
+        if self._native is not None:
+            args = list(self._args)
+            args[4] = send_feature_flag_events
+            self._native.record_flag_read(self.snapshot, key, tuple(args))
 
-    def get_flag(self, key: str, send_feature_flag_events: bool = True) -> Optional[FlagValue]:
+    def is_enabled(
+        self, key: str, default_value: bool = False, *, send_feature_flag_events: bool = True
+    ) -> bool:
+        self._read(key, send_feature_flag_events)
+        return self.snapshot.is_enabled(key) if key in self.snapshot else default_value
+
+    def get_flag(self, key: str, *, send_feature_flag_events: bool = True) -> Optional[FlagValue]:
+        self._read(key, send_feature_flag_events)
         return self.snapshot.get_flag(key)
 
     def get_flag_payload(self, key: str) -> Any:
@@ -613,18 +625,10 @@ class Posthog:
         did = _id(distinct_id) or contexts.get_context_distinct_id()
         if did is None:
             raise ValueError("evaluate_flags needs a distinct_id (or identify_context)")
-        return FeatureFlagEvaluations(
-            self._client.evaluate_flags(
-                did,
-                groups=groups,
-                person_properties=person_properties,
-                group_properties=group_properties,
-                only_evaluate_locally=only_evaluate_locally,
-                disable_geoip=disable_geoip,
-                device_id=self._device(device_id),
-                flag_keys=flag_keys,
-            )
-        )
+        args = (groups, person_properties, group_properties, only_evaluate_locally, None,
+                disable_geoip, False, self._device(device_id))
+        native = self._client._native
+        return FeatureFlagEvaluations(native.evaluate_flags(did, flag_keys, args), native, args)
 
     def load_feature_flags(self) -> None:
         """Fetches the flag definitions now (needs ``personal_api_key``)."""

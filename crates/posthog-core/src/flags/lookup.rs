@@ -483,6 +483,35 @@ impl Client {
         }
     }
 
+    /// A read of one flag of an `evaluate_flags` snapshot (`opts` being the options it was
+    /// evaluated with): under [`crate::profile::Rules::snapshot_reads_capture`] captures
+    /// `$feature_flag_called` as a lookup would (de-duplicated, with `flag_missing` or
+    /// `local_evaluation_inconclusive` for a flag without a value); otherwise nothing.
+    pub fn record_flag_read(&self, snap: &FlagsSnapshot, key: &str, opts: &FlagOptions) {
+        let cfg = self.config();
+        if cfg.disabled
+            || !cfg.profile.rules().snapshot_reads_capture
+            || snap.distinct_id.is_empty()
+        {
+            return;
+        }
+        let result = snap.flags.get(key).cloned();
+        let error = if snap.unresolved.contains_key(key) {
+            Some("local_evaluation_inconclusive".to_string())
+        } else if result.is_none() {
+            Some("flag_missing".to_string())
+        } else {
+            None
+        };
+        let l = Lookup {
+            result,
+            error,
+            evaluated_at: None,
+            request_id: snap.request_id.clone(),
+        };
+        self.flag_called(key, &snap.distinct_id, opts, &l);
+    }
+
     /// Captures `$feature_flag_called` once per (distinct id, key, response, groups), with
     /// the profile's properties.
     fn flag_called(&self, key: &str, distinct_id: &str, opts: &FlagOptions, l: &Lookup) {

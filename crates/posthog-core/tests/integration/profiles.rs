@@ -394,3 +394,43 @@ fn feature_flag_result_shapes_per_profile() {
             .is_none()
     );
 }
+
+#[test]
+fn python_snapshot_reads_capture_flag_called_node_and_core_do_not() {
+    let server = TestServer::spawn();
+    for (profile, expected) in [
+        (Profile::PosthogPython, 2),
+        (Profile::PosthogNode, 0),
+        (Profile::Core, 0),
+    ] {
+        server.reset();
+        server.set_flag_override("beta", json!(true), None);
+        let c = profile_client(&server, profile, json!({}));
+        let o = FlagOptions::default();
+        let keys = vec!["beta".to_string()];
+        let snap = c.evaluate_flags("u", &o, Some(&keys)).unwrap();
+        c.record_flag_read(&snap, "beta", &o);
+        c.record_flag_read(&snap, "beta", &o); // de-duplicated
+        c.record_flag_read(&snap, "missing", &o);
+        flush(&c);
+        let called: Vec<_> = server
+            .events()
+            .into_iter()
+            .filter(|e| e.event == "$feature_flag_called")
+            .collect();
+        assert_eq!(called.len(), expected, "{profile:?}");
+        if expected > 0 {
+            let missing = called
+                .iter()
+                .find(|e| e.properties["$feature_flag"] == "missing")
+                .unwrap();
+            assert_eq!(missing.properties["$feature_flag_error"], "flag_missing");
+            let beta = called
+                .iter()
+                .find(|e| e.properties["$feature_flag"] == "beta")
+                .unwrap();
+            assert_eq!(beta.properties["$feature_flag_response"], true);
+            assert!(beta.properties.get("$feature_flag_request_id").is_some());
+        }
+    }
+}
