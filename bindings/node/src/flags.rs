@@ -119,18 +119,8 @@ impl Task for FlagTask {
                         .map(|r| r.payload.map_or_else(|| "null".to_string(), |p| text(&p)))
                 })
             }
-            Lookup::All => c.get_all_flags(id, o).map(|m| {
-                let m: Map<String, Value> = m.into_iter().map(|(k, v)| (k, v.to_json())).collect();
-                Some(text(&Value::Object(m)))
-            }),
-            Lookup::AllAndPayloads => c.get_all_flags_and_payloads(id, o).map(|(f, p)| {
-                let f: Map<String, Value> = f.into_iter().map(|(k, v)| (k, v.to_json())).collect();
-                let p: Map<String, Value> = p.into_iter().collect();
-                let mut m = Map::new();
-                m.insert("featureFlags".into(), Value::Object(f));
-                m.insert("featureFlagPayloads".into(), Value::Object(p));
-                Some(text(&Value::Object(m)))
-            }),
+            Lookup::All => c.all_flags_json(id, o, None, false).map(|v| Some(text(&v))),
+            Lookup::AllAndPayloads => c.all_flags_json(id, o, None, true).map(|v| Some(text(&v))),
         })
     }
 

@@ -319,12 +319,12 @@ impl Client {
                         Ok(Err(reason)) => Some(reason),
                         Err(_) => Some("it panicked".to_string()),
                     };
-                let e = failed.map(|reason| {
-                    Error::InvalidInput(format!(
+                match failed {
+                    Some(reason) => self.before_send_failed(format!(
                         "before_send failed for event '{name}' ({reason}); the event was dropped"
-                    ))
-                });
-                self.shared.drop_event(DropCause::BeforeSend, e);
+                    )),
+                    None => self.shared.drop_event(DropCause::BeforeSend, None),
+                }
                 return None;
             }
         };
@@ -734,6 +734,26 @@ impl Client {
         );
     }
 
+    /// Counts an event whose `before_send` failed (it is dropped, as the official SDKs do),
+    /// logs it, and reports it to `on_error` when the profile does
+    /// ([`crate::profile::Rules::before_send_failure_reported`]). For a binding that runs its
+    /// own hook (Node) as well as for the core's.
+    pub fn before_send_failed(&self, message: impl Into<String>) {
+        let e = Error::InvalidInput(message.into());
+        if self
+            .shared
+            .config
+            .profile
+            .rules()
+            .before_send_failure_reported
+        {
+            self.shared.drop_event(DropCause::BeforeSend, Some(e));
+        } else {
+            tracing::warn!(%e, "posthog");
+            self.shared.drop_event(DropCause::BeforeSend, None);
+        }
+    }
+
     /// Counts an event that a binding's own `before_send` layer filtered out (Node applies
     /// `beforeSend` in JavaScript), so `stats()` tells the same story in every language.
     pub fn record_filtered(&self) {
@@ -836,7 +856,25 @@ impl Client {
 
     /// Stops accepting events, drains the queue (bounded by `timeout`), and stops the worker.
     /// Events still undelivered at the deadline are counted as failed and reported.
+    ///
+    /// Under a profile whose `shutdown` is not final ([`crate::profile::Rules::shutdown_is_final`],
+    /// posthog-node) and without `storage_dir` this only flushes; the worker stops when the
+    /// client is dropped.
     pub fn shutdown(&self, timeout: Duration) -> Result<FlushReport, Error> {
+        // With an on-disk queue shutdown stays final: it releases the directory for the next
+        // process.
+        if !self.shared.config.profile.rules().shutdown_is_final && self.shared.disk.is_none() {
+            if self.is_shut_down() {
+                return Ok(FlushReport::default());
+            }
+            return self.flush(timeout);
+        }
+        self.close(timeout)
+    }
+
+    /// The final shutdown, whatever the profile: stops accepting events, drains the queue
+    /// (bounded by `timeout`) and stops the worker.
+    pub fn close(&self, timeout: Duration) -> Result<FlushReport, Error> {
         if self.is_forked_copy() {
             return Ok(FlushReport::default());
         }
@@ -887,7 +925,7 @@ impl Drop for Client {
         if self.is_forked_copy() {
             return;
         }
-        let _ = self.shutdown(DROP_FLUSH_TIMEOUT);
+        let _ = self.close(DROP_FLUSH_TIMEOUT);
     }
 }
 

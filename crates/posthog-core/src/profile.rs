@@ -101,6 +101,20 @@ pub struct Rules {
     /// `$feature_flag_called` as a lookup does (posthog-python's `FeatureFlagEvaluations`);
     /// otherwise a snapshot is a plain value. See [`crate::Client::record_flag_read`].
     pub snapshot_reads_capture: bool,
+    /// The random distinct id of a personless event is a uuid v7 (posthog-node), else v4.
+    pub personless_id_v7: bool,
+    /// A `before_send` that fails (throws, returns something unusable) is reported to
+    /// `on_error` as well as logged; posthog-node only drops the event.
+    pub before_send_failure_reported: bool,
+    /// A quota-limited `/flags` answer is an answer without the flags (posthog-node: the
+    /// request id is kept, `$feature_flag_error` is `quota_limited,flag_missing` and nothing is
+    /// reported to `on_error`), rather than an error.
+    pub quota_limited_is_answer: bool,
+    /// `shutdown` is final: later captures are refused and the worker stops. posthog-node's
+    /// `shutdown()` only flushes: the client keeps capturing and sending afterwards (the
+    /// worker stops when the client is dropped). With `storage_dir` it is always final (the
+    /// directory is released for the next process).
+    pub shutdown_is_final: bool,
 }
 
 /// See [`Rules::flag_result`].
@@ -123,6 +137,9 @@ pub struct AllFlagsShape {
     /// Payloads are the JSON text PostHog serves, not decoded (posthog-python's
     /// `get_all_flags_and_payloads`).
     pub payloads_as_text: bool,
+    /// An enabled flag of a `/flags` answer without a payload is listed in the payloads as
+    /// `null` (posthog-node lists it with `undefined`; the binding maps `null` to it).
+    pub remote_enabled_without_payload: bool,
 }
 
 /// See [`Rules::group_identify_default_id`].
@@ -189,9 +206,14 @@ const PYTHON: Rules = Rules {
     all_flags: AllFlagsShape {
         disabled_null: true,
         payloads_as_text: true,
+        remote_enabled_without_payload: false,
     },
     flag_result: FlagResultShape::Python,
     snapshot_reads_capture: true,
+    personless_id_v7: false,
+    before_send_failure_reported: true,
+    quota_limited_is_answer: false,
+    shutdown_is_final: true,
 };
 
 const NODE: Rules = Rules {
@@ -225,9 +247,14 @@ const NODE: Rules = Rules {
     all_flags: AllFlagsShape {
         disabled_null: false,
         payloads_as_text: false,
+        remote_enabled_without_payload: true,
     },
     flag_result: FlagResultShape::Node,
     snapshot_reads_capture: false,
+    personless_id_v7: true,
+    before_send_failure_reported: false,
+    quota_limited_is_answer: true,
+    shutdown_is_final: false,
 };
 
 const CORE: Rules = Rules {
@@ -259,9 +286,14 @@ const CORE: Rules = Rules {
     all_flags: AllFlagsShape {
         disabled_null: false,
         payloads_as_text: false,
+        remote_enabled_without_payload: false,
     },
     flag_result: FlagResultShape::Node,
     snapshot_reads_capture: false,
+    personless_id_v7: false,
+    before_send_failure_reported: true,
+    quota_limited_is_answer: false,
+    shutdown_is_final: true,
 };
 
 const MOBILE: Rules = Rules {

@@ -64,7 +64,7 @@ impl Client {
             async move { remote::fetch(&shared, &did, &o, keys.as_deref()).await },
             self.remote_bound(),
         )?;
-        if r.quota_limited {
+        if r.quota_limited && !self.config().profile.rules().quota_limited_is_answer {
             return Err(Error::QuotaLimited(
                 "feature flags are quota limited: no flag value is available".into(),
             ));
@@ -83,6 +83,17 @@ impl Client {
             flags.wait_first_attempt(cfg.request_timeout.min(Duration::from_secs(10)));
         }
         flags.definitions.load_full()
+    }
+
+    /// How many flags the loaded local definitions hold (`None` before the first load),
+    /// without waiting: posthog-node's `localEvaluationFlagsLoaded` count.
+    pub fn definitions_count(&self) -> Option<usize> {
+        self.shared()
+            .flags
+            .definitions
+            .load()
+            .as_ref()
+            .map(|d| d.len())
     }
 
     /// Fetches the flag definitions now and waits for them.
@@ -144,6 +155,9 @@ impl Client {
         let mut errors = Vec::new();
         if r.errors_while_computing {
             errors.push("errors_while_computing_flags");
+        }
+        if r.quota_limited {
+            errors.push("quota_limited");
         }
         if result.is_none() {
             errors.push("flag_missing");
@@ -431,6 +445,11 @@ impl Client {
                     p
                 };
                 payloads.insert(k.clone(), p);
+            } else if shape.remote_enabled_without_payload
+                && !f.locally_evaluated
+                && f.value.is_enabled()
+            {
+                payloads.insert(k.clone(), Value::Null);
             }
             flags.insert(k, f.value.to_json());
         }

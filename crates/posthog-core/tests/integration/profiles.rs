@@ -434,3 +434,116 @@ fn python_snapshot_reads_capture_flag_called_node_and_core_do_not() {
         }
     }
 }
+
+fn node_client_with_errors(server: &TestServer) -> (Client, Arc<std::sync::Mutex<Vec<String>>>) {
+    let errors = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = errors.clone();
+    let mut o =
+        Options::client_options(Profile::PosthogNode, KEY, json!({"host": server.url()})).unwrap();
+    o = o.on_error(Arc::new(move |e| seen.lock().unwrap().push(e.to_string())));
+    (client(o), errors)
+}
+
+#[test]
+fn node_shutdown_only_flushes_and_the_client_keeps_sending() {
+    let server = TestServer::spawn();
+    let c = profile_client(&server, Profile::PosthogNode, json!({}));
+    c.capture(Event::new("before", "u"));
+    c.shutdown(Duration::from_secs(5)).unwrap();
+    assert!(
+        c.capture(Event::new("after", "u")).is_some(),
+        "still accepted"
+    );
+    c.shutdown(Duration::from_secs(5)).unwrap();
+    let names: Vec<_> = server.events().into_iter().map(|e| e.event).collect();
+    assert_eq!(names, ["before", "after"]);
+    // posthog-python's (and the core's) shutdown is final.
+    let py = profile_client(&server, Profile::PosthogPython, json!({}));
+    py.shutdown(Duration::from_secs(5)).unwrap();
+    assert!(py.capture(Event::new("late", "u")).is_none());
+    assert!(py.is_shut_down());
+}
+
+#[test]
+fn node_personless_ids_are_v7_python_v4() {
+    let node = Event::personless_for(Profile::PosthogNode, "e");
+    let py = Event::personless_for(Profile::PosthogPython, "e");
+    let version = |id: &str| uuid::Uuid::parse_str(id).unwrap().get_version_num();
+    assert_eq!(version(&node.distinct_id), 7);
+    assert_eq!(version(&py.distinct_id), 4);
+    assert_eq!(node.process_person_profile, Some(false));
+}
+
+#[test]
+fn node_before_send_failure_is_logged_not_reported() {
+    let server = TestServer::spawn();
+    let (c, errors) = node_client_with_errors(&server);
+    c.before_send_failed("capture: beforeSend threw");
+    assert_eq!(c.stats().dropped_before_send, 1);
+    assert!(
+        errors.lock().unwrap().is_empty(),
+        "posthog-node emits no error"
+    );
+}
+
+#[test]
+fn node_quota_limited_flags_are_an_answer_with_its_request_id() {
+    let server = TestServer::spawn();
+    server.set_flags_quota_limited(true);
+    let (c, errors) = node_client_with_errors(&server);
+    let o = FlagOptions::default();
+    assert_eq!(c.get_feature_flag("beta", "u", &o).unwrap(), None);
+    assert_eq!(c.all_flags_json("u", &o, None, false).unwrap(), json!({}));
+    assert!(c.evaluate_flags("u", &o, None).unwrap().flags.is_empty());
+    flush(&c);
+    assert!(
+        errors.lock().unwrap().is_empty(),
+        "{:?}",
+        errors.lock().unwrap()
+    );
+    let ev = server
+        .events()
+        .into_iter()
+        .find(|e| e.event == "$feature_flag_called")
+        .unwrap();
+    assert_eq!(
+        ev.properties["$feature_flag_error"],
+        "quota_limited,flag_missing"
+    );
+    assert!(ev.properties["$feature_flag_request_id"].is_string());
+}
+
+#[test]
+fn node_all_flags_list_enabled_remote_flags_without_payload_and_version_null() {
+    let server = TestServer::spawn();
+    server.set_flag_override("plain", json!(true), None);
+    let c = profile_client(&server, Profile::PosthogNode, json!({}));
+    let o = FlagOptions::default();
+    let both = c.all_flags_json("u", &o, None, true).unwrap();
+    assert_eq!(both["featureFlagPayloads"]["plain"], Value::Null);
+    assert!(
+        both["featureFlagPayloads"]
+            .as_object()
+            .unwrap()
+            .contains_key("plain")
+    );
+    assert_eq!(
+        c.get_feature_flag("plain", "u", &o).unwrap(),
+        Some(posthog_core::FlagValue::Bool(true))
+    );
+    flush(&c);
+    let ev = server
+        .events()
+        .into_iter()
+        .find(|e| e.event == "$feature_flag_called")
+        .unwrap();
+    assert!(ev.properties.contains_key("$feature_flag_version"));
+    let py = profile_client(&server, Profile::PosthogPython, json!({}));
+    let both = py.all_flags_json("u", &o, None, true).unwrap();
+    assert!(
+        !both["featureFlagPayloads"]
+            .as_object()
+            .unwrap()
+            .contains_key("plain")
+    );
+}
