@@ -3,7 +3,7 @@
 use crate::convert::to_json;
 use crate::errors::exception;
 use posthog_core::Error;
-use posthog_core::config::{ErrorHook, JsonHook};
+use posthog_core::config::{ErrorBatchHook, ErrorHook, JsonHook};
 use pyo3::prelude::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -37,6 +37,29 @@ pub fn on_error(callback: Py<PyAny>) -> ErrorHook {
             }
             let cb = callback.bind(py);
             if let Err(e) = exception(py, err).and_then(|exc| cb.call1((exc,))) {
+                e.write_unraisable(py, Some(cb));
+            }
+        });
+    })
+}
+
+/// Calls `callback(exception, batch)` (posthog-python's `on_error`): `batch` is the list of
+/// the failed batch's messages (dicts), empty for other errors.
+pub fn on_error_batch(callback: Py<PyAny>) -> ErrorBatchHook {
+    Arc::new(move |err: &Error, batch: &[serde_json::Value]| {
+        if finalizing() {
+            return;
+        }
+        let _ = Python::try_attach(|py| {
+            if finalizing() {
+                return;
+            }
+            let cb = callback.bind(py);
+            let call = exception(py, err).and_then(|exc| {
+                let b = pythonize::pythonize(py, batch).map_err(PyErr::from)?;
+                cb.call1((exc, b))
+            });
+            if let Err(e) = call {
                 e.write_unraisable(py, Some(cb));
             }
         });

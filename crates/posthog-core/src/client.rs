@@ -54,6 +54,21 @@ impl Shared {
     }
     /// Logs an error and hands it to `on_error`; a panicking hook is contained.
     pub fn report(&self, error: &Error) {
+        self.report_batch(error, &[]);
+    }
+    /// Logs an error of a batch that failed for good and hands it to `on_error`, or with the
+    /// batch's events (decoded from the bytes that were sent) to `on_error_batch`.
+    pub fn report_batch(&self, error: &Error, events: &[QueuedEvent]) {
+        if let Some(hook) = &self.config.on_error_batch {
+            tracing::warn!(kind = %error.kind(), %error, events = events.len(), "posthog");
+            let batch: Vec<Value> = events
+                .iter()
+                .filter_map(|e| serde_json::from_slice(&e.bytes).ok())
+                .collect();
+            let hook = hook.clone();
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(error, &batch)));
+            return;
+        }
         tracing::warn!(kind = %error.kind(), %error, "posthog");
         if let Some(hook) = &self.config.on_error {
             let hook = hook.clone();
@@ -971,4 +986,44 @@ fn load(shared: &Shared, records: Vec<crate::disk::log::Record>) {
         );
     }
     st.flush_upto = st.next_seq();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ErrorBatchHook;
+
+    type Reports = Arc<Mutex<Vec<(String, Vec<Value>)>>>;
+
+    #[test]
+    fn a_failed_batch_reaches_on_error_batch_with_its_events() {
+        let got: Reports = Arc::default();
+        let seen = got.clone();
+        let hook: ErrorBatchHook = Arc::new(move |e, batch| {
+            seen.lock().unwrap().push((e.to_string(), batch.to_vec()));
+        });
+        let c = Client::new(
+            ClientOptions::for_profile("phc_test", crate::Profile::PosthogPython)
+                .host("http://127.0.0.1:9")
+                .on_error_batch(hook),
+        )
+        .unwrap();
+        let msg = c.prepare(Event::new("failed", "u")).unwrap();
+        let ev = QueuedEvent {
+            seq: 1,
+            uuid: msg.uuid,
+            bytes: serialize(&msg, crate::Protocol::V0).unwrap(),
+        };
+        let err = Error::InvalidInput("rejected".into());
+        c.shared().report_batch(&err, std::slice::from_ref(&ev));
+        c.shared().report(&err);
+        let got = got.lock().unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].1.len(), 1);
+        assert_eq!(got[0].1[0]["event"], "failed");
+        assert_eq!(got[0].1[0]["uuid"], msg.uuid.to_string());
+        assert!(got[1].1.is_empty(), "an error that is not a batch: []");
+        drop(got);
+        let _ = c.close(Duration::from_millis(100));
+    }
 }

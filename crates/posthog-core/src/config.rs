@@ -18,6 +18,9 @@ pub const DEFAULT_HOST: &str = "https://us.i.posthog.com";
 
 /// Called with every error the background work reports (failed batches, drops, rejected keys).
 pub type ErrorHook = Arc<dyn Fn(&Error) + Send + Sync>;
+/// posthog-python's `on_error(error, batch)`: every reported error with the events of the
+/// batch that failed (as sent; empty for an error that is not a failed batch).
+pub type ErrorBatchHook = Arc<dyn Fn(&Error, &[serde_json::Value]) + Send + Sync>;
 /// Called on the capturing thread with each event: `Ok(Some(msg))` sends `msg`, `Ok(None)`
 /// drops the event, `Err(reason)` (the hook failed) drops it too and reports the reason, as
 /// posthog-python and posthog-node do with a hook that raises.
@@ -73,6 +76,7 @@ pub struct ClientOptions {
     send: bool,
     super_properties: serde_json::Map<String, serde_json::Value>,
     on_error: Option<ErrorHook>,
+    on_error_batch: Option<ErrorBatchHook>,
     before_send: Option<BeforeSendHook>,
     sdk_name: String,
     sdk_version: String,
@@ -125,6 +129,7 @@ impl ClientOptions {
             send: true,
             super_properties: serde_json::Map::new(),
             on_error: None,
+            on_error_batch: None,
             before_send: None,
             sdk_name: rules.sdk_name.into(),
             sdk_version: env!("CARGO_PKG_VERSION").into(),
@@ -310,6 +315,12 @@ impl ClientOptions {
         self.on_error = Some(hook);
         self
     }
+    /// Called with every error the background work reports and, for a batch that failed for
+    /// good, its events (posthog-python's `on_error(error, batch)`); replaces `on_error`.
+    pub fn on_error_batch(mut self, hook: ErrorBatchHook) -> Self {
+        self.on_error_batch = Some(hook);
+        self
+    }
     /// Called on the capturing thread with each event; may rewrite it or drop it (`None`).
     pub fn before_send(mut self, hook: BeforeSendHook) -> Self {
         self.before_send = Some(hook);
@@ -481,6 +492,7 @@ impl ClientOptions {
             send: self.send,
             super_properties: self.super_properties,
             on_error: self.on_error,
+            on_error_batch: self.on_error_batch,
             before_send: self.before_send,
             sdk_name: self.sdk_name,
             sdk_version: self.sdk_version,
@@ -567,6 +579,7 @@ pub struct Config {
     pub send: bool,
     pub(crate) super_properties: serde_json::Map<String, serde_json::Value>,
     pub(crate) on_error: Option<ErrorHook>,
+    pub(crate) on_error_batch: Option<ErrorBatchHook>,
     pub(crate) before_send: Option<BeforeSendHook>,
     /// `$lib`.
     pub sdk_name: String,

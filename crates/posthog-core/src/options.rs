@@ -232,6 +232,9 @@ pub enum HookKind {
     BeforeSend,
     /// `on_error(error)`.
     OnError,
+    /// `on_error(error, batch)` (posthog-python): the failed batch's events too
+    /// ([`crate::ClientOptions::on_error_batch`]).
+    OnErrorBatch,
     /// An object with `seal(bytes)` and `open(bytes)`: encryption at rest.
     Cipher,
 }
@@ -242,6 +245,7 @@ pub fn hook_kind(profile: Profile, name: &str) -> Option<HookKind> {
         (_, "before_send") => Some(HookKind::BeforeSend),
         (Profile::PosthogNode | Profile::Mobile, "beforeSend") => Some(HookKind::BeforeSend),
         (Profile::PosthogNode | Profile::Mobile, "onError") => Some(HookKind::OnError),
+        (Profile::PosthogPython, "on_error") => Some(HookKind::OnErrorBatch),
         (_, "on_error") => Some(HookKind::OnError),
         (_, "cipher") => Some(HookKind::Cipher),
         _ => None,

@@ -10,7 +10,9 @@ E = "events[*].properties."
 #: cause → (what differs: official vs ours, the diff paths it explains)
 ROOT_CAUSES: Dict[str, Tuple[str, List[str]]] = {
     "on_error_batch": (
-        "on_error(error, batch): ours passes batch=[] (official: the failed batch, 1 event)",
+        "on_error(error, batch): ours passes batch=[] (official: the failed batch, 1 event). The core "
+        "side is ready (Shared::report_batch → on_error_batch, the posthog-python profile wires "
+        "on_error to it); sender.rs's fail() must call report_batch with the batch's events",
         ["observed.on_error[*].batch_len"],
     ),
 }

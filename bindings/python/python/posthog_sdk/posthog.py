@@ -303,11 +303,11 @@ class Posthog:
     def __repr__(self) -> str:
         return f"<posthog_sdk.Posthog host={self._client.host!r}>"
 
-    def _on_error(self, error: PostHogError) -> None:
+    def _on_error(self, error: PostHogError, batch: List[Any]) -> None:
         log.error("error sending events to PostHog: %s", error)
         if self._user_on_error is not None:
-            # posthog-python passes the failed batch; the core keeps it (it may retry it).
-            self._user_on_error(error, [])
+            # The failed batch's messages (the core's posthog-python profile), else [].
+            self._user_on_error(error, batch)
 
     def _sent(self, uuid: Optional[str]) -> Optional[str]:
         if self._sync_mode and uuid is not None:
