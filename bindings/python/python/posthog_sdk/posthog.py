@@ -162,9 +162,8 @@ class Posthog:
     """posthog-python's ``Posthog`` (7.x): same methods, arguments and defaults, on the core.
 
     Differences (each documented in the README's compatibility table): ``flush`` returns a
-    :class:`FlushReport` (posthog-python: ``None``); ``on_error(error, batch)`` gets
-    ``batch=[]`` (the core keeps the batch); ``send=False`` is ``disabled`` (calls return
-    ``None``).
+    :class:`FlushReport` (posthog-python: ``None``); ``on_error(error, batch)`` gets the
+    batch's messages only once the core's sender hands them over (today ``[]``).
     """
 
     def __init__(
