@@ -53,6 +53,10 @@ fn seconds_arg(timeout: f64) -> PyResult<Duration> {
 }
 
 impl NativeClient {
+    fn profile(&self) -> posthog_core::Profile {
+        self.inner.config().profile
+    }
+
     /// Counts and reports an argument that could not be converted; the call returns `None`.
     fn reject(&self, text: Rejected) -> Option<String> {
         self.inner.reject_input(text);
@@ -201,13 +205,7 @@ impl NativeClient {
                 })?;
                 e = e.flags(&snap.get().inner);
             }
-            with_common(
-                e,
-                self.inner.config().profile,
-                timestamp,
-                uuid,
-                disable_geoip,
-            )
+            with_common(e, self.profile(), timestamp, uuid, disable_geoip)
         })();
         let built = match (built, with_flags) {
             (Ok(mut e), Some(spec)) => {
@@ -249,13 +247,7 @@ impl NativeClient {
     ) -> Option<String> {
         let built = (|| {
             let e = Event::alias(to_id(distinct_id, "distinct_id")?, to_id(alias, "alias")?);
-            with_common(
-                e,
-                self.inner.config().profile,
-                timestamp,
-                uuid,
-                disable_geoip,
-            )
+            with_common(e, self.profile(), timestamp, uuid, disable_geoip)
         })();
         self.send(py, built)
     }
@@ -293,13 +285,7 @@ impl NativeClient {
             if let Some(s) = session_id {
                 e.properties.insert("$session_id".into(), s.into());
             }
-            with_common(
-                e,
-                self.inner.config().profile,
-                timestamp,
-                uuid,
-                disable_geoip,
-            )
+            with_common(e, self.profile(), timestamp, uuid, disable_geoip)
         })();
         self.send(py, built)
     }
@@ -319,13 +305,7 @@ impl NativeClient {
                 to_id(distinct_id, "distinct_id")?,
                 to_map(properties, "properties")?,
             );
-            with_common(
-                e,
-                self.inner.config().profile,
-                timestamp,
-                uuid,
-                disable_geoip,
-            )
+            with_common(e, self.profile(), timestamp, uuid, disable_geoip)
         })();
         self.send(py, built)
     }
@@ -345,13 +325,7 @@ impl NativeClient {
                 to_id(distinct_id, "distinct_id")?,
                 to_map(properties, "properties")?,
             );
-            with_common(
-                e,
-                self.inner.config().profile,
-                timestamp,
-                uuid,
-                disable_geoip,
-            )
+            with_common(e, self.profile(), timestamp, uuid, disable_geoip)
         })();
         self.send(py, built)
     }
@@ -390,7 +364,7 @@ impl NativeClient {
             .flag_result(py, &key, &id, &opts)
             .map_err(|e| to_pyerr(py, &e))?;
         match r {
-            Some(r) => json_to_py(py, &r.result_json(self.inner.config().profile, &key)),
+            Some(r) => json_to_py(py, &r.result_json(self.profile(), &key)),
             None => Ok(py.None().into_bound(py)),
         }
     }
