@@ -384,20 +384,23 @@ impl NativeClient {
             .map_err(|e| to_pyerr(py, &e))
     }
 
-    /// The payload of the flag's value, or `None`. Captures no event.
-    #[pyo3(signature = (key, distinct_id, options=None))]
+    /// The payload of the flag's value, or `None`. Captures no event. `match_value` (`True`,
+    /// `False` or a variant key) as the profile reads it (the core's `payload_lookup`).
+    #[pyo3(signature = (key, distinct_id, options=None, match_value=None))]
     fn get_feature_flag_payload<'py>(
         &self,
         py: Python<'py>,
         key: &Bound<'py, PyAny>,
         distinct_id: &Bound<'py, PyAny>,
         options: Option<FlagArgs<'py>>,
+        match_value: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (key, id, opts) = call_args(py, Some(key), distinct_id, options.as_ref())?;
+        let want = crate::flags::match_value_arg(py, match_value)?;
         let p = py
-            .detach(|| self.inner.get_feature_flag_payload(&key, &id, &opts))
+            .detach(|| self.inner.payload_lookup(&key, &id, &opts, want.as_ref()))
             .map_err(|e| to_pyerr(py, &e))?;
-        match p {
+        match p.flatten() {
             Some(p) => json_to_py(py, &p),
             None => Ok(py.None().into_bound(py)),
         }

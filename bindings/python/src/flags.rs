@@ -123,6 +123,21 @@ pub fn capture_flags_arg(v: &Bound<'_, PyAny>) -> PyResult<Option<CaptureFlags>>
     Ok(Some(CaptureFlags { flag_keys, ..spec }))
 }
 
+/// `match_value`: `None`, `True`/`False` or a variant key (str).
+pub fn match_value_arg(
+    py: Python<'_>,
+    v: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<FlagValue>> {
+    match v.filter(|v| !v.is_none()) {
+        None => Ok(None),
+        Some(v) if v.is_instance_of::<PyBool>() => Ok(Some(FlagValue::Bool(v.is_truthy()?))),
+        Some(v) if v.is_instance_of::<PyString>() => Ok(Some(FlagValue::Variant(
+            to_str(v, "match_value").map_err(|t| invalid(py, t))?,
+        ))),
+        Some(_) => Err(invalid(py, "match_value must be a bool or a str".into())),
+    }
+}
+
 /// The flag keys of `evaluate_flags(flag_keys=…)`: `None` or an iterable of str.
 pub fn keys_arg(py: Python<'_>, keys: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<String>>> {
     let Some(keys) = keys.filter(|k| !k.is_none()) else {

@@ -115,6 +115,18 @@ pub struct Rules {
     /// worker stops when the client is dropped). With `storage_dir` it is always final (the
     /// directory is released for the next process).
     pub shutdown_is_final: bool,
+    /// What `match_value` of a payload lookup means (see [`crate::Client::payload_lookup`]).
+    pub payload_match: PayloadMatch,
+}
+
+/// See [`Rules::payload_match`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayloadMatch {
+    /// posthog-node's `matchValue`: the payload only when the evaluated value equals it.
+    Filter,
+    /// posthog-python's `match_value`: a local answer gives the payload the definition
+    /// assigns `match_value`; a remote one the evaluated value's payload.
+    Override,
 }
 
 /// See [`Rules::flag_result`].
@@ -214,6 +226,7 @@ const PYTHON: Rules = Rules {
     before_send_failure_reported: true,
     quota_limited_is_answer: false,
     shutdown_is_final: true,
+    payload_match: PayloadMatch::Override,
 };
 
 const NODE: Rules = Rules {
@@ -255,6 +268,7 @@ const NODE: Rules = Rules {
     before_send_failure_reported: false,
     quota_limited_is_answer: true,
     shutdown_is_final: false,
+    payload_match: PayloadMatch::Filter,
 };
 
 const CORE: Rules = Rules {
@@ -294,6 +308,7 @@ const CORE: Rules = Rules {
     before_send_failure_reported: true,
     quota_limited_is_answer: false,
     shutdown_is_final: true,
+    payload_match: PayloadMatch::Filter,
 };
 
 const MOBILE: Rules = Rules {

@@ -79,7 +79,11 @@ class Client:
         self, key: Any, distinct_id: Any, options: Optional[_FlagArgs] = None
     ) -> Optional[bool]: ...
     def get_feature_flag_payload(
-        self, key: Any, distinct_id: Any, options: Optional[_FlagArgs] = None
+        self,
+        key: Any,
+        distinct_id: Any,
+        options: Optional[_FlagArgs] = None,
+        match_value: Any = None,
     ) -> Any: ...
     def record_flag_read(
         self, snapshot: FlagsSnapshot, key: str, options: Optional[_FlagArgs] = None

@@ -343,9 +343,11 @@ class Client:
         disable_geoip: Optional[bool] = None,
         force_remote: bool = False,
         device_id: Optional[str] = None,
+        match_value: Optional[FlagValue] = None,
     ) -> Any:
         """The payload of the flag's current value (decoded JSON), or ``None``. Captures no
-        event. Raises only for bad input."""
+        event. ``match_value``: the payload only when the flag has that value. Raises only for bad
+        input."""
         return self._native.get_feature_flag_payload(
             key,
             distinct_id,
@@ -359,6 +361,7 @@ class Client:
                 force_remote,
                 device_id,
             ),
+            match_value,
         )
 
     def get_all_flags(

@@ -539,7 +539,9 @@ class Posthog:
         disable_geoip: Optional[bool] = None,
         device_id: Optional[str] = None,
     ) -> Optional[object]:
-        """The payload of the flag's value for this user (decoded JSON), or ``None``."""
+        """The payload of the flag's value for this user (decoded JSON), or ``None``;
+        ``match_value``: the payload of that value (locally evaluated flags, as posthog-python
+        does)."""
         if send_feature_flag_events:
             raise _not_supported(
                 "get_feature_flag_payload(send_feature_flag_events=True): the payload lookup "
@@ -554,6 +556,7 @@ class Posthog:
             only_evaluate_locally=only_evaluate_locally,
             disable_geoip=disable_geoip,
             device_id=self._device(device_id),
+            match_value=match_value,
         )
         return payload
 

@@ -287,6 +287,41 @@ impl Client {
         }
     }
 
+    /// The payload lookup of the official SDKs (`getFeatureFlagPayload(key, id, matchValue)` /
+    /// `get_feature_flag_payload(key, id, match_value=…)`): `None` when the flag is unknown
+    /// (or, under [`crate::profile::PayloadMatch::Filter`], its value is not `match_value`),
+    /// `Some(None)` when it has no payload. Captures no event; failures are handled as
+    /// [`Client::get_feature_flag_result`] handles them.
+    #[allow(clippy::option_option)]
+    pub fn payload_lookup(
+        &self,
+        key: &str,
+        distinct_id: &str,
+        opts: &FlagOptions,
+        match_value: Option<&FlagValue>,
+    ) -> Result<Option<Option<Value>>, Error> {
+        let quiet = FlagOptions {
+            send_feature_flag_events: Some(false),
+            ..opts.clone()
+        };
+        let Some(r) = self.get_feature_flag_result(key, distinct_id, &quiet)? else {
+            return Ok(None);
+        };
+        Ok(
+            match (self.config().profile.rules().payload_match, match_value) {
+                (_, None) => Some(r.payload),
+                (crate::profile::PayloadMatch::Filter, Some(want)) => {
+                    (&r.value == want).then_some(r.payload)
+                }
+                (crate::profile::PayloadMatch::Override, Some(want)) if r.locally_evaluated => {
+                    let defs = self.shared().flags.definitions.load_full();
+                    Some(defs.and_then(|d| d.payload_for(key, want)))
+                }
+                (crate::profile::PayloadMatch::Override, Some(_)) => Some(r.payload),
+            },
+        )
+    }
+
     /// Every flag (or `keys` only) for one distinct id in one snapshot: local first, and one
     /// `/flags` request for whatever local evaluation could not decide. Returns every error.
     pub fn evaluate_flags(

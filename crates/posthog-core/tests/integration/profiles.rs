@@ -547,3 +547,60 @@ fn node_all_flags_list_enabled_remote_flags_without_payload_and_version_null() {
             .contains_key("plain")
     );
 }
+
+#[test]
+fn match_value_overrides_locally_for_python_and_filters_for_node() {
+    use posthog_core::FlagValue;
+    let server = TestServer::spawn();
+    let o = FlagOptions::default();
+    let py = profile_client(
+        &server,
+        Profile::PosthogPython,
+        json!({"personal_api_key": "phs_testsecurekey"}),
+    );
+    let node = profile_client(
+        &server,
+        Profile::PosthogNode,
+        json!({"personalApiKey": "phs_testsecurekey"}),
+    );
+    // exp-checkout-flow: variants control ({"steps": 3}) and test ({"steps": 1}).
+    let key = "exp-checkout-flow";
+    let FlagValue::Variant(actual) = py.get_feature_flag(key, "u1", &o).unwrap().unwrap() else {
+        panic!("a variant flag")
+    };
+    let other = if actual == "control" {
+        "test"
+    } else {
+        "control"
+    };
+    let steps = |v: &str| json!({"steps": if v == "control" { 3 } else { 1 }});
+    let same = FlagValue::Variant(actual.clone());
+    let other = FlagValue::Variant(other.to_string());
+    let FlagValue::Variant(other_key) = &other else {
+        unreachable!()
+    };
+    for c in [&py, &node] {
+        assert_eq!(
+            c.payload_lookup(key, "u1", &o, None).unwrap(),
+            Some(Some(steps(&actual)))
+        );
+        assert_eq!(
+            c.payload_lookup(key, "u1", &o, Some(&same)).unwrap(),
+            Some(Some(steps(&actual)))
+        );
+    }
+    assert_eq!(
+        py.payload_lookup(key, "u1", &o, Some(&other)).unwrap(),
+        Some(Some(steps(other_key))),
+        "posthog-python: the payload match_value has in the definition"
+    );
+    assert_eq!(
+        node.payload_lookup(key, "u1", &o, Some(&other)).unwrap(),
+        None,
+        "posthog-node: not the evaluated value, no payload"
+    );
+    assert_eq!(
+        py.payload_lookup("no-such-flag", "u1", &o, None).unwrap(),
+        None
+    );
+}
