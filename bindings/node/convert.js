@@ -17,6 +17,18 @@ function parse(text) {
   return text === null || text === undefined ? undefined : JSON.parse(text)
 }
 
+/**
+ * `getAllFlagsAndPayloads`' JSON text → the value; a `null` payload is `undefined` (JSON has
+ * no `undefined`: the core writes `null` for a flag listed without a payload).
+ */
+function payloadsParse(text) {
+  const r = parse(text)
+  for (const k of Object.keys(r?.featureFlagPayloads ?? {})) {
+    if (r.featureFlagPayloads[k] === null) r.featureFlagPayloads[k] = undefined
+  }
+  return r
+}
+
 /** A `Date` as RFC 3339; strings pass through (the core parses them). */
 function time(value) {
   return value instanceof Date ? value.toISOString() : value
@@ -30,4 +42,4 @@ function enabled(text) {
   return text === null || text === undefined ? undefined : text === 'true'
 }
 
-module.exports = { json, jsonText, parse, time, ms, enabled }
+module.exports = { json, jsonText, parse, payloadsParse, time, ms, enabled }

@@ -142,6 +142,13 @@ export declare class NativeClient {
   captureMessage(message: string, prepared: string): string | null
   /** Counts and reports an argument the JS layer could not convert (e.g. a BigInt property). */
   rejectInput(message: string): void
+  /**
+   * A JS `beforeSend` that threw: the core counts the drop and reports it as the profile
+   * says (posthog-node: logged only).
+   */
+  beforeSendFailed(message: string): void
+  /** How many flags the loaded local definitions hold, or nothing before the first load. */
+  get definitionsCount(): number | null
   /** Counts an event the JS layer's `beforeSend` dropped. */
   recordFiltered(): void
   /** Swaps the project key for every later request. Throws `invalid_key`. */

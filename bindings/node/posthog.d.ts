@@ -461,8 +461,10 @@ export declare class PostHog {
   readonly disableSurveys: boolean
   /** Whether `shutdown` has run. */
   readonly isShutDown: boolean
-  /** Listens to `'error'`, the only event emitted; returns the function that removes the listener. */
+  /** Listens to `'error'`; returns the function that removes the listener. */
   on(event: 'error', listener: (error: PostHogError) => void): () => void
+  /** Emitted with the number of flags after the local definitions were loaded on request (`reloadFeatureFlags`, `waitForLocalEvaluationReady`). */
+  on(event: 'localEvaluationFlagsLoaded', listener: (count: number) => void): () => void
   once(event: 'error', listener: (error: PostHogError) => void): this
   off(event: 'error', listener: (error: PostHogError) => void): this
   addListener(event: 'error', listener: (error: PostHogError) => void): this

@@ -12,7 +12,7 @@ const util = require('node:util')
 const native = require('./index.js')
 const { resolveOptions, notSupported, UNSUPPORTED_METHODS, UNSUPPORTED_GETTERS } = require('./compat.js')
 const { PostHogError, NotSupportedError, rethrow, call } = require('./errors.js')
-const { json, parse, time, ms, enabled } = require('./convert.js')
+const { json, parse, payloadsParse, time, ms, enabled } = require('./convert.js')
 const { FlagsSnapshot, LocalEvaluator, matchProperty, flagHash, flagOptions, snapshotNative } = require('./flags.js')
 
 const DEFAULT_WAIT_MS = 30_000
@@ -105,7 +105,7 @@ class PostHog extends EventEmitter {
         }
       }
     } catch {
-      this.#native.rejectInput(`${what}: beforeSend threw`)
+      this.#native.beforeSendFailed(`${what}: beforeSend threw`)
       return undefined
     }
     let text
@@ -307,8 +307,8 @@ class PostHog extends EventEmitter {
    * the listener, as posthog-node does. Other event names throw `not_supported`.
    */
   on(event, listener) {
-    if (event !== 'error') {
-      throw notSupported(`on(${JSON.stringify(String(event))})`, "only 'error' is emitted")
+    if (event !== 'error' && event !== 'localEvaluationFlagsLoaded') {
+      throw notSupported(`on(${JSON.stringify(String(event))})`, "only 'error' and 'localEvaluationFlagsLoaded' are emitted")
     }
     super.on(event, listener)
     return () => this.removeListener(event, listener)
@@ -416,7 +416,7 @@ class PostHog extends EventEmitter {
   /** `{ featureFlags, featureFlagPayloads }` (as `getAllFlags`). */
   getAllFlagsAndPayloads(distinctId, options) {
     if (distinctId !== null && typeof distinctId === 'object') return Promise.reject(contextOverload('getAllFlagsAndPayloads'))
-    return call(() => this.#native.getAllFlagsAndPayloads(distinctId, this.#flagOptions(options)), parse)
+    return call(() => this.#native.getAllFlagsAndPayloads(distinctId, this.#flagOptions(options)), payloadsParse)
   }
 
   /** Every flag (or `options.flagKeys`) in one `FlagsSnapshot`; rejects with every error. */
@@ -427,7 +427,10 @@ class PostHog extends EventEmitter {
 
   /** Fetches the flag definitions now (needs `personalApiKey`); rejects with every error. */
   reloadFeatureFlags() {
-    return call(() => this.#native.reloadFeatureFlags(), () => undefined)
+    return call(() => this.#native.reloadFeatureFlags(), () => {
+      const count = this.#native.definitionsCount
+      if (count !== null && count !== undefined) this.emit('localEvaluationFlagsLoaded', count)
+    })
   }
 
   /**

@@ -158,10 +158,13 @@ test('beforeSend can rewrite or drop an event the core prepared', async () => {
   await client.shutdown(5000)
 })
 
-test('capture after shutdown is refused, not thrown', async () => {
+test('capture after shutdown is still delivered, as posthog-node does (shutdown only flushes)', async () => {
   const client = new PostHog(KEY, opts(server.url))
   await client.shutdown(5000)
-  assert.equal(client.capture({ distinctId: uid(), event: 'late' }), undefined)
-  assert.equal(client.stats().droppedClosed, 1)
-  assert.equal(client.isShutDown, true)
+  const id = uid()
+  assert.ok(client.capture({ distinctId: id, event: 'late' }))
+  await client.shutdown(5000)
+  assert.equal(client.stats().droppedClosed, 0)
+  const names = (await server.control.events()).filter((e) => e.distinct_id === id).map((e) => e.event)
+  assert.deepEqual(names, ['late'])
 })

@@ -250,6 +250,19 @@ impl NativeClient {
         self.client.reject_input(message);
     }
 
+    /// A JS `beforeSend` that threw: the core counts the drop and reports it as the profile
+    /// says (posthog-node: logged only).
+    #[napi]
+    pub fn before_send_failed(&self, message: String) {
+        self.client.before_send_failed(message);
+    }
+
+    /// How many flags the loaded local definitions hold, or nothing before the first load.
+    #[napi(getter)]
+    pub fn definitions_count(&self) -> Option<u32> {
+        self.client.definitions_count().map(|n| n as u32)
+    }
+
     /// Counts an event the JS layer's `beforeSend` dropped.
     #[napi]
     pub fn record_filtered(&self) {

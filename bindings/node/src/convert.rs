@@ -114,7 +114,7 @@ pub fn event(
 ) -> std::result::Result<Event, Rejection> {
     let mut e = match distinct_id {
         Some(id) => Event::new(event, id),
-        None => Event::personless(event),
+        None => Event::personless_for(Profile::PosthogNode, event),
     };
     e.properties = map_text("properties", properties)?;
     e.groups = map_text("groups", groups)?;

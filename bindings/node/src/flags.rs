@@ -106,31 +106,13 @@ impl Task for FlagTask {
             Lookup::Enabled(key) => c
                 .is_feature_enabled(key, id, o)
                 .map(|v| v.map(|b| b.to_string())),
-            // posthog-node: the payload of the evaluated value (when it equals `matchValue`, if
-            // given); `null` for a flag without one, nothing when the flag is unknown. No
-            // `$feature_flag_called`.
-            Lookup::Payload(key, want) => {
-                let quiet = FlagOptions {
-                    send_feature_flag_events: Some(false),
-                    ..o.clone()
-                };
-                c.get_feature_flag_result(key, id, &quiet).map(|r| {
-                    r.filter(|r| want.as_ref().is_none_or(|w| &r.value == w))
-                        .map(|r| r.payload.map_or_else(|| "null".to_string(), |p| text(&p)))
-                })
-            }
-            Lookup::All => c.get_all_flags(id, o).map(|m| {
-                let m: Map<String, Value> = m.into_iter().map(|(k, v)| (k, v.to_json())).collect();
-                Some(text(&Value::Object(m)))
-            }),
-            Lookup::AllAndPayloads => c.get_all_flags_and_payloads(id, o).map(|(f, p)| {
-                let f: Map<String, Value> = f.into_iter().map(|(k, v)| (k, v.to_json())).collect();
-                let p: Map<String, Value> = p.into_iter().collect();
-                let mut m = Map::new();
-                m.insert("featureFlags".into(), Value::Object(f));
-                m.insert("featureFlagPayloads".into(), Value::Object(p));
-                Some(text(&Value::Object(m)))
-            }),
+            // The payload (the core's `matchValue` rule); `null` for a flag without one,
+            // nothing when the flag is unknown.
+            Lookup::Payload(key, want) => c
+                .payload_lookup(key, id, o, want.as_ref())
+                .map(|r| r.map(|p| p.map_or_else(|| "null".to_string(), |p| text(&p)))),
+            Lookup::All => c.all_flags_json(id, o, None, false).map(|v| Some(text(&v))),
+            Lookup::AllAndPayloads => c.all_flags_json(id, o, None, true).map(|v| Some(text(&v))),
         })
     }
 

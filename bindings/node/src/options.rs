@@ -27,7 +27,7 @@ pub fn option_hook_kind(name: String) -> Option<String> {
     posthog_core::options::hook_kind(Profile::PosthogNode, &name).map(|k| {
         match k {
             HookKind::BeforeSend => "before_send",
-            HookKind::OnError => "on_error",
+            HookKind::OnError | HookKind::OnErrorBatch => "on_error",
             HookKind::Cipher => "cipher",
         }
         .to_string()

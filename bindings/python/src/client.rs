@@ -29,15 +29,16 @@ pub struct NativeClient {
 /// Applies the optional fields every event call takes.
 fn with_common(
     mut e: Event,
+    profile: posthog_core::Profile,
     timestamp: Option<&Bound<'_, PyAny>>,
     uuid: Option<&Bound<'_, PyAny>>,
     disable_geoip: Option<bool>,
 ) -> Result<Event, Rejected> {
     if let Some(ts) = timestamp.filter(|t| !t.is_none()) {
-        e.timestamp = to_timestamp(ts)?;
+        e.timestamp = to_timestamp(ts, profile)?;
     }
     if let Some(u) = uuid.filter(|u| !u.is_none()) {
-        e.uuid = to_uuid(u)?;
+        e.uuid = to_uuid(u, profile)?;
     }
     e.disable_geoip = disable_geoip;
     Ok(e)
@@ -52,6 +53,10 @@ fn seconds_arg(timeout: f64) -> PyResult<Duration> {
 }
 
 impl NativeClient {
+    fn profile(&self) -> posthog_core::Profile {
+        self.inner.config().profile
+    }
+
     /// Counts and reports an argument that could not be converted; the call returns `None`.
     fn reject(&self, text: Rejected) -> Option<String> {
         self.inner.reject_input(text);
@@ -79,9 +84,20 @@ impl NativeClient {
         id: &str,
         opts: &posthog_core::FlagOptions,
     ) -> Result<Option<posthog_core::FlagValue>, Error> {
+        Ok(self.flag_result(py, key, id, opts)?.map(|r| r.value))
+    }
+
+    /// As [`NativeClient::flag_value`], the whole result.
+    fn flag_result(
+        &self,
+        py: Python<'_>,
+        key: &str,
+        id: &str,
+        opts: &posthog_core::FlagOptions,
+    ) -> Result<Option<posthog_core::FlagResult>, Error> {
         match self.inner.try_get_feature_flag_result(key, id, opts)? {
-            Some(answer) => Ok(answer.map(|r| r.value)),
-            None => py.detach(|| self.inner.get_feature_flag(key, id, opts)),
+            Some(answer) => Ok(answer),
+            None => py.detach(|| self.inner.get_feature_flag_result(key, id, opts)),
         }
     }
 
@@ -153,8 +169,10 @@ impl NativeClient {
     }
 
     /// `distinct_id=None` makes a personless event (a random id, no person profile).
+    /// `send_feature_flags` (posthog-python's): `True` or a dict of `CaptureFlags` options
+    /// (anything else raises `TypeError`); ignored when `flags` is given.
     #[pyo3(signature = (event, distinct_id, properties=None, timestamp=None, uuid=None, groups=None,
-        flags=None, disable_geoip=None))]
+        flags=None, disable_geoip=None, send_feature_flags=None))]
     #[allow(clippy::too_many_arguments)]
     fn capture(
         &self,
@@ -167,7 +185,12 @@ impl NativeClient {
         groups: Option<&Bound<'_, PyAny>>,
         flags: Option<&Bound<'_, PyAny>>,
         disable_geoip: Option<bool>,
-    ) -> Option<String> {
+        send_feature_flags: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Option<String>> {
+        let with_flags = match send_feature_flags.filter(|_| flags.is_none_or(|f| f.is_none())) {
+            Some(s) => crate::flags::capture_flags_arg(s)?,
+            None => None,
+        };
         let built = (|| -> Result<Event, Rejected> {
             let name = to_str(event, "event")?;
             let mut e = match distinct_id.filter(|d| !d.is_none()) {
@@ -182,9 +205,16 @@ impl NativeClient {
                 })?;
                 e = e.flags(&snap.get().inner);
             }
-            with_common(e, timestamp, uuid, disable_geoip)
+            with_common(e, self.profile(), timestamp, uuid, disable_geoip)
         })();
-        self.send(py, built)
+        let built = match (built, with_flags) {
+            (Ok(mut e), Some(spec)) => {
+                py.detach(|| self.inner.add_flag_properties(&mut e, &spec));
+                Ok(e)
+            }
+            (built, _) => built,
+        };
+        Ok(self.send(py, built))
     }
 
     #[pyo3(signature = (distinct_id, properties=None, set_once=None))]
@@ -217,13 +247,14 @@ impl NativeClient {
     ) -> Option<String> {
         let built = (|| {
             let e = Event::alias(to_id(distinct_id, "distinct_id")?, to_id(alias, "alias")?);
-            with_common(e, timestamp, uuid, disable_geoip)
+            with_common(e, self.profile(), timestamp, uuid, disable_geoip)
         })();
         self.send(py, built)
     }
 
+    /// `session_id`: the context's, sent as `$session_id` as posthog-python does.
     #[pyo3(signature = (group_type, group_key, properties=None, distinct_id=None, timestamp=None,
-        uuid=None, disable_geoip=None))]
+        uuid=None, disable_geoip=None, session_id=None))]
     #[allow(clippy::too_many_arguments)]
     fn group_identify(
         &self,
@@ -235,13 +266,14 @@ impl NativeClient {
         timestamp: Option<&Bound<'_, PyAny>>,
         uuid: Option<&Bound<'_, PyAny>>,
         disable_geoip: Option<bool>,
+        session_id: Option<String>,
     ) -> Option<String> {
         let built = (|| {
             let id = match distinct_id {
                 Some(d) if !d.is_none() => Some(to_id(d, "distinct_id")?),
                 _ => None,
             };
-            let e = self
+            let mut e = self
                 .inner
                 .group_identify_event(
                     to_str(group_type, "group_type")?,
@@ -250,7 +282,10 @@ impl NativeClient {
                     id,
                 )
                 .map_err(|e| e.to_string())?;
-            with_common(e, timestamp, uuid, disable_geoip)
+            if let Some(s) = session_id {
+                e.properties.insert("$session_id".into(), s.into());
+            }
+            with_common(e, self.profile(), timestamp, uuid, disable_geoip)
         })();
         self.send(py, built)
     }
@@ -270,7 +305,7 @@ impl NativeClient {
                 to_id(distinct_id, "distinct_id")?,
                 to_map(properties, "properties")?,
             );
-            with_common(e, timestamp, uuid, disable_geoip)
+            with_common(e, self.profile(), timestamp, uuid, disable_geoip)
         })();
         self.send(py, built)
     }
@@ -290,7 +325,7 @@ impl NativeClient {
                 to_id(distinct_id, "distinct_id")?,
                 to_map(properties, "properties")?,
             );
-            with_common(e, timestamp, uuid, disable_geoip)
+            with_common(e, self.profile(), timestamp, uuid, disable_geoip)
         })();
         self.send(py, built)
     }
@@ -315,6 +350,25 @@ impl NativeClient {
         })
     }
 
+    /// The flag's result in the profile's shape (a dict), or `None` (as `get_feature_flag`).
+    #[pyo3(signature = (key, distinct_id, options=None))]
+    fn get_feature_flag_result<'py>(
+        &self,
+        py: Python<'py>,
+        key: &Bound<'py, PyAny>,
+        distinct_id: &Bound<'py, PyAny>,
+        options: Option<FlagArgs<'py>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (key, id, opts) = call_args(py, Some(key), distinct_id, options.as_ref())?;
+        let r = self
+            .flag_result(py, &key, &id, &opts)
+            .map_err(|e| to_pyerr(py, &e))?;
+        match r {
+            Some(r) => json_to_py(py, &r.result_json(self.profile(), &key)),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
     /// Whether the flag is on, or `None` (as `get_feature_flag`).
     #[pyo3(signature = (key, distinct_id, options=None))]
     fn is_feature_enabled(
@@ -330,65 +384,48 @@ impl NativeClient {
             .map_err(|e| to_pyerr(py, &e))
     }
 
-    /// The payload of the flag's value, or `None`. Captures no event.
-    #[pyo3(signature = (key, distinct_id, options=None))]
+    /// The payload of the flag's value, or `None`. Captures no event. `match_value` (`True`,
+    /// `False` or a variant key) as the profile reads it (the core's `payload_lookup`).
+    #[pyo3(signature = (key, distinct_id, options=None, match_value=None))]
     fn get_feature_flag_payload<'py>(
         &self,
         py: Python<'py>,
         key: &Bound<'py, PyAny>,
         distinct_id: &Bound<'py, PyAny>,
         options: Option<FlagArgs<'py>>,
+        match_value: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (key, id, opts) = call_args(py, Some(key), distinct_id, options.as_ref())?;
+        let want = crate::flags::match_value_arg(py, match_value)?;
         let p = py
-            .detach(|| self.inner.get_feature_flag_payload(&key, &id, &opts))
+            .detach(|| self.inner.payload_lookup(&key, &id, &opts, want.as_ref()))
             .map_err(|e| to_pyerr(py, &e))?;
-        match p {
+        match p.flatten() {
             Some(p) => json_to_py(py, &p),
             None => Ok(py.None().into_bound(py)),
         }
     }
 
-    /// Every known flag value: key → `True`/`False`/variant.
-    #[pyo3(signature = (distinct_id, options=None))]
-    fn get_all_flags<'py>(
+    /// `get_all_flags` (`with_payloads=False`) or `get_all_flags_and_payloads`, in the
+    /// profile's shape (the core's `all_flags_json`); `flag_keys` limits the evaluation.
+    #[pyo3(signature = (distinct_id, flag_keys=None, with_payloads=false, options=None))]
+    fn all_flags<'py>(
         &self,
         py: Python<'py>,
         distinct_id: &Bound<'py, PyAny>,
+        flag_keys: Option<&Bound<'py, PyAny>>,
+        with_payloads: bool,
         options: Option<FlagArgs<'py>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
+    ) -> PyResult<Bound<'py, PyAny>> {
         let (_, id, opts) = call_args(py, None, distinct_id, options.as_ref())?;
-        let flags = py
-            .detach(|| self.inner.get_all_flags(&id, &opts))
+        let keys = keys_arg(py, flag_keys)?;
+        let v = py
+            .detach(|| {
+                self.inner
+                    .all_flags_json(&id, &opts, keys.as_deref(), with_payloads)
+            })
             .map_err(|e| to_pyerr(py, &e))?;
-        let d = PyDict::new(py);
-        for (k, v) in &flags {
-            d.set_item(k, value_to_py(py, v))?;
-        }
-        Ok(d)
-    }
-
-    /// `(flags, payloads)`: every known flag value and every payload.
-    #[pyo3(signature = (distinct_id, options=None))]
-    fn get_all_flags_and_payloads<'py>(
-        &self,
-        py: Python<'py>,
-        distinct_id: &Bound<'py, PyAny>,
-        options: Option<FlagArgs<'py>>,
-    ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyDict>)> {
-        let (_, id, opts) = call_args(py, None, distinct_id, options.as_ref())?;
-        let (flags, payloads) = py
-            .detach(|| self.inner.get_all_flags_and_payloads(&id, &opts))
-            .map_err(|e| to_pyerr(py, &e))?;
-        let f = PyDict::new(py);
-        for (k, v) in &flags {
-            f.set_item(k, value_to_py(py, v))?;
-        }
-        let p = PyDict::new(py);
-        for (k, v) in &payloads {
-            p.set_item(k, json_to_py(py, v)?)?;
-        }
-        Ok((f, p))
+        json_to_py(py, &v)
     }
 
     /// Every flag (or `flag_keys` only) in one snapshot. Raises every error.
@@ -406,6 +443,25 @@ impl NativeClient {
             .detach(|| self.inner.evaluate_flags(&id, &opts, keys.as_deref()))
             .map_err(|e| to_pyerr(py, &e))?;
         Ok(Snapshot { inner })
+    }
+
+    /// A read of `key` from `snapshot` (evaluated with `options`): `$feature_flag_called` when
+    /// the profile says so (the core's `record_flag_read`).
+    #[pyo3(signature = (snapshot, key, options=None))]
+    fn record_flag_read(
+        &self,
+        py: Python<'_>,
+        snapshot: &Bound<'_, Snapshot>,
+        key: &str,
+        options: Option<FlagArgs<'_>>,
+    ) -> PyResult<()> {
+        let opts = match options {
+            Some(o) => crate::flags::options_arg(py, &o)?,
+            None => posthog_core::FlagOptions::default(),
+        };
+        self.inner
+            .record_flag_read(&snapshot.get().inner, key, &opts);
+        Ok(())
     }
 
     /// Fetches the flag definitions now and waits for them. Raises every error.

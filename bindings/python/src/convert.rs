@@ -1,7 +1,7 @@
 //! Python values to the core's types and back. Messages name types, never values.
 
 use chrono::{DateTime, FixedOffset};
-use posthog_core::{Error, parse_timestamp, parse_uuid};
+use posthog_core::{Error, Profile};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
@@ -186,7 +186,10 @@ pub fn to_id(obj: &Bound<'_, PyAny>, what: &str) -> Result<String, Rejected> {
 }
 
 /// A timestamp: an aware or naive `datetime` (naive = UTC) or an RFC 3339 string.
-pub fn to_timestamp(obj: &Bound<'_, PyAny>) -> Result<Option<DateTime<FixedOffset>>, Rejected> {
+pub fn to_timestamp(
+    obj: &Bound<'_, PyAny>,
+    profile: Profile,
+) -> Result<Option<DateTime<FixedOffset>>, Rejected> {
     if obj.is_none() {
         return Ok(None);
     }
@@ -202,11 +205,11 @@ pub fn to_timestamp(obj: &Bound<'_, PyAny>) -> Result<Option<DateTime<FixedOffse
                 )
             })?
     };
-    parse_timestamp(&text).map(Some).map_err(input_text)
+    profile.event_timestamp(&text).map_err(input_text)
 }
 
 /// A uuid: a `UUID` or its text.
-pub fn to_uuid(obj: &Bound<'_, PyAny>) -> Result<Option<Uuid>, Rejected> {
+pub fn to_uuid(obj: &Bound<'_, PyAny>, profile: Profile) -> Result<Option<Uuid>, Rejected> {
     if obj.is_none() {
         return Ok(None);
     }
@@ -222,7 +225,7 @@ pub fn to_uuid(obj: &Bound<'_, PyAny>) -> Result<Option<Uuid>, Rejected> {
             type_name(obj)
         ));
     };
-    parse_uuid(&text).map(Some).map_err(input_text)
+    profile.event_uuid(&text).map_err(input_text)
 }
 
 /// The text of a core input error without its "invalid input:" prefix.

@@ -5,7 +5,7 @@
 use crate::convert::{Rejected, to_id, to_map, to_str};
 use crate::errors::to_pyerr;
 use posthog_core::flags::{Definitions, EvalContext, FlagValue, hash};
-use posthog_core::{Error, FlagOptions, FlagsSnapshot};
+use posthog_core::{CaptureFlags, Error, FlagOptions, FlagsSnapshot};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple};
 use serde_json::{Map, Value};
@@ -62,6 +62,11 @@ fn invalid(py: Python<'_>, text: Rejected) -> PyErr {
     to_pyerr(py, &Error::InvalidInput(text))
 }
 
+/// The per-call options alone (a value that cannot be converted raises `InvalidInputError`).
+pub fn options_arg(py: Python<'_>, options: &FlagArgs<'_>) -> PyResult<FlagOptions> {
+    flag_options(Some(options)).map_err(|text| invalid(py, text))
+}
+
 /// The arguments of a flag call: the key (when the call has one), the distinct id and the
 /// options. A value that cannot be converted raises `InvalidInputError`.
 pub fn call_args(
@@ -82,6 +87,55 @@ pub fn call_args(
         ))
     })()
     .map_err(|text| invalid(py, text))
+}
+
+/// `capture(send_feature_flags=…)`: `False`/`None` → nothing, `True` → the defaults, a dict
+/// → its `only_evaluate_locally`, `person_properties`, `group_properties` and
+/// `flag_keys_filter`; any other type raises `TypeError` (as posthog-python does).
+pub fn capture_flags_arg(v: &Bound<'_, PyAny>) -> PyResult<Option<CaptureFlags>> {
+    if v.is_none() {
+        return Ok(None);
+    }
+    if let Ok(b) = v.cast::<PyBool>() {
+        return Ok(b.is_true().then(CaptureFlags::default));
+    }
+    let Ok(d) = v.cast::<PyDict>() else {
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "Invalid type for send_feature_flags: {}. Expected bool or dict.",
+            v.get_type().name()?
+        )));
+    };
+    let py = v.py();
+    let get = |k: &str| d.get_item(k).ok().flatten();
+    let spec = (|| {
+        Ok::<_, Rejected>(CaptureFlags {
+            only_evaluate_locally: to_bool(
+                get("only_evaluate_locally").as_ref(),
+                "only_evaluate_locally",
+            )?,
+            person_properties: to_map(get("person_properties").as_ref(), "person_properties")?,
+            group_properties: to_map(get("group_properties").as_ref(), "group_properties")?,
+            flag_keys: None,
+        })
+    })()
+    .map_err(|t| invalid(py, t))?;
+    let flag_keys = keys_arg(py, get("flag_keys_filter").as_ref())?;
+    Ok(Some(CaptureFlags { flag_keys, ..spec }))
+}
+
+/// `match_value`: `None`, `True`/`False` or a variant key (str).
+pub fn match_value_arg(
+    py: Python<'_>,
+    v: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<FlagValue>> {
+    match v.filter(|v| !v.is_none()) {
+        None => Ok(None),
+        Some(v) if v.is_instance_of::<PyBool>() => Ok(Some(FlagValue::Bool(v.is_truthy()?))),
+        Some(v) if v.is_instance_of::<PyString>() => Ok(Some(FlagValue::Variant(
+            to_str(v, "match_value").map_err(|t| invalid(py, t))?,
+        ))),
+        Some(_) => Err(invalid(py, "match_value must be a bool or a str".into())),
+    }
 }
 
 /// The flag keys of `evaluate_flags(flag_keys=…)`: `None` or an iterable of str.

@@ -3,7 +3,7 @@
 use crate::convert::to_json;
 use crate::errors::exception;
 use posthog_core::Error;
-use posthog_core::config::{ErrorHook, JsonHook};
+use posthog_core::config::{ErrorBatchHook, ErrorHook, JsonHook};
 use pyo3::prelude::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,7 +27,18 @@ pub fn mark_finalizing() {
 /// Calls `callback(exception)` on whatever thread reports (usually the worker). A callback
 /// that raises is reported to `sys.unraisablehook`; nothing escapes into the core.
 pub fn on_error(callback: Py<PyAny>) -> ErrorHook {
-    Arc::new(move |err: &Error| {
+    let hook = error_hook(callback, false);
+    Arc::new(move |err: &Error| hook(err, &[]))
+}
+
+/// Calls `callback(exception, batch)` (posthog-python's `on_error`): `batch` is the list of
+/// the failed batch's messages (dicts), empty for other errors.
+pub fn on_error_batch(callback: Py<PyAny>) -> ErrorBatchHook {
+    error_hook(callback, true)
+}
+
+fn error_hook(callback: Py<PyAny>, with_batch: bool) -> ErrorBatchHook {
+    Arc::new(move |err: &Error, batch: &[serde_json::Value]| {
         if finalizing() {
             return;
         }
@@ -36,7 +47,14 @@ pub fn on_error(callback: Py<PyAny>) -> ErrorHook {
                 return;
             }
             let cb = callback.bind(py);
-            if let Err(e) = exception(py, err).and_then(|exc| cb.call1((exc,))) {
+            let call = exception(py, err).and_then(|exc| {
+                if !with_batch {
+                    return cb.call1((exc,));
+                }
+                let b = pythonize::pythonize(py, batch).map_err(PyErr::from)?;
+                cb.call1((exc, b))
+            });
+            if let Err(e) = call {
                 e.write_unraisable(py, Some(cb));
             }
         });

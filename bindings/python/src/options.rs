@@ -66,6 +66,9 @@ pub fn options(
     for (kind, v) in hooks_given {
         o = match kind {
             HookKind::OnError => o.on_error(hooks::on_error(callable(&v, "on_error")?)),
+            HookKind::OnErrorBatch => {
+                o.on_error_batch(hooks::on_error_batch(callable(&v, "on_error")?))
+            }
             HookKind::BeforeSend => {
                 o.before_send_json(hooks::before_send(callable(&v, "before_send")?))
             }

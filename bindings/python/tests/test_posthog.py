@@ -98,12 +98,18 @@ def test_sync_mode_sends_before_returning(server: TestServer) -> None:
 
 
 def test_send_false_and_disabled_send_nothing(server: TestServer) -> None:
-    for ph in (Posthog(API_KEY, host=server.url, send=False),
-               Posthog(API_KEY, host=server.url, disabled=True), Posthog("", host=server.url)):
-        ph.capture("x", distinct_id="u")
+    for ph in (Posthog(API_KEY, host=server.url, disabled=True), Posthog("", host=server.url)):
+        assert ph.capture("x", distinct_id="u") is None
         ph.flush()
         assert ph.disabled
         ph.shutdown()
+    # send=False (posthog-python): the event is accepted (its uuid returned), never sent.
+    ph = Posthog(API_KEY, host=server.url, send=False)
+    uuid = ph.capture("x", distinct_id="u")
+    assert uuid is not None and len(uuid) == 36
+    ph.flush()
+    assert not ph.disabled
+    ph.shutdown()
     assert server.events() == []
 
 
@@ -142,9 +148,25 @@ def test_unsupported_options_and_methods_raise(server: TestServer, ph: Posthog) 
     with pytest.raises(NotImplementedError):
         ph.capture_exception(ValueError("x"))
     with pytest.raises(NotImplementedError):
-        ph.get_feature_flag_payload("f", "u", match_value="v")
-    with pytest.raises(NotImplementedError):
-        ph.capture("e", distinct_id="u", send_feature_flags=True)
+        ph.get_feature_flag_payload("f", "u", send_feature_flag_events=True)
+
+
+def test_errors_are_logged_and_none_unless_debug(server: TestServer) -> None:
+    """posthog-python's no_throw: positional capture and a bad send_feature_flags."""
+    quiet = Posthog(API_KEY, host=server.url)
+    loud = Posthog(API_KEY, host=server.url, debug=True)
+    try:
+        assert quiet.capture("distinct id", "movie played") is None  # type: ignore[misc]
+        assert quiet.capture("e", distinct_id="u", send_feature_flags="yes") is None
+        with pytest.raises(TypeError, match="send_feature_flags"):
+            loud.capture("e", distinct_id="u", send_feature_flags="yes")
+        # Invalid uuid / timestamp: replaced, the event is sent.
+        assert quiet.capture("bad", distinct_id="u", uuid="not-a-uuid", timestamp="nope")
+        quiet.flush()
+        assert [e["event"] for e in server.events()] == ["bad"]
+    finally:
+        quiet.shutdown()
+        loud.shutdown()
 
 
 def test_flags_mapped(server: TestServer) -> None:
@@ -164,6 +186,15 @@ def test_flags_mapped(server: TestServer) -> None:
         ph.flush()
         bought = [e for e in server.events() if e["event"] == "bought"]
         assert bought[0]["properties"]["$feature/beta"] == "test"
+        # The legacy send_feature_flags and get_feature_flag_result.
+        ph.capture("legacy", distinct_id="u", send_feature_flags=True)
+        r = ph.get_feature_flag_result("beta", "u")
+        assert r is not None and r.get_value() == "test" and r.payload == {"x": 1}
+        assert ph.get_feature_flag_result("no-such-flag", "u") is None
+        ph.flush()
+        legacy = [e for e in server.events() if e["event"] == "legacy"]
+        assert legacy[0]["properties"]["$feature/beta"] == "test"
+        assert "beta" in legacy[0]["properties"]["$active_feature_flags"]
     finally:
         ph.shutdown()
 
@@ -210,7 +241,7 @@ def test_core_options_are_accepted_by_the_drop_in_class(server: TestServer, tmp_
 
 
 def test_send_false_or_disabled_sends_nothing(server: TestServer) -> None:
-    for options in ({"send": False}, {"disabled": True}, {"send": False, "disabled": False}):
+    for options in ({"disabled": True}, {"send": False, "disabled": True}):
         ph = Posthog(API_KEY, host=server.url, **options)
         assert ph.disabled, options
         ph.capture("nothing", distinct_id="u")

@@ -54,6 +54,21 @@ impl Shared {
     }
     /// Logs an error and hands it to `on_error`; a panicking hook is contained.
     pub fn report(&self, error: &Error) {
+        self.report_batch(error, &[]);
+    }
+    /// Logs an error of a batch that failed for good and hands it to `on_error`, or with the
+    /// batch's events (decoded from the bytes that were sent) to `on_error_batch`.
+    pub fn report_batch(&self, error: &Error, events: &[QueuedEvent]) {
+        if let Some(hook) = &self.config.on_error_batch {
+            tracing::warn!(kind = %error.kind(), %error, events = events.len(), "posthog");
+            let batch: Vec<Value> = events
+                .iter()
+                .filter_map(|e| serde_json::from_slice(&e.bytes).ok())
+                .collect();
+            let hook = hook.clone();
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(error, &batch)));
+            return;
+        }
         tracing::warn!(kind = %error.kind(), %error, "posthog");
         if let Some(hook) = &self.config.on_error {
             let hook = hook.clone();
@@ -319,12 +334,12 @@ impl Client {
                         Ok(Err(reason)) => Some(reason),
                         Err(_) => Some("it panicked".to_string()),
                     };
-                let e = failed.map(|reason| {
-                    Error::InvalidInput(format!(
+                match failed {
+                    Some(reason) => self.before_send_failed(format!(
                         "before_send failed for event '{name}' ({reason}); the event was dropped"
-                    ))
-                });
-                self.shared.drop_event(DropCause::BeforeSend, e);
+                    )),
+                    None => self.shared.drop_event(DropCause::BeforeSend, None),
+                }
                 return None;
             }
         };
@@ -379,6 +394,10 @@ impl Client {
             ));
             self.shared.drop_event(DropCause::TooLarge, Some(e));
             return None;
+        }
+        if !cfg.send {
+            // `send = false` (posthog-python's `send=False`): accepted, never sent.
+            return Some(uuid);
         }
         self.enqueue(QueuedEvent {
             seq: 0,
@@ -730,6 +749,26 @@ impl Client {
         );
     }
 
+    /// Counts an event whose `before_send` failed (it is dropped, as the official SDKs do),
+    /// logs it, and reports it to `on_error` when the profile does
+    /// ([`crate::profile::Rules::before_send_failure_reported`]). For a binding that runs its
+    /// own hook (Node) as well as for the core's.
+    pub fn before_send_failed(&self, message: impl Into<String>) {
+        let e = Error::InvalidInput(message.into());
+        if self
+            .shared
+            .config
+            .profile
+            .rules()
+            .before_send_failure_reported
+        {
+            self.shared.drop_event(DropCause::BeforeSend, Some(e));
+        } else {
+            tracing::warn!(%e, "posthog");
+            self.shared.drop_event(DropCause::BeforeSend, None);
+        }
+    }
+
     /// Counts an event that a binding's own `before_send` layer filtered out (Node applies
     /// `beforeSend` in JavaScript), so `stats()` tells the same story in every language.
     pub fn record_filtered(&self) {
@@ -832,7 +871,25 @@ impl Client {
 
     /// Stops accepting events, drains the queue (bounded by `timeout`), and stops the worker.
     /// Events still undelivered at the deadline are counted as failed and reported.
+    ///
+    /// Under a profile whose `shutdown` is not final ([`crate::profile::Rules::shutdown_is_final`],
+    /// posthog-node) and without `storage_dir` this only flushes; the worker stops when the
+    /// client is dropped.
     pub fn shutdown(&self, timeout: Duration) -> Result<FlushReport, Error> {
+        // With an on-disk queue shutdown stays final: it releases the directory for the next
+        // process.
+        if !self.shared.config.profile.rules().shutdown_is_final && self.shared.disk.is_none() {
+            if self.is_shut_down() {
+                return Ok(FlushReport::default());
+            }
+            return self.flush(timeout);
+        }
+        self.close(timeout)
+    }
+
+    /// The final shutdown, whatever the profile: stops accepting events, drains the queue
+    /// (bounded by `timeout`) and stops the worker.
+    pub fn close(&self, timeout: Duration) -> Result<FlushReport, Error> {
         if self.is_forked_copy() {
             return Ok(FlushReport::default());
         }
@@ -883,7 +940,7 @@ impl Drop for Client {
         if self.is_forked_copy() {
             return;
         }
-        let _ = self.shutdown(DROP_FLUSH_TIMEOUT);
+        let _ = self.close(DROP_FLUSH_TIMEOUT);
     }
 }
 
@@ -929,4 +986,44 @@ fn load(shared: &Shared, records: Vec<crate::disk::log::Record>) {
         );
     }
     st.flush_upto = st.next_seq();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ErrorBatchHook;
+
+    type Reports = Arc<Mutex<Vec<(String, Vec<Value>)>>>;
+
+    #[test]
+    fn a_failed_batch_reaches_on_error_batch_with_its_events() {
+        let got: Reports = Arc::default();
+        let seen = got.clone();
+        let hook: ErrorBatchHook = Arc::new(move |e, batch| {
+            seen.lock().unwrap().push((e.to_string(), batch.to_vec()));
+        });
+        let c = Client::new(
+            ClientOptions::for_profile("phc_test", crate::Profile::PosthogPython)
+                .host("http://127.0.0.1:9")
+                .on_error_batch(hook),
+        )
+        .unwrap();
+        let msg = c.prepare(Event::new("failed", "u")).unwrap();
+        let ev = QueuedEvent {
+            seq: 1,
+            uuid: msg.uuid,
+            bytes: serialize(&msg, crate::Protocol::V0).unwrap(),
+        };
+        let err = Error::InvalidInput("rejected".into());
+        c.shared().report_batch(&err, std::slice::from_ref(&ev));
+        c.shared().report(&err);
+        let got = got.lock().unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].1.len(), 1);
+        assert_eq!(got[0].1[0]["event"], "failed");
+        assert_eq!(got[0].1[0]["uuid"], msg.uuid.to_string());
+        assert!(got[1].1.is_empty(), "an error that is not a batch: []");
+        drop(got);
+        let _ = c.close(Duration::from_millis(100));
+    }
 }

@@ -18,6 +18,9 @@ pub const DEFAULT_HOST: &str = "https://us.i.posthog.com";
 
 /// Called with every error the background work reports (failed batches, drops, rejected keys).
 pub type ErrorHook = Arc<dyn Fn(&Error) + Send + Sync>;
+/// posthog-python's `on_error(error, batch)`: every reported error with the events of the
+/// batch that failed (as sent; empty for an error that is not a failed batch).
+pub type ErrorBatchHook = Arc<dyn Fn(&Error, &[serde_json::Value]) + Send + Sync>;
 /// Called on the capturing thread with each event: `Ok(Some(msg))` sends `msg`, `Ok(None)`
 /// drops the event, `Err(reason)` (the hook failed) drops it too and reports the reason, as
 /// posthog-python and posthog-node do with a hook that raises.
@@ -70,8 +73,10 @@ pub struct ClientOptions {
     disable_geoip: bool,
     historical_migration: bool,
     disabled: bool,
+    send: bool,
     super_properties: serde_json::Map<String, serde_json::Value>,
     on_error: Option<ErrorHook>,
+    on_error_batch: Option<ErrorBatchHook>,
     before_send: Option<BeforeSendHook>,
     sdk_name: String,
     sdk_version: String,
@@ -122,8 +127,10 @@ impl ClientOptions {
             disable_geoip: rules.disable_geoip,
             historical_migration: false,
             disabled: false,
+            send: true,
             super_properties: serde_json::Map::new(),
             on_error: None,
+            on_error_batch: None,
             before_send: None,
             sdk_name: rules.sdk_name.into(),
             sdk_version: env!("CARGO_PKG_VERSION").into(),
@@ -292,6 +299,13 @@ impl ClientOptions {
         self.disabled = on;
         self
     }
+
+    /// `false`: events are accepted (hooks run, the uuid is returned) but never queued or
+    /// sent (posthog-python's `send=False`); flag lookups still work. Default `true`.
+    pub fn send(mut self, on: bool) -> Self {
+        self.send = on;
+        self
+    }
     /// Properties added to every event (the event's own win, except in the posthog-python
     /// profile where super properties win, as there).
     pub fn super_properties(mut self, p: serde_json::Map<String, serde_json::Value>) -> Self {
@@ -301,6 +315,12 @@ impl ClientOptions {
     /// Called with every error the background work reports.
     pub fn on_error(mut self, hook: ErrorHook) -> Self {
         self.on_error = Some(hook);
+        self
+    }
+    /// Called with every error the background work reports and, for a batch that failed for
+    /// good, its events (posthog-python's `on_error(error, batch)`); replaces `on_error`.
+    pub fn on_error_batch(mut self, hook: ErrorBatchHook) -> Self {
+        self.on_error_batch = Some(hook);
         self
     }
     /// Called on the capturing thread with each event; may rewrite it or drop it (`None`).
@@ -477,8 +497,10 @@ impl ClientOptions {
             disable_geoip: self.disable_geoip,
             historical_migration: self.historical_migration,
             disabled: self.disabled,
+            send: self.send,
             super_properties: self.super_properties,
             on_error: self.on_error,
+            on_error_batch: self.on_error_batch,
             before_send: self.before_send,
             sdk_name: self.sdk_name,
             sdk_version: self.sdk_version,
@@ -562,8 +584,11 @@ pub struct Config {
     pub historical_migration: bool,
     /// See [`ClientOptions::disabled`].
     pub disabled: bool,
+    /// See [`ClientOptions::send`].
+    pub send: bool,
     pub(crate) super_properties: serde_json::Map<String, serde_json::Value>,
     pub(crate) on_error: Option<ErrorHook>,
+    pub(crate) on_error_batch: Option<ErrorBatchHook>,
     pub(crate) before_send: Option<BeforeSendHook>,
     /// `$lib`.
     pub sdk_name: String,

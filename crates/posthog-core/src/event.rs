@@ -46,6 +46,16 @@ impl Event {
         }
     }
 
+    /// [`Event::personless`] with the profile's random id (a uuid v7 for posthog-node, see
+    /// [`crate::profile::Rules::personless_id_v7`]).
+    pub fn personless_for(profile: crate::Profile, event: impl Into<String>) -> Event {
+        let mut e = Event::personless(event);
+        if profile.rules().personless_id_v7 {
+            e.distinct_id = Uuid::now_v7().to_string();
+        }
+        e
+    }
+
     /// `$identify`: links `distinct_id` to a person, setting `$set` and `$set_once`.
     pub fn identify(
         distinct_id: impl Into<String>,

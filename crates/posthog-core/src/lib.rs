@@ -44,7 +44,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{ClientOptions, Config, FsyncPolicy, OverflowPolicy, Protocol, RecordCipher};
 pub use error::{Error, ErrorAttributes, ErrorKind};
 pub use event::{Event, EventMessage, parse_timestamp, parse_uuid};
-pub use flags::{FlagOptions, FlagResult, FlagValue, FlagsSnapshot};
+pub use flags::{CaptureFlags, FlagOptions, FlagResult, FlagValue, FlagsSnapshot};
 pub use keys::{FlagsSecureKey, KeyType, PersonalKey, ProjectKey};
 pub use mobile::{DeviceContext, MobileClient, MobileOptions};
 pub use options::Options;

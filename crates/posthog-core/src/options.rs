@@ -55,6 +55,8 @@ pub struct Options {
     pub historical_migration: Option<bool>,
     /// Accept calls, send nothing, answer flag lookups with nothing.
     pub disabled: Option<bool>,
+    /// `false`: events are accepted (uuid returned) but not sent; flags still work.
+    pub send: Option<bool>,
     /// `$is_server: true` on every event (posthog-python and posthog-node add it).
     pub is_server: Option<bool>,
     /// Properties added to every event.
@@ -166,6 +168,10 @@ pub const OPTION_DOCS: &[OptionDoc] = &[
         doc: "accept calls, send nothing, flag lookups answer nothing",
     },
     OptionDoc {
+        name: "send",
+        doc: "false: events are accepted (uuid returned) but not sent; flags still work",
+    },
+    OptionDoc {
         name: "is_server",
         doc: "$is_server: true on every event",
     },
@@ -226,6 +232,9 @@ pub enum HookKind {
     BeforeSend,
     /// `on_error(error)`.
     OnError,
+    /// `on_error(error, batch)` (posthog-python): the failed batch's events too
+    /// ([`crate::ClientOptions::on_error_batch`]).
+    OnErrorBatch,
     /// An object with `seal(bytes)` and `open(bytes)`: encryption at rest.
     Cipher,
 }
@@ -236,6 +245,7 @@ pub fn hook_kind(profile: Profile, name: &str) -> Option<HookKind> {
         (_, "before_send") => Some(HookKind::BeforeSend),
         (Profile::PosthogNode | Profile::Mobile, "beforeSend") => Some(HookKind::BeforeSend),
         (Profile::PosthogNode | Profile::Mobile, "onError") => Some(HookKind::OnError),
+        (Profile::PosthogPython, "on_error") => Some(HookKind::OnErrorBatch),
         (_, "on_error") => Some(HookKind::OnError),
         (_, "cipher") => Some(HookKind::Cipher),
         _ => None,
@@ -249,9 +259,6 @@ enum Alias {
     Same(&'static str),
     /// A bool meaning the opposite (`disableCompression: true` is `gzip: false`).
     Not(&'static str),
-    /// A bool meaning the opposite, OR-ed with the option itself (posthog-python:
-    /// `disabled = disabled or not send`).
-    NotOr(&'static str),
     /// A compression mode (`"gzip"` / `"none"`, or an enum with such a value).
     Compression,
     /// A capture mode (`"v0"`/`"batch"` or `"v1"`).
@@ -262,7 +269,6 @@ enum Alias {
 const PYTHON_ALIASES: &[(&str, Alias)] = &[
     ("thread", Alias::Same("max_in_flight")),
     ("secret_key", Alias::Same("personal_api_key")),
-    ("send", Alias::NotOr("disabled")),
     ("capture_compression", Alias::Compression),
     ("capture_mode", Alias::CaptureMode),
 ];
@@ -731,15 +737,6 @@ impl Options {
                 None if rules.camel_case_options => (camel_to_snake(&name), v),
                 None => (name.clone(), v),
             };
-            let or_merge = matches!(alias, Some(Alias::NotOr(_)))
-                || aliases
-                    .iter()
-                    .any(|(_, a)| matches!(a, Alias::NotOr(t) if *t == target));
-            if or_merge && let Some(Value::Bool(old)) = canonical.get(&target) {
-                let merged = *old || v.as_bool().unwrap_or(false);
-                canonical.insert(target, Value::Bool(merged));
-                continue;
-            }
             if canonical.contains_key(&target) {
                 return Err(config(format!(
                     "option {name} sets {} a second time: set only one of them",
@@ -869,6 +866,9 @@ impl Options {
         if let Some(v) = self.disabled {
             o = o.disabled(v);
         }
+        if let Some(v) = self.send {
+            o = o.send(v);
+        }
         if let Some(v) = self.is_server {
             o = o.is_server(v);
         }
@@ -971,7 +971,7 @@ fn alias_value(alias: Alias, name: &str, v: Value) -> Result<(String, Value), Er
     };
     Ok(match alias {
         Alias::Same(t) => (t.to_string(), v),
-        Alias::Not(t) | Alias::NotOr(t) => match v {
+        Alias::Not(t) => match v {
             Value::Bool(b) => (t.to_string(), Value::Bool(!b)),
             _ => return Err(config(format!("option {name} must be a bool"))),
         },
@@ -1026,7 +1026,12 @@ mod tests {
         .unwrap();
         assert_eq!(o.flush_interval, Some(0.5));
         assert_eq!(o.max_in_flight, Some(2));
-        assert_eq!(o.disabled, Some(true));
+        assert_eq!(
+            o.send,
+            Some(false),
+            "send=False is its own option, not disabled"
+        );
+        assert_eq!(o.disabled, None);
         assert_eq!(o.personal_api_key.as_deref(), Some("phs_x"));
         assert_eq!(o.gzip, Some(true));
         let c = o

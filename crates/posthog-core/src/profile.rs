@@ -90,6 +90,68 @@ pub struct Rules {
     pub flag_errors_to_on_error: bool,
     /// The shape of the message a `before_send` hook receives.
     pub hook_message: HookMessage,
+    /// An event timestamp that cannot be read means now, and an invalid uuid a new one, both
+    /// logged (posthog-python); otherwise the event is refused as invalid input.
+    pub lenient_event_input: bool,
+    /// The shape of `get_all_flags*` (see [`Client::all_flags_json`](crate::Client::all_flags_json)).
+    pub all_flags: AllFlagsShape,
+    /// The shape of `get_feature_flag_result` (see [`crate::FlagResult::result_json`]).
+    pub flag_result: FlagResultShape,
+    /// Reading a flag of an `evaluate_flags` snapshot (`is_enabled`, `get_flag`) captures
+    /// `$feature_flag_called` as a lookup does (posthog-python's `FeatureFlagEvaluations`);
+    /// otherwise a snapshot is a plain value. See [`crate::Client::record_flag_read`].
+    pub snapshot_reads_capture: bool,
+    /// The random distinct id of a personless event is a uuid v7 (posthog-node), else v4.
+    pub personless_id_v7: bool,
+    /// A `before_send` that fails (throws, returns something unusable) is reported to
+    /// `on_error` as well as logged; posthog-node only drops the event.
+    pub before_send_failure_reported: bool,
+    /// A quota-limited `/flags` answer is an answer without the flags (posthog-node: the
+    /// request id is kept, `$feature_flag_error` is `quota_limited,flag_missing` and nothing is
+    /// reported to `on_error`), rather than an error.
+    pub quota_limited_is_answer: bool,
+    /// `shutdown` is final: later captures are refused and the worker stops. posthog-node's
+    /// `shutdown()` only flushes: the client keeps capturing and sending afterwards (the
+    /// worker stops when the client is dropped). With `storage_dir` it is always final (the
+    /// directory is released for the next process).
+    pub shutdown_is_final: bool,
+    /// What `match_value` of a payload lookup means (see [`crate::Client::payload_lookup`]).
+    pub payload_match: PayloadMatch,
+}
+
+/// See [`Rules::payload_match`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayloadMatch {
+    /// posthog-node's `matchValue`: the payload only when the evaluated value equals it.
+    Filter,
+    /// posthog-python's `match_value`: a local answer gives the payload the definition
+    /// assigns `match_value`; a remote one the evaluated value's payload.
+    Override,
+}
+
+/// See [`Rules::flag_result`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagResultShape {
+    /// posthog-python's `FeatureFlagResult`: `{key, enabled, variant, payload, reason}` with
+    /// `variant` and `payload` `null` when absent, and `reason` the server's description
+    /// (`null` for a local answer).
+    Python,
+    /// posthog-node's `{key, enabled, variant?, payload?, reason, reasonCode?}`.
+    Node,
+}
+
+/// See [`Rules::all_flags`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AllFlagsShape {
+    /// A disabled client answers `null` (`{featureFlags: null, featureFlagPayloads: null}`)
+    /// rather than empty maps (posthog-python).
+    pub disabled_null: bool,
+    /// Payloads are the JSON text PostHog serves, not decoded (posthog-python's
+    /// `get_all_flags_and_payloads`).
+    pub payloads_as_text: bool,
+    /// An enabled flag of a `/flags` answer without a payload is listed in the payloads as
+    /// `null` (posthog-node lists it with `undefined`; the binding maps `null` to it).
+    pub remote_enabled_without_payload: bool,
 }
 
 /// See [`Rules::group_identify_default_id`].
@@ -152,6 +214,19 @@ const PYTHON: Rules = Rules {
     },
     flag_errors_to_on_error: false,
     hook_message: HookMessage::Python,
+    lenient_event_input: true,
+    all_flags: AllFlagsShape {
+        disabled_null: true,
+        payloads_as_text: true,
+        remote_enabled_without_payload: false,
+    },
+    flag_result: FlagResultShape::Python,
+    snapshot_reads_capture: true,
+    personless_id_v7: false,
+    before_send_failure_reported: true,
+    quota_limited_is_answer: false,
+    shutdown_is_final: true,
+    payload_match: PayloadMatch::Override,
 };
 
 const NODE: Rules = Rules {
@@ -181,6 +256,19 @@ const NODE: Rules = Rules {
     },
     flag_errors_to_on_error: true,
     hook_message: HookMessage::Node,
+    lenient_event_input: false,
+    all_flags: AllFlagsShape {
+        disabled_null: false,
+        payloads_as_text: false,
+        remote_enabled_without_payload: true,
+    },
+    flag_result: FlagResultShape::Node,
+    snapshot_reads_capture: false,
+    personless_id_v7: true,
+    before_send_failure_reported: false,
+    quota_limited_is_answer: true,
+    shutdown_is_final: false,
+    payload_match: PayloadMatch::Filter,
 };
 
 const CORE: Rules = Rules {
@@ -208,6 +296,19 @@ const CORE: Rules = Rules {
     },
     flag_errors_to_on_error: true,
     hook_message: HookMessage::Core,
+    lenient_event_input: false,
+    all_flags: AllFlagsShape {
+        disabled_null: false,
+        payloads_as_text: false,
+        remote_enabled_without_payload: false,
+    },
+    flag_result: FlagResultShape::Node,
+    snapshot_reads_capture: false,
+    personless_id_v7: false,
+    before_send_failure_reported: true,
+    quota_limited_is_answer: false,
+    shutdown_is_final: true,
+    payload_match: PayloadMatch::Filter,
 };
 
 const MOBILE: Rules = Rules {
@@ -240,6 +341,35 @@ impl Profile {
             Profile::PosthogPython => "posthog-python",
             Profile::PosthogNode => "posthog-node",
             Profile::Mobile => "mobile",
+        }
+    }
+
+    /// A caller's event timestamp: `Ok(None)` (now) for an unreadable one under
+    /// [`Rules::lenient_event_input`], else an input error.
+    pub fn event_timestamp(
+        self,
+        text: &str,
+    ) -> Result<Option<chrono::DateTime<chrono::FixedOffset>>, crate::Error> {
+        match parse_timestamp(text) {
+            Ok(ts) => Ok(Some(ts)),
+            Err(e) if self.rules().lenient_event_input => {
+                tracing::warn!(%e, "posthog: falling back to the current UTC time");
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A caller's event uuid: `Ok(None)` (a new one) for an invalid one under
+    /// [`Rules::lenient_event_input`], else an input error.
+    pub fn event_uuid(self, text: &str) -> Result<Option<uuid::Uuid>, crate::Error> {
+        match parse_uuid(text) {
+            Ok(u) => Ok(Some(u)),
+            Err(e) if self.rules().lenient_event_input => {
+                tracing::warn!(%e, "posthog: falling back to a generated UUID");
+                Ok(None)
+            }
+            Err(e) => Err(e),
         }
     }
 

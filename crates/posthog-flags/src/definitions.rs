@@ -98,6 +98,18 @@ pub struct Definitions {
 }
 
 impl Definitions {
+    /// The payload the flag's definition gives `value` (`true` or a variant key; `false` has
+    /// none), without evaluating anything; `None` for an unknown flag or no payload.
+    pub fn payload_for(&self, key: &str, value: &crate::FlagValue) -> Option<Value> {
+        let flag = &self.flags[*self.by_key.get(key)?];
+        let k = match value {
+            crate::FlagValue::Bool(true) => "true",
+            crate::FlagValue::Bool(false) => return None,
+            crate::FlagValue::Variant(v) => v.as_str(),
+        };
+        flag.compiled.payloads.get(k).cloned()
+    }
+
     /// Parses the definitions response (`{"flags": [...], "group_type_mapping": {...},
     /// "cohorts": {...}, "property_matching_version"?: n}`).
     pub fn parse(json: &Value) -> Result<Definitions, Error> {

@@ -616,12 +616,12 @@ export const scenarios = {
     async run(ph, srv) {
       const client = new ph.PostHog(srv.key, base(srv))
       const c1 = await call(() => client.capture({ distinctId: 'user-1', event: 'before shutdown' }))
-      const first = await shutdown(client)
+      const shutdown1 = await shutdown(client)
       const c2 = await call(() => client.capture({ distinctId: 'user-1', event: 'after shutdown' }))
       const flush = await call(() => client.flush())
       const flag = await call(() => client.getFeatureFlag('beta-feature', 'user-1', { sendFeatureFlagEvents: false }))
-      const second = await shutdown(client)
-      return { c1, first, c2, flush, flag, second }
+      const shutdown2 = await shutdown(client)
+      return { c1, shutdown1, c2, flush, flag, shutdown2 }
     },
   },
   on_error_listener: {

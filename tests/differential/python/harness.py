@@ -179,8 +179,12 @@ def normalise(raw: Dict[str, Any], name: str) -> Dict[str, Any]:
                 if isinstance(root, dict):
                     props[key] = {**(props.get(key) or {}), **root}
             # posthog-python builds $context_tags from a set: its order is arbitrary.
-            if isinstance(props.get("$context_tags"), list):
-                props["$context_tags"] = sorted(props["$context_tags"], key=str)
+            # $active_feature_flags is a set too: posthog-python lists it in the order of the
+            # /flags answer's JSON object, posthog-sdk sorted (the core keeps flags by key;
+            # intentional.json "python" documents it).
+            for k in ("$context_tags", "$active_feature_flags"):
+                if isinstance(props.get(k), list):
+                    props[k] = sorted(props[k], key=str)
         for key in ("properties", "distinct_id", "options"):
             if key in e:
                 e[key] = _norm_value(e[key], window)
@@ -248,7 +252,7 @@ def diff(a: Any, b: Any, path: str = "") -> List[Tuple[str, Any, Any]]:
 
 
 def _pattern(p: str) -> "re.Pattern[str]":
-    rx = re.escape(p).replace(r"\[\*\]", r"\[\d+\]").replace(r"\*", r"[^.\[]+")
+    rx = re.escape(p).replace(r"\[\*\]", r"\[\d+\]").replace(r"\*", r"[^.\[]*")
     return re.compile(rx + r"$")
 
 

@@ -31,6 +31,7 @@ class Client:
         groups: Any = None,
         flags: Optional[FlagsSnapshot] = None,
         disable_geoip: Optional[bool] = None,
+        send_feature_flags: Any = None,
     ) -> Optional[str]: ...
     def identify(
         self, distinct_id: Any, properties: Any = None, set_once: Any = None
@@ -52,6 +53,7 @@ class Client:
         timestamp: Any = None,
         uuid: Any = None,
         disable_geoip: Optional[bool] = None,
+        session_id: Optional[str] = None,
     ) -> Optional[str]: ...
     def set(
         self,
@@ -77,14 +79,25 @@ class Client:
         self, key: Any, distinct_id: Any, options: Optional[_FlagArgs] = None
     ) -> Optional[bool]: ...
     def get_feature_flag_payload(
-        self, key: Any, distinct_id: Any, options: Optional[_FlagArgs] = None
+        self,
+        key: Any,
+        distinct_id: Any,
+        options: Optional[_FlagArgs] = None,
+        match_value: Any = None,
     ) -> Any: ...
-    def get_all_flags(
-        self, distinct_id: Any, options: Optional[_FlagArgs] = None
-    ) -> Dict[str, _FlagValue]: ...
-    def get_all_flags_and_payloads(
-        self, distinct_id: Any, options: Optional[_FlagArgs] = None
-    ) -> Tuple[Dict[str, _FlagValue], Dict[str, Any]]: ...
+    def record_flag_read(
+        self, snapshot: FlagsSnapshot, key: str, options: Optional[_FlagArgs] = None
+    ) -> None: ...
+    def get_feature_flag_result(
+        self, key: Any, distinct_id: Any, options: Optional[_FlagArgs] = None
+    ) -> Optional[Dict[str, Any]]: ...
+    def all_flags(
+        self,
+        distinct_id: Any,
+        flag_keys: Optional[Iterable[str]] = None,
+        with_payloads: bool = False,
+        options: Optional[_FlagArgs] = None,
+    ) -> Any: ...
     def evaluate_flags(
         self,
         distinct_id: Any,

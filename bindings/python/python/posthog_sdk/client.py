@@ -343,9 +343,11 @@ class Client:
         disable_geoip: Optional[bool] = None,
         force_remote: bool = False,
         device_id: Optional[str] = None,
+        match_value: Optional[FlagValue] = None,
     ) -> Any:
         """The payload of the flag's current value (decoded JSON), or ``None``. Captures no
-        event. Raises only for bad input."""
+        event. ``match_value``: the payload only when the flag has that value. Raises only for bad
+        input."""
         return self._native.get_feature_flag_payload(
             key,
             distinct_id,
@@ -359,6 +361,7 @@ class Client:
                 force_remote,
                 device_id,
             ),
+            match_value,
         )
 
     def get_all_flags(
@@ -372,12 +375,15 @@ class Client:
         disable_geoip: Optional[bool] = None,
         force_remote: bool = False,
         device_id: Optional[str] = None,
+        flag_keys: Optional[Iterable[str]] = None,
     ) -> Dict[str, FlagValue]:
-        """Every known flag: key → ``True``/``False``/variant. When PostHog cannot be asked,
-        the locally decided flags (the failure goes to ``on_error``). Raises only for bad
-        input."""
-        return self._native.get_all_flags(
+        """Every known flag (or ``flag_keys`` only): key → ``True``/``False``/variant. When
+        PostHog cannot be asked, the locally decided flags (the failure goes to
+        ``on_error``). Raises only for bad input."""
+        return self._native.all_flags(  # type: ignore[no-any-return]
             distinct_id,
+            flag_keys,
+            False,
             (
                 groups,
                 person_properties,
@@ -401,11 +407,14 @@ class Client:
         disable_geoip: Optional[bool] = None,
         force_remote: bool = False,
         device_id: Optional[str] = None,
+        flag_keys: Optional[Iterable[str]] = None,
     ) -> Dict[str, Dict[str, Any]]:
         """``{"featureFlags": {key: value}, "featureFlagPayloads": {key: payload}}`` (the
         shape of posthog-python), as :meth:`get_all_flags`."""
-        flags, payloads = self._native.get_all_flags_and_payloads(
+        return self._native.all_flags(  # type: ignore[no-any-return]
             distinct_id,
+            flag_keys,
+            True,
             (
                 groups,
                 person_properties,
@@ -417,7 +426,6 @@ class Client:
                 device_id,
             ),
         )
-        return {"featureFlags": flags, "featureFlagPayloads": payloads}
 
     def evaluate_flags(
         self,

@@ -7,6 +7,7 @@ given a value other than posthog-python's default), so nothing silently differs.
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime
 from typing import (
@@ -28,7 +29,7 @@ from ._native import FlagsSnapshot
 from .client import Client, FlagValue, FlushReport
 from .errors import PostHogError
 
-__all__ = ["Posthog", "FeatureFlagEvaluations", "ID_TYPES"]
+__all__ = ["Posthog", "FeatureFlagEvaluations", "FeatureFlagResult", "ID_TYPES"]
 
 ID_TYPES = Union[str, int, UUID]
 OnErrorCallback = Callable[[Exception, List[Any]], Any]
@@ -52,20 +53,32 @@ def _not_supported(what: str) -> NotImplementedError:
 class FeatureFlagEvaluations:
     """posthog-python's snapshot API over the core's :class:`FlagsSnapshot`.
 
-    Pass it to ``capture(..., flags=...)``; reading it captures no ``$feature_flag_called``
-    (the core's snapshot records no access), so ``only_accessed`` raises
-    ``NotImplementedError``.
+    Pass it to ``capture(..., flags=...)``. Reading a flag (``is_enabled``, ``get_flag``)
+    captures ``$feature_flag_called`` as posthog-python does (the core's profile rule);
+    ``only_accessed`` raises ``NotImplementedError``.
     """
 
-    __slots__ = ("snapshot",)
+    __slots__ = ("snapshot", "_native", "_args")
 
-    def __init__(self, snapshot: FlagsSnapshot) -> None:
+    def __init__(self, snapshot: FlagsSnapshot, native: Any = None, args: Any = None) -> None:
         self.snapshot = snapshot
+        self._native = native
+        self._args = args
 
-    def is_enabled(self, key: str, send_feature_flag_events: bool = True) -> bool:
-        return self.snapshot.is_enabled(key)
+    def _read(self, key: str, send_feature_flag_events: bool) -> None:
+        if self._native is not None:
+            args = list(self._args)
+            args[4] = send_feature_flag_events
+            self._native.record_flag_read(self.snapshot, key, tuple(args))
 
-    def get_flag(self, key: str, send_feature_flag_events: bool = True) -> Optional[FlagValue]:
+    def is_enabled(
+        self, key: str, default_value: bool = False, *, send_feature_flag_events: bool = True
+    ) -> bool:
+        self._read(key, send_feature_flag_events)
+        return self.snapshot.is_enabled(key) if key in self.snapshot else default_value
+
+    def get_flag(self, key: str, *, send_feature_flag_events: bool = True) -> Optional[FlagValue]:
+        self._read(key, send_feature_flag_events)
         return self.snapshot.get_flag(key)
 
     def get_flag_payload(self, key: str) -> Any:
@@ -95,6 +108,43 @@ class FeatureFlagEvaluations:
         return iter(self.snapshot.keys)
 
 
+class FeatureFlagResult:
+    """posthog-python's ``FeatureFlagResult`` (the fields the core fills in)."""
+
+    __slots__ = ("key", "enabled", "variant", "payload", "reason")
+
+    def __init__(
+        self, key: str, enabled: bool, variant: Optional[str], payload: Any, reason: Optional[str]
+    ) -> None:
+        self.key, self.enabled, self.variant = key, enabled, variant
+        self.payload, self.reason = payload, reason
+
+    def get_value(self) -> FlagValue:
+        """The variant if there is one, else ``enabled``."""
+        return self.variant or self.enabled
+
+    def __repr__(self) -> str:
+        return f"FeatureFlagResult(key={self.key!r}, enabled={self.enabled!r}, variant={self.variant!r})"
+
+
+def _no_throw(func: _F) -> _F:
+    """posthog-python's ``no_throw`` on its event calls: an exception (a bad argument, the
+    positional ``capture("id", "event")`` of old READMEs) is logged and the call returns
+    ``None``; with ``debug=True`` it is raised."""
+
+    @functools.wraps(func)
+    def wrapper(self: "Posthog", *args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(self, *args, **kwargs)
+        except Exception as e:
+            if self.debug:
+                raise
+            log.exception("Error in %s: %s", func.__name__, e)
+            return None
+
+    return wrapper  # type: ignore[return-value]
+
+
 def _flags_arg(flags: Any) -> Optional[FlagsSnapshot]:
     if isinstance(flags, FeatureFlagEvaluations):
         return flags.snapshot
@@ -112,9 +162,8 @@ class Posthog:
     """posthog-python's ``Posthog`` (7.x): same methods, arguments and defaults, on the core.
 
     Differences (each documented in the README's compatibility table): ``flush`` returns a
-    :class:`FlushReport` (posthog-python: ``None``); ``on_error(error, batch)`` gets
-    ``batch=[]`` (the core keeps the batch); ``send=False`` is ``disabled`` (calls return
-    ``None``).
+    :class:`FlushReport` (posthog-python: ``None``); ``on_error(error, batch)`` gets the
+    batch's messages only once the core's sender hands them over (today ``[]``).
     """
 
     def __init__(
@@ -253,11 +302,11 @@ class Posthog:
     def __repr__(self) -> str:
         return f"<posthog_sdk.Posthog host={self._client.host!r}>"
 
-    def _on_error(self, error: PostHogError) -> None:
+    def _on_error(self, error: PostHogError, batch: List[Any]) -> None:
         log.error("error sending events to PostHog: %s", error)
         if self._user_on_error is not None:
-            # posthog-python passes the failed batch; the core keeps it (it may retry it).
-            self._user_on_error(error, [])
+            # The failed batch's messages (the core's posthog-python profile), else [].
+            self._user_on_error(error, batch)
 
     def _sent(self, uuid: Optional[str]) -> Optional[str]:
         if self._sync_mode and uuid is not None:
@@ -281,6 +330,7 @@ class Posthog:
 
     # ---- events -----------------------------------------------------------------------
 
+    @_no_throw
     def capture(
         self,
         event: str,
@@ -297,17 +347,12 @@ class Posthog:
         """Queues an event; returns its uuid (``None`` when not accepted). Without
         ``distinct_id``, the context's (``identify_context``), else a random one and the event
         is personless (``$process_person_profile: False``), as posthog-python does."""
-        if send_feature_flags:
-            raise _not_supported(
-                "capture(send_feature_flags=...) (deprecated in posthog-python): pass "
-                "flags=posthog.evaluate_flags(distinct_id)"
-            )
         props = self._properties(properties)
         # No id: the core sends a personless event (a random id, no person profile).
         did = _id(distinct_id) or contexts.get_context_distinct_id()
         log.debug("queueing %s for %s", event, did)
         return self._sent(
-            self._client.capture(
+            self._client._native.capture(
                 event,
                 did,
                 props,
@@ -315,7 +360,8 @@ class Posthog:
                 uuid,
                 groups,
                 _flags_arg(flags),
-                disable_geoip=disable_geoip,
+                disable_geoip,
+                send_feature_flags,
             )
         )
 
@@ -337,6 +383,7 @@ class Posthog:
             call(did, props, timestamp=timestamp, uuid=uuid, disable_geoip=disable_geoip)
         )
 
+    @_no_throw
     def set(
         self,
         *,
@@ -349,6 +396,7 @@ class Posthog:
         """``$set``: sets person properties."""
         return self._person_update("$set", distinct_id, properties, timestamp, uuid, disable_geoip)
 
+    @_no_throw
     def set_once(
         self,
         *,
@@ -363,6 +411,7 @@ class Posthog:
             "$set_once", distinct_id, properties, timestamp, uuid, disable_geoip
         )
 
+    @_no_throw
     def alias(
         self,
         previous_id: ID_TYPES,
@@ -385,6 +434,7 @@ class Posthog:
             )
         )
 
+    @_no_throw
     def group_identify(
         self,
         group_type: str,
@@ -397,15 +447,17 @@ class Posthog:
     ) -> Optional[str]:
         """``$groupidentify``: sets properties of a group."""
         did = _id(distinct_id) or contexts.get_context_distinct_id()
+        session = contexts.get_context_session_id()
         return self._sent(
-            self._client.group_identify(
+            self._client._native.group_identify(
                 group_type,
                 group_key,
                 properties,
                 did,
-                timestamp=timestamp,
-                uuid=uuid,
-                disable_geoip=disable_geoip,
+                timestamp,
+                uuid,
+                disable_geoip,
+                str(session) if session else None,
             )
         )
 
@@ -487,9 +539,9 @@ class Posthog:
         disable_geoip: Optional[bool] = None,
         device_id: Optional[str] = None,
     ) -> Optional[object]:
-        """The payload of the flag's value for this user (decoded JSON), or ``None``."""
-        if match_value is not None:
-            raise _not_supported("get_feature_flag_payload(match_value=...)")
+        """The payload of the flag's value for this user (decoded JSON), or ``None``;
+        ``match_value``: the payload of that value (locally evaluated flags, as posthog-python
+        does)."""
         if send_feature_flag_events:
             raise _not_supported(
                 "get_feature_flag_payload(send_feature_flag_events=True): the payload lookup "
@@ -504,6 +556,7 @@ class Posthog:
             only_evaluate_locally=only_evaluate_locally,
             disable_geoip=disable_geoip,
             device_id=self._device(device_id),
+            match_value=match_value,
         )
         return payload
 
@@ -519,8 +572,9 @@ class Posthog:
         flag_keys_to_evaluate: Optional[List[str]] = None,
         device_id: Optional[str] = None,
     ) -> Optional[Dict[str, FlagValue]]:
-        """Every flag's value for this user (only ``flag_keys_to_evaluate`` when given)."""
-        flags = self._client.get_all_flags(
+        """Every flag's value for this user (only ``flag_keys_to_evaluate`` when given);
+        ``None`` when disabled."""
+        return self._client.get_all_flags(
             distinct_id,
             groups=groups,
             person_properties=person_properties,
@@ -528,11 +582,8 @@ class Posthog:
             only_evaluate_locally=only_evaluate_locally,
             disable_geoip=disable_geoip,
             device_id=self._device(device_id),
+            flag_keys=flag_keys_to_evaluate,
         )
-        if flag_keys_to_evaluate is not None:
-            wanted = set(flag_keys_to_evaluate)
-            flags = {k: v for k, v in flags.items() if k in wanted}
-        return flags
 
     def get_all_flags_and_payloads(
         self,
@@ -547,7 +598,7 @@ class Posthog:
         device_id: Optional[str] = None,
     ) -> Dict[str, Dict[str, Any]]:
         """``{"featureFlags": {...}, "featureFlagPayloads": {...}}``."""
-        both = self._client.get_all_flags_and_payloads(
+        return self._client.get_all_flags_and_payloads(
             distinct_id,
             groups=groups,
             person_properties=person_properties,
@@ -555,11 +606,8 @@ class Posthog:
             only_evaluate_locally=only_evaluate_locally,
             disable_geoip=disable_geoip,
             device_id=self._device(device_id),
+            flag_keys=flag_keys_to_evaluate,
         )
-        if flag_keys_to_evaluate is not None:
-            wanted = set(flag_keys_to_evaluate)
-            both = {name: {k: v for k, v in d.items() if k in wanted} for name, d in both.items()}
-        return both
 
     def evaluate_flags(
         self,
@@ -579,25 +627,45 @@ class Posthog:
         did = _id(distinct_id) or contexts.get_context_distinct_id()
         if did is None:
             raise ValueError("evaluate_flags needs a distinct_id (or identify_context)")
-        return FeatureFlagEvaluations(
-            self._client.evaluate_flags(
-                did,
-                groups=groups,
-                person_properties=person_properties,
-                group_properties=group_properties,
-                only_evaluate_locally=only_evaluate_locally,
-                disable_geoip=disable_geoip,
-                device_id=self._device(device_id),
-                flag_keys=flag_keys,
-            )
-        )
+        args = (groups, person_properties, group_properties, only_evaluate_locally, None,
+                disable_geoip, False, self._device(device_id))
+        native = self._client._native
+        return FeatureFlagEvaluations(native.evaluate_flags(did, flag_keys, args), native, args)
 
     def load_feature_flags(self) -> None:
         """Fetches the flag definitions now (needs ``personal_api_key``)."""
         self._client.reload_feature_flags()
 
-    def get_feature_flag_result(self, key: str, distinct_id: ID_TYPES, **kwargs: Any) -> Any:
-        raise _not_supported("get_feature_flag_result; use evaluate_flags")
+    def get_feature_flag_result(
+        self,
+        key: str,
+        distinct_id: ID_TYPES,
+        *,
+        groups: Optional[Mapping[str, Union[str, int]]] = None,
+        person_properties: Optional[Dict[str, Any]] = None,
+        group_properties: Optional[Dict[str, Dict[str, Any]]] = None,
+        only_evaluate_locally: bool = False,
+        send_feature_flag_events: bool = True,
+        disable_geoip: Optional[bool] = None,
+        device_id: Optional[str] = None,
+    ) -> Optional["FeatureFlagResult"]:
+        """The flag's value, payload and reason (posthog-python's ``FeatureFlagResult``), or
+        ``None``; captures ``$feature_flag_called`` as :meth:`get_feature_flag` does."""
+        r = self._client._native.get_feature_flag_result(
+            key,
+            distinct_id,
+            (
+                groups,
+                person_properties,
+                group_properties,
+                only_evaluate_locally,
+                send_feature_flag_events,
+                disable_geoip,
+                False,
+                self._device(device_id),
+            ),
+        )
+        return None if r is None else FeatureFlagResult(**r)
 
     def get_remote_config_payload(self, key: str) -> Any:
         raise _not_supported("get_remote_config_payload (remote config)")

@@ -555,7 +555,7 @@ pub(crate) fn utc(
     obj: &Bound<'_, PyAny>,
     what: &str,
 ) -> Result<chrono::DateTime<chrono::Utc>, Error> {
-    match to_timestamp(obj) {
+    match to_timestamp(obj, posthog_core::Profile::Core) {
         Ok(Some(t)) => Ok(t.with_timezone(&chrono::Utc)),
         Ok(None) => Err(input(format!("{what} is required"))),
         Err(text) => Err(input(format!("{what}: {text}"))),

@@ -122,7 +122,11 @@ pub(crate) fn called_properties(profile: Profile, c: &FlagCall<'_>) -> Map<Strin
             if let Some(r) = c.result {
                 put(&mut p, "$feature_flag_id", r.id.map(Value::from));
                 if !local {
-                    put(&mut p, "$feature_flag_version", r.version.map(Value::from));
+                    // posthog-node copies `metadata.version`, `null` included.
+                    p.insert(
+                        "$feature_flag_version".into(),
+                        r.version.map_or(Value::Null, Value::from),
+                    );
                 }
                 let reason = if local {
                     Some("Evaluated locally".to_string())

@@ -1,7 +1,7 @@
 //! The flag API of [`Client`]: local first, `/flags` when local evaluation cannot decide, and
 //! one `$feature_flag_called` per (distinct id, flag, response, groups).
 
-use super::options::FlagOptions;
+use super::options::{CaptureFlags, FlagOptions};
 use super::snapshot::{FlagResult, FlagsSnapshot};
 use super::{called, poller, remote};
 use crate::client::Client;
@@ -64,7 +64,7 @@ impl Client {
             async move { remote::fetch(&shared, &did, &o, keys.as_deref()).await },
             self.remote_bound(),
         )?;
-        if r.quota_limited {
+        if r.quota_limited && !self.config().profile.rules().quota_limited_is_answer {
             return Err(Error::QuotaLimited(
                 "feature flags are quota limited: no flag value is available".into(),
             ));
@@ -83,6 +83,17 @@ impl Client {
             flags.wait_first_attempt(cfg.request_timeout.min(Duration::from_secs(10)));
         }
         flags.definitions.load_full()
+    }
+
+    /// How many flags the loaded local definitions hold (`None` before the first load),
+    /// without waiting: posthog-node's `localEvaluationFlagsLoaded` count.
+    pub fn definitions_count(&self) -> Option<usize> {
+        self.shared()
+            .flags
+            .definitions
+            .load()
+            .as_ref()
+            .map(|d| d.len())
     }
 
     /// Fetches the flag definitions now and waits for them.
@@ -144,6 +155,9 @@ impl Client {
         let mut errors = Vec::new();
         if r.errors_while_computing {
             errors.push("errors_while_computing_flags");
+        }
+        if r.quota_limited {
+            errors.push("quota_limited");
         }
         if result.is_none() {
             errors.push("flag_missing");
@@ -273,6 +287,41 @@ impl Client {
         }
     }
 
+    /// The payload lookup of the official SDKs (`getFeatureFlagPayload(key, id, matchValue)` /
+    /// `get_feature_flag_payload(key, id, match_value=…)`): `None` when the flag is unknown
+    /// (or, under [`crate::profile::PayloadMatch::Filter`], its value is not `match_value`),
+    /// `Some(None)` when it has no payload. Captures no event; failures are handled as
+    /// [`Client::get_feature_flag_result`] handles them.
+    #[allow(clippy::option_option)]
+    pub fn payload_lookup(
+        &self,
+        key: &str,
+        distinct_id: &str,
+        opts: &FlagOptions,
+        match_value: Option<&FlagValue>,
+    ) -> Result<Option<Option<Value>>, Error> {
+        let quiet = FlagOptions {
+            send_feature_flag_events: Some(false),
+            ..opts.clone()
+        };
+        let Some(r) = self.get_feature_flag_result(key, distinct_id, &quiet)? else {
+            return Ok(None);
+        };
+        Ok(
+            match (self.config().profile.rules().payload_match, match_value) {
+                (_, None) => Some(r.payload),
+                (crate::profile::PayloadMatch::Filter, Some(want)) => {
+                    (&r.value == want).then_some(r.payload)
+                }
+                (crate::profile::PayloadMatch::Override, Some(want)) if r.locally_evaluated => {
+                    let defs = self.shared().flags.definitions.load_full();
+                    Some(defs.and_then(|d| d.payload_for(key, want)))
+                }
+                (crate::profile::PayloadMatch::Override, Some(_)) => Some(r.payload),
+            },
+        )
+    }
+
     /// Every flag (or `keys` only) for one distinct id in one snapshot: local first, and one
     /// `/flags` request for whatever local evaluation could not decide. Returns every error.
     pub fn evaluate_flags(
@@ -354,8 +403,9 @@ impl Client {
         &self,
         distinct_id: &str,
         opts: &FlagOptions,
+        keys: Option<&[String]>,
     ) -> Result<FlagsSnapshot, Error> {
-        match self.evaluate_flags(distinct_id, opts, None) {
+        match self.evaluate_flags(distinct_id, opts, keys) {
             Ok(s) => Ok(s),
             Err(e) if e.kind() == ErrorKind::InvalidInput => Err(e),
             Err(e) => {
@@ -364,7 +414,7 @@ impl Client {
                     only_evaluate_locally: true,
                     ..opts.clone()
                 };
-                self.evaluate_flags(distinct_id, &local, None)
+                self.evaluate_flags(distinct_id, &local, keys)
             }
         }
     }
@@ -376,7 +426,7 @@ impl Client {
         distinct_id: &str,
         opts: &FlagOptions,
     ) -> Result<BTreeMap<String, FlagValue>, Error> {
-        let snap = self.all_flags_snapshot(distinct_id, opts)?;
+        let snap = self.all_flags_snapshot(distinct_id, opts, None)?;
         Ok(snap.flags.into_iter().map(|(k, f)| (k, f.value)).collect())
     }
 
@@ -387,7 +437,7 @@ impl Client {
         distinct_id: &str,
         opts: &FlagOptions,
     ) -> Result<(BTreeMap<String, FlagValue>, BTreeMap<String, Value>), Error> {
-        let snap = self.all_flags_snapshot(distinct_id, opts)?;
+        let snap = self.all_flags_snapshot(distinct_id, opts, None)?;
         let mut flags = BTreeMap::new();
         let mut payloads = BTreeMap::new();
         for (k, f) in snap.flags {
@@ -397,6 +447,123 @@ impl Client {
             flags.insert(k, f.value);
         }
         Ok((flags, payloads))
+    }
+
+    /// `get_all_flags` (`with_payloads = false`: key → value) or `get_all_flags_and_payloads`
+    /// (`{featureFlags, featureFlagPayloads}`) as JSON in the profile's shape
+    /// ([`crate::profile::AllFlagsShape`]): `keys` limits the evaluation (and is sent to
+    /// `/flags` as `flag_keys_to_evaluate`); a network or server failure gives the locally
+    /// decided flags (reported as [`Client::get_all_flags`] does).
+    pub fn all_flags_json(
+        &self,
+        distinct_id: &str,
+        opts: &FlagOptions,
+        keys: Option<&[String]>,
+        with_payloads: bool,
+    ) -> Result<Value, Error> {
+        let shape = self.config().profile.rules().all_flags;
+        if self.config().disabled && shape.disabled_null {
+            return Ok(if with_payloads {
+                serde_json::json!({"featureFlags": null, "featureFlagPayloads": null})
+            } else {
+                Value::Null
+            });
+        }
+        let snap = self.all_flags_snapshot(distinct_id, opts, keys)?;
+        let mut flags = serde_json::Map::new();
+        let mut payloads = serde_json::Map::new();
+        for (k, f) in snap.flags {
+            if let Some(p) = f.payload {
+                let p = if shape.payloads_as_text {
+                    Value::String(p.to_string())
+                } else {
+                    p
+                };
+                payloads.insert(k.clone(), p);
+            } else if shape.remote_enabled_without_payload
+                && !f.locally_evaluated
+                && f.value.is_enabled()
+            {
+                payloads.insert(k.clone(), Value::Null);
+            }
+            flags.insert(k, f.value.to_json());
+        }
+        Ok(if with_payloads {
+            serde_json::json!({"featureFlags": flags, "featureFlagPayloads": payloads})
+        } else {
+            Value::Object(flags)
+        })
+    }
+
+    /// posthog-python's `capture(send_feature_flags=…)`: evaluates the event's flags (see
+    /// [`CaptureFlags`]) and adds `$feature/<key>` for each and `$active_feature_flags` (when
+    /// any is on); the event's own properties win. A failure is logged and adds nothing.
+    pub fn add_flag_properties(&self, event: &mut Event, spec: &CaptureFlags) {
+        let local = match spec.only_evaluate_locally {
+            Some(l) => l,
+            None => {
+                self.config().local_evaluation() && self.shared().flags.definitions.load().is_some()
+            }
+        };
+        let opts = FlagOptions {
+            groups: event.groups.clone(),
+            person_properties: spec.person_properties.clone(),
+            group_properties: spec.group_properties.clone(),
+            disable_geoip: event.disable_geoip,
+            only_evaluate_locally: local,
+            force_remote: !local,
+            send_feature_flag_events: Some(false),
+            device_id: None,
+        };
+        let snap = match self.evaluate_flags(&event.distinct_id, &opts, spec.flag_keys.as_deref()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(%e, "posthog: unable to get feature variants for capture");
+                return;
+            }
+        };
+        let active = snap.enabled_keys();
+        for (k, f) in &snap.flags {
+            event
+                .properties
+                .entry(format!("$feature/{k}"))
+                .or_insert_with(|| f.value.to_json());
+        }
+        if !active.is_empty() {
+            event
+                .properties
+                .entry("$active_feature_flags")
+                .or_insert_with(|| Value::Array(active.into_iter().map(Value::String).collect()));
+        }
+    }
+
+    /// A read of one flag of an `evaluate_flags` snapshot (`opts` being the options it was
+    /// evaluated with): under [`crate::profile::Rules::snapshot_reads_capture`] captures
+    /// `$feature_flag_called` as a lookup would (de-duplicated, with `flag_missing` or
+    /// `local_evaluation_inconclusive` for a flag without a value); otherwise nothing.
+    pub fn record_flag_read(&self, snap: &FlagsSnapshot, key: &str, opts: &FlagOptions) {
+        let cfg = self.config();
+        if cfg.disabled
+            || !cfg.profile.rules().snapshot_reads_capture
+            || snap.distinct_id.is_empty()
+        {
+            return;
+        }
+        let result = snap.flags.get(key).cloned();
+        let error = if snap.unresolved.contains_key(key) {
+            Some("local_evaluation_inconclusive".to_string())
+        } else if result.is_none() {
+            Some("flag_missing".to_string())
+        } else {
+            None
+        };
+        let l = Lookup {
+            result,
+            error,
+            evaluated_at: None,
+            request_id: snap.request_id.clone(),
+        };
+        self.flag_called(key, &snap.distinct_id, opts, &l);
     }
 
     /// Captures `$feature_flag_called` once per (distinct id, key, response, groups), with

@@ -15,7 +15,7 @@ pub(crate) mod poller;
 pub mod remote;
 mod snapshot;
 
-pub use options::FlagOptions;
+pub use options::{CaptureFlags, FlagOptions};
 pub use posthog_flags::{
     ContextRef, Definitions, EvalContext, Evaluation, FlagValue, Inconclusive, InconclusiveReason,
     hash, match_property,

@@ -47,3 +47,18 @@ impl FlagOptions {
         }
     }
 }
+
+/// posthog-python's `capture(send_feature_flags=True | {...})`: evaluate the event's distinct
+/// id's flags and add `$feature/<key>` and `$active_feature_flags` to it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CaptureFlags {
+    /// `Some(true)`: local only; `Some(false)`: ask `/flags`; `None`: local when definitions
+    /// are loaded, else `/flags`.
+    pub only_evaluate_locally: Option<bool>,
+    /// Person properties for evaluation.
+    pub person_properties: Map<String, Value>,
+    /// Group type → that group's properties.
+    pub group_properties: Map<String, Value>,
+    /// Only these flags (`flag_keys_filter`).
+    pub flag_keys: Option<Vec<String>>,
+}

@@ -55,6 +55,34 @@ impl FlagResult {
 }
 
 impl FlagResult {
+    /// The result of `get_feature_flag_result` in the profile's shape
+    /// ([`crate::profile::FlagResultShape`]).
+    pub fn result_json(&self, profile: crate::Profile, key: &str) -> Value {
+        match profile.rules().flag_result {
+            crate::profile::FlagResultShape::Node => self.node_result_json(key),
+            crate::profile::FlagResultShape::Python => {
+                let variant = match &self.value {
+                    FlagValue::Variant(v) => Value::String(v.clone()),
+                    FlagValue::Bool(_) => Value::Null,
+                };
+                let reason = if self.locally_evaluated {
+                    Value::Null
+                } else {
+                    self.reason_description
+                        .clone()
+                        .map_or(Value::Null, Value::String)
+                };
+                serde_json::json!({
+                    "key": key,
+                    "enabled": self.value.is_enabled(),
+                    "variant": variant,
+                    "payload": self.payload.clone().unwrap_or(Value::Null),
+                    "reason": reason,
+                })
+            }
+        }
+    }
+
     /// The result as posthog-node's `getFeatureFlagResult` gives it: `{ key, enabled,
     /// variant?, payload?, reason, reasonCode? }` (`reason` is "Evaluated locally" for a local
     /// answer, else the server's text or code).
