@@ -77,9 +77,10 @@ export declare class NativeClient {
   /**
    * Validates the options and starts the core's worker. Throws an error with `code`
    * `invalid_key` or `config`. `onError` is called on the JS thread with each error the
-   * background work reports.
+   * background work reports; `onFlagsLoaded` with the flag count after each load of new
+   * definitions (the poll or a reload).
    */
-  constructor(apiKey: string, options?: string | undefined | null, onError?: ((err: ErrorInfo) => void) | undefined | null)
+  constructor(apiKey: string, options?: string | undefined | null, onError?: ((err: ErrorInfo) => void) | undefined | null, onFlagsLoaded?: ((count: number) => void) | undefined | null)
   /** Adds super properties (JSON text of an object) for every later event. */
   register(properties: string): void
   /** Removes one super property. */

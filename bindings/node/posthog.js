@@ -47,8 +47,13 @@ class PostHog extends EventEmitter {
       const client = self.deref()
       if (client && client.listenerCount('error') > 0) client.emit('error', PostHogError.from(info))
     }
+    // posthog-node emits the flag count after every load of new definitions (poll or reload).
+    const loaded = (count) => {
+      const client = self.deref()
+      if (client) client.emit('localEvaluationFlagsLoaded', count)
+    }
     try {
-      this.#native = new native.NativeClient(apiKey, rest, listener)
+      this.#native = new native.NativeClient(apiKey, rest, listener, loaded)
     } catch (e) {
       throw PostHogError.from(e)
     }
@@ -427,10 +432,7 @@ class PostHog extends EventEmitter {
 
   /** Fetches the flag definitions now (needs `personalApiKey`); rejects with every error. */
   reloadFeatureFlags() {
-    return call(() => this.#native.reloadFeatureFlags(), () => {
-      const count = this.#native.definitionsCount
-      if (count !== null && count !== undefined) this.emit('localEvaluationFlagsLoaded', count)
-    })
+    return call(() => this.#native.reloadFeatureFlags(), () => undefined)
   }
 
   /**

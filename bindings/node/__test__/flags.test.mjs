@@ -4,6 +4,7 @@
 
 import { test, before, after, beforeEach } from 'node:test'
 import assert from 'node:assert/strict'
+import { once } from 'node:events'
 import { PostHog, PostHogError, FlagsSnapshot, LocalEvaluator } from '../posthog.mjs'
 import { startServer, opts, uid, KEY, nextError } from './helpers.mjs'
 
@@ -278,4 +279,13 @@ test('LocalEvaluator: values, payloads, inconclusive with reason, bad input', as
   assert.throws(() => LocalEvaluator.matchProperty({ key: 'n', operator: 'gt', value: 5, type: 'person' }, {}), (e) => e.code === 'inconclusive' && e.reason === 'missing_context')
   assert.equal(LocalEvaluator.flagHash('simple-flag', '', 'variant'), 0.33695721036248605)
   assert.throws(() => LocalEvaluator.flagHash(1, ''), { code: 'invalid_input' })
+})
+
+test("'localEvaluationFlagsLoaded' follows the background load too, with the flag count", async () => {
+  const c = new PostHog(KEY, opts(server.url, { personalApiKey: SECURE }))
+  // No reload asked for: the core's own first load emits it (as posthog-node's poller does).
+  const [count] = await once(c, 'localEvaluationFlagsLoaded', { signal: AbortSignal.timeout(10_000) })
+  assert.equal(typeof count, 'number')
+  assert.ok(count > 0, `count ${count}`)
+  await c.shutdown(5000)
 })

@@ -16,6 +16,8 @@ use std::time::Duration;
 type Listener = ThreadsafeFunction<ErrorInfo, (), ErrorInfo, Status, false, true>;
 /// Shared by the core's `on_error` hook and the client, which releases it after `shutdown`.
 type ListenerSlot = Arc<Mutex<Option<Listener>>>;
+/// Told the flag count after each load of new definitions (unref'ed too).
+type LoadedListener = ThreadsafeFunction<u32, (), u32, Status, false, true>;
 
 /// The `$lib` this binding reports.
 pub const SDK_NAME: &str = "posthog-sdk-node";
@@ -25,13 +27,16 @@ pub const SDK_NAME: &str = "posthog-sdk-node";
 pub struct NativeClient {
     pub(crate) client: Arc<Client>,
     listener: ListenerSlot,
+    /// Kept alive as long as the client; the core's hook holds it.
+    _loaded: Option<Arc<LoadedListener>>,
 }
 
 #[napi]
 impl NativeClient {
     /// Validates the options and starts the core's worker. Throws an error with `code`
     /// `invalid_key` or `config`. `onError` is called on the JS thread with each error the
-    /// background work reports.
+    /// background work reports; `onFlagsLoaded` with the flag count after each load of new
+    /// definitions (the poll or a reload).
     #[napi(constructor)]
     pub fn new(
         env: Env,
@@ -40,6 +45,8 @@ impl NativeClient {
         #[napi(ts_arg_type = "((err: ErrorInfo) => void) | undefined | null")] on_error: Option<
             Unknown,
         >,
+        #[napi(ts_arg_type = "((count: number) => void) | undefined | null")]
+        on_flags_loaded: Option<Unknown>,
     ) -> Result<Self> {
         let fail = |e: CoreError| errors::to_js(&env, &e);
         let key = string_key(api_key).map_err(fail)?;
@@ -62,10 +69,30 @@ impl NativeClient {
                 }
             }));
         }
+        let mut loaded = None;
+        if let Some(f) = on_flags_loaded.filter(|f| matches!(f.get_type(), Ok(ValueType::Function)))
+        {
+            let f: Function<u32, ()> = Function::from_unknown(f)?;
+            let tsfn: Arc<LoadedListener> = Arc::new(
+                f.build_threadsafe_function::<u32>()
+                    .callee_handled::<false>()
+                    .weak::<true>()
+                    .build_callback(|ctx| Ok(ctx.value))?,
+            );
+            let hook = tsfn.clone();
+            opts = opts.on_flags_loaded(Arc::new(move |n: usize| {
+                hook.call(
+                    u32::try_from(n).unwrap_or(u32::MAX),
+                    ThreadsafeFunctionCallMode::NonBlocking,
+                );
+            }));
+            loaded = Some(tsfn);
+        }
         let client = Client::new(opts).map_err(fail)?;
         Ok(NativeClient {
             client: Arc::new(client),
             listener,
+            _loaded: loaded,
         })
     }
 

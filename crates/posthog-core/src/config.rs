@@ -21,6 +21,9 @@ pub type ErrorHook = Arc<dyn Fn(&Error) + Send + Sync>;
 /// posthog-python's `on_error(error, batch)`: every reported error with the events of the
 /// batch that failed (as sent; empty for an error that is not a failed batch).
 pub type ErrorBatchHook = Arc<dyn Fn(&Error, &[serde_json::Value]) + Send + Sync>;
+/// Called on the worker after new flag definitions were loaded (the poll or a reload), with
+/// how many flags they hold (posthog-node's `localEvaluationFlagsLoaded`).
+pub type FlagsLoadedHook = Arc<dyn Fn(usize) + Send + Sync>;
 /// Called on the capturing thread with each event: `Ok(Some(msg))` sends `msg`, `Ok(None)`
 /// drops the event, `Err(reason)` (the hook failed) drops it too and reports the reason, as
 /// posthog-python and posthog-node do with a hook that raises.
@@ -77,6 +80,7 @@ pub struct ClientOptions {
     super_properties: serde_json::Map<String, serde_json::Value>,
     on_error: Option<ErrorHook>,
     on_error_batch: Option<ErrorBatchHook>,
+    on_flags_loaded: Option<FlagsLoadedHook>,
     before_send: Option<BeforeSendHook>,
     sdk_name: String,
     sdk_version: String,
@@ -131,6 +135,7 @@ impl ClientOptions {
             super_properties: serde_json::Map::new(),
             on_error: None,
             on_error_batch: None,
+            on_flags_loaded: None,
             before_send: None,
             sdk_name: rules.sdk_name.into(),
             sdk_version: env!("CARGO_PKG_VERSION").into(),
@@ -323,6 +328,11 @@ impl ClientOptions {
         self.on_error_batch = Some(hook);
         self
     }
+    /// Called after each load that brought new flag definitions, with their flag count.
+    pub fn on_flags_loaded(mut self, hook: FlagsLoadedHook) -> Self {
+        self.on_flags_loaded = Some(hook);
+        self
+    }
     /// Called on the capturing thread with each event; may rewrite it or drop it (`None`).
     pub fn before_send(mut self, hook: BeforeSendHook) -> Self {
         self.before_send = Some(hook);
@@ -501,6 +511,7 @@ impl ClientOptions {
             super_properties: self.super_properties,
             on_error: self.on_error,
             on_error_batch: self.on_error_batch,
+            on_flags_loaded: self.on_flags_loaded,
             before_send: self.before_send,
             sdk_name: self.sdk_name,
             sdk_version: self.sdk_version,
@@ -589,6 +600,7 @@ pub struct Config {
     pub(crate) super_properties: serde_json::Map<String, serde_json::Value>,
     pub(crate) on_error: Option<ErrorHook>,
     pub(crate) on_error_batch: Option<ErrorBatchHook>,
+    pub(crate) on_flags_loaded: Option<FlagsLoadedHook>,
     pub(crate) before_send: Option<BeforeSendHook>,
     /// `$lib`.
     pub sdk_name: String,

@@ -86,7 +86,7 @@ pub(crate) fn send_batch(
                     if pending.len() == 1 {
                         shared.resolve_on_disk(pending.iter().map(|e| e.seq));
                         shared.stats.drop(DropCause::TooLarge, 1);
-                        shared.report(&error);
+                        shared.report_batch(&error, &pending);
                         return;
                     }
                     let right = pending.split_off(pending.len() / 2);
@@ -96,7 +96,7 @@ pub(crate) fn send_batch(
                 }
                 Verdict::Fail(error) => {
                     shared.resolve_on_disk(pending.iter().map(|e| e.seq));
-                    fail(shared, pending.len(), &error);
+                    fail(shared, &pending, &error);
                     return;
                 }
             };
@@ -128,35 +128,41 @@ pub(crate) fn send_batch(
 /// (or for events that never reached the disk) they fail.
 fn exhausted(shared: &Shared, events: Vec<QueuedEvent>, error: &Error) {
     let Some(d) = &shared.disk else {
-        fail(shared, events.len(), error);
+        fail(shared, &events, error);
         return;
     };
     let now = shared.now_ms();
-    let (mut park, mut expired, mut failed) = (Vec::new(), Vec::new(), 0usize);
+    let (mut park, mut given_up) = (Vec::new(), Vec::new());
+    let mut expired = Vec::new();
     for ev in events {
         match d.exhausted(ev.seq, now) {
             Exhausted::Park => park.push(ev),
-            Exhausted::Expired => expired.push(ev.seq),
-            Exhausted::NotOnDisk => failed += 1,
+            Exhausted::Expired => {
+                expired.push(ev.seq);
+                given_up.push(ev);
+            }
+            Exhausted::NotOnDisk => given_up.push(ev),
         }
     }
-    let given_up = failed + expired.len();
     shared.resolve_on_disk(expired);
-    if given_up > 0 {
-        fail(shared, given_up, error);
+    if !given_up.is_empty() {
+        fail(shared, &given_up, error);
     }
     if !park.is_empty() {
         let n = park.len();
         Counters::add(&shared.stats.deferred, n as u64);
         tracing::warn!(events = n, %error, "retries ran out; events kept on disk for the next flush");
-        if given_up == 0 {
+        if given_up.is_empty() {
             shared.report(error);
         }
         shared.lock().park(park);
     }
 }
 
-fn fail(shared: &Shared, events: usize, error: &Error) {
+/// A batch failed for good: counted, remembered, and reported with its events (posthog-python's
+/// `on_error(error, batch)` receives them).
+fn fail(shared: &Shared, batch: &[QueuedEvent], error: &Error) {
+    let events = batch.len();
     Counters::add(&shared.stats.failed, events as u64);
     Counters::add(&shared.stats.failed_batches, 1);
     shared.record_failure(error);
@@ -176,7 +182,7 @@ fn fail(shared: &Shared, events: usize, error: &Error) {
         }
         other => other.clone(),
     };
-    shared.report(&error);
+    shared.report_batch(&error, batch);
 }
 
 fn track_auth(

@@ -8,21 +8,10 @@ from typing import Dict, List, Tuple
 E = "events[*].properties."
 
 #: cause → (what differs: official vs ours, the diff paths it explains)
-ROOT_CAUSES: Dict[str, Tuple[str, List[str]]] = {
-    "on_error_batch": (
-        "on_error(error, batch): ours passes batch=[] (official: the failed batch, 1 event). The core "
-        "side is ready (Shared::report_batch → on_error_batch, the posthog-python profile wires "
-        "on_error to it); sender.rs's fail() must call report_batch with the batch's events",
-        ["observed.on_error[*].batch_len"],
-    ),
-}
+ROOT_CAUSES: Dict[str, Tuple[str, List[str]]] = {}
 
 #: scenario → its causes (generated from a run, then checked by hand; see FINDINGS.md)
-SCENARIO_CAUSES: Dict[str, List[str]] = {
-    "batch_400": ["on_error_batch"],
-    "batch_401": ["on_error_batch"],
-    "batch_503_no_retries": ["on_error_batch"],
-}
+SCENARIO_CAUSES: Dict[str, List[str]] = {}
 
 
 def reason(name: str) -> str:

@@ -132,6 +132,16 @@ pub(crate) async fn load_once(shared: &Shared) -> Result<LoadOutcome, Error> {
     if result.is_ok() {
         shared.flags.loads.fetch_add(1, Ordering::Relaxed);
     }
+    if let (Ok(LoadOutcome::Updated), Some(hook)) = (&result, &shared.config.on_flags_loaded) {
+        let count = shared
+            .flags
+            .definitions
+            .load()
+            .as_ref()
+            .map_or(0, |d| d.len());
+        let hook = hook.clone();
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(count)));
+    }
     shared.flags.attempt_done();
     result
 }

@@ -229,3 +229,26 @@ fn nothing_is_lost_under_thirty_percent_503s() {
         server.events().into_iter().filter_map(|e| e.uuid).collect();
     assert_eq!(stored, uuids);
 }
+
+#[test]
+fn a_failed_batch_reaches_on_error_batch_with_its_events() {
+    use std::sync::{Arc, Mutex};
+    let server = TestServer::spawn();
+    server.push_fault(status(400));
+    let (o, _) = opts(&server);
+    let seen: Arc<Mutex<Vec<(ErrorKind, Vec<serde_json::Value>)>>> = Arc::default();
+    let sink = seen.clone();
+    let c = client(o.on_error_batch(Arc::new(move |e, batch| {
+        sink.lock().unwrap().push((e.kind(), batch.to_vec()));
+    })));
+    let a = c.capture(Event::new("first", "u")).unwrap();
+    let b = c.capture(Event::new("second", "u")).unwrap();
+    assert_eq!(flush(&c).failed, 2);
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 1, "one report for the batch");
+    let (kind, batch) = &seen[0];
+    assert_eq!(*kind, ErrorKind::InvalidRequest);
+    let uuids: Vec<&str> = batch.iter().map(|m| m["uuid"].as_str().unwrap()).collect();
+    assert_eq!(uuids, [a.to_string(), b.to_string()]);
+    assert_eq!(batch[0]["event"], "first");
+}
