@@ -118,10 +118,13 @@ def test_on_error_gets_error_and_batch(server: TestServer) -> None:
     server.faults([{"status": 400}])
     ph = Posthog(API_KEY, host=server.url, on_error=lambda e, batch: got.append((e, batch)),
                  flush_at=1000, flush_interval=3600)
-    ph.capture("bad", distinct_id="u")
+    uuid = ph.capture("bad", distinct_id="u")
     ph.flush()
     ph.shutdown()
-    assert got and isinstance(got[0][0], posthog_sdk.PostHogError) and got[0][1] == []
+    assert got and isinstance(got[0][0], posthog_sdk.PostHogError)
+    # posthog-python's on_error(error, batch): the failed batch's messages as sent.
+    [message] = got[0][1]
+    assert message["uuid"] == uuid and message["event"] == "bad" and message["distinct_id"] == "u"
 
 
 def test_before_send_and_super_properties(server: TestServer) -> None:

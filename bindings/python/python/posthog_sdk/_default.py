@@ -3,6 +3,9 @@ posthog_sdk.capture("event", distinct_id="u")``. Each function runs on a default
 :class:`Posthog` built on first use from the module's settings (``posthog_sdk.api_key``,
 ``host``, ``on_error``…). It is rebuilt when ``disabled``, ``debug`` or ``before_send`` change
 (posthog-python re-reads those three on every call); other settings are read once, as there.
+
+Each function keeps posthog-python's module signature and hands its arguments, by name, to
+the default client's method of the same name (``**locals()``: the parameters, nothing else).
 """
 
 from __future__ import annotations
@@ -86,17 +89,7 @@ def capture(
     send_feature_flags: Optional[Any] = None,
     disable_geoip: Optional[bool] = None,
 ) -> Optional[str]:
-    return setup().capture(
-        event,
-        distinct_id=distinct_id,
-        properties=properties,
-        timestamp=timestamp,
-        uuid=uuid,
-        groups=groups,
-        flags=flags,
-        send_feature_flags=send_feature_flags,
-        disable_geoip=disable_geoip,
-    )
+    return setup().capture(**locals())
 
 
 def set(
@@ -107,13 +100,7 @@ def set(
     uuid: Optional[Union[str, UUID]] = None,
     disable_geoip: Optional[bool] = None,
 ) -> Optional[str]:
-    return setup().set(
-        distinct_id=distinct_id,
-        properties=properties,
-        timestamp=timestamp,
-        uuid=uuid,
-        disable_geoip=disable_geoip,
-    )
+    return setup().set(**locals())
 
 
 def set_once(
@@ -124,13 +111,7 @@ def set_once(
     uuid: Optional[Union[str, UUID]] = None,
     disable_geoip: Optional[bool] = None,
 ) -> Optional[str]:
-    return setup().set_once(
-        distinct_id=distinct_id,
-        properties=properties,
-        timestamp=timestamp,
-        uuid=uuid,
-        disable_geoip=disable_geoip,
-    )
+    return setup().set_once(**locals())
 
 
 def alias(
@@ -140,7 +121,7 @@ def alias(
     uuid: Optional[str] = None,
     disable_geoip: Optional[bool] = None,
 ) -> Optional[str]:
-    return setup().alias(previous_id, distinct_id, timestamp, uuid, disable_geoip)
+    return setup().alias(**locals())
 
 
 def group_identify(
@@ -152,9 +133,7 @@ def group_identify(
     disable_geoip: Optional[bool] = None,
     distinct_id: Optional[ID_TYPES] = None,
 ) -> Optional[str]:
-    return setup().group_identify(
-        group_type, group_key, properties, timestamp, uuid, disable_geoip, distinct_id
-    )
+    return setup().group_identify(**locals())
 
 
 def capture_exception(exception: Any = None, **kwargs: Any) -> Optional[str]:
@@ -172,17 +151,7 @@ def feature_enabled(
     disable_geoip: Optional[bool] = None,
     device_id: Optional[str] = None,
 ) -> Optional[bool]:
-    return setup().feature_enabled(
-        key,
-        distinct_id,
-        groups=groups,
-        person_properties=person_properties,
-        group_properties=group_properties,
-        only_evaluate_locally=only_evaluate_locally,
-        send_feature_flag_events=send_feature_flag_events,
-        disable_geoip=disable_geoip,
-        device_id=device_id,
-    )
+    return setup().feature_enabled(**locals())
 
 
 def get_feature_flag(
@@ -196,17 +165,7 @@ def get_feature_flag(
     disable_geoip: Optional[bool] = None,
     device_id: Optional[str] = None,
 ) -> Optional[FlagValue]:
-    return setup().get_feature_flag(
-        key,
-        distinct_id,
-        groups=groups,
-        person_properties=person_properties,
-        group_properties=group_properties,
-        only_evaluate_locally=only_evaluate_locally,
-        send_feature_flag_events=send_feature_flag_events,
-        disable_geoip=disable_geoip,
-        device_id=device_id,
-    )
+    return setup().get_feature_flag(**locals())
 
 
 def get_feature_flag_payload(
@@ -223,18 +182,7 @@ def get_feature_flag_payload(
 ) -> Optional[object]:
     # posthog-python's module-level default is send_feature_flag_events=True but its client
     # captures nothing for a payload lookup either way; the core captures nothing too.
-    return setup().get_feature_flag_payload(
-        key,
-        distinct_id,
-        match_value=match_value,
-        groups=groups,
-        person_properties=person_properties,
-        group_properties=group_properties,
-        only_evaluate_locally=only_evaluate_locally,
-        send_feature_flag_events=False,
-        disable_geoip=disable_geoip,
-        device_id=device_id,
-    )
+    return setup().get_feature_flag_payload(**{**locals(), "send_feature_flag_events": False})
 
 
 def get_all_flags(
@@ -247,16 +195,7 @@ def get_all_flags(
     flag_keys_to_evaluate: Optional[List[str]] = None,
     device_id: Optional[str] = None,
 ) -> Optional[Dict[str, FlagValue]]:
-    return setup().get_all_flags(
-        distinct_id,
-        groups=groups,
-        person_properties=person_properties,
-        group_properties=group_properties,
-        only_evaluate_locally=only_evaluate_locally,
-        disable_geoip=disable_geoip,
-        flag_keys_to_evaluate=flag_keys_to_evaluate,
-        device_id=device_id,
-    )
+    return setup().get_all_flags(**locals())
 
 
 def get_all_flags_and_payloads(
@@ -269,16 +208,7 @@ def get_all_flags_and_payloads(
     flag_keys_to_evaluate: Optional[List[str]] = None,
     device_id: Optional[str] = None,
 ) -> Dict[str, Dict[str, Any]]:
-    return setup().get_all_flags_and_payloads(
-        distinct_id,
-        groups=groups,
-        person_properties=person_properties,
-        group_properties=group_properties,
-        only_evaluate_locally=only_evaluate_locally,
-        disable_geoip=disable_geoip,
-        flag_keys_to_evaluate=flag_keys_to_evaluate,
-        device_id=device_id,
-    )
+    return setup().get_all_flags_and_payloads(**locals())
 
 
 def evaluate_flags(
@@ -292,16 +222,7 @@ def evaluate_flags(
     flag_keys: Optional[List[str]] = None,
     device_id: Optional[str] = None,
 ) -> FeatureFlagEvaluations:
-    return setup().evaluate_flags(
-        distinct_id,
-        groups=groups,
-        person_properties=person_properties,
-        group_properties=group_properties,
-        only_evaluate_locally=only_evaluate_locally,
-        disable_geoip=disable_geoip,
-        flag_keys=flag_keys,
-        device_id=device_id,
-    )
+    return setup().evaluate_flags(**locals())
 
 
 def load_feature_flags() -> None:
