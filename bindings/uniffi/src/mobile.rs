@@ -179,6 +179,7 @@ impl MobileOptions {
             max_batch_bytes: self.max_batch_bytes,
             max_event_bytes: self.max_event_bytes,
             max_in_flight: self.max_in_flight,
+            max_definitions_bytes: None,
             overflow: self.overflow,
             block_timeout_ms: self.block_timeout_ms,
             enable_local_evaluation: None,

@@ -182,6 +182,9 @@ pub struct ClientOptions {
     /// Requests in flight at once.
     #[uniffi(default = None)]
     pub max_in_flight: Option<u32>,
+    /// The largest flag definitions answer accepted, in bytes (default 64 MiB).
+    #[uniffi(default = None)]
+    pub max_definitions_bytes: Option<u64>,
     /// What `capture` does when the queue is full (default drop the newest).
     #[uniffi(default = None)]
     pub overflow: Option<Overflow>,
@@ -244,6 +247,7 @@ impl ClientOptions {
             .set("max_batch_bytes", self.max_batch_bytes)
             .set("max_event_bytes", self.max_event_bytes)
             .set("max_in_flight", self.max_in_flight)
+            .set("max_definitions_bytes", self.max_definitions_bytes)
             .set("overflow", self.overflow.map(Overflow::name))
             .ms("block_timeout", self.block_timeout_ms)
             .set("max_retries", self.max_retries)

@@ -86,6 +86,7 @@ pub struct ClientOptions {
     sdk_version: String,
     clock: Option<Arc<dyn Clock>>,
     jitter_seed: Option<u64>,
+    max_definitions_bytes: usize,
     transport: Option<Arc<dyn HttpTransport>>,
     personal_api_key: Option<String>,
     poll_interval: Duration,
@@ -141,6 +142,7 @@ impl ClientOptions {
             sdk_version: env!("CARGO_PKG_VERSION").into(),
             clock: None,
             jitter_seed: None,
+            max_definitions_bytes: crate::transport::limits::DEFINITIONS,
             transport: None,
             personal_api_key: None,
             poll_interval: Duration::from_secs(30),
@@ -413,6 +415,12 @@ impl ClientOptions {
         self.cipher = Some(cipher);
         self
     }
+    /// The largest flag definitions answer accepted, in bytes (default 64 MiB, at least
+    /// 64 KiB); a longer one is refused unread and reported, and the current definitions stay.
+    pub fn max_definitions_bytes(mut self, n: usize) -> Self {
+        self.max_definitions_bytes = n.max(64 * 1024);
+        self
+    }
     /// Makes the retry jitter reproducible (schedule tests; default random).
     pub fn jitter_seed(mut self, seed: u64) -> Self {
         self.jitter_seed = Some(seed);
@@ -517,6 +525,7 @@ impl ClientOptions {
             sdk_version: self.sdk_version,
             clock,
             jitter_seed: self.jitter_seed,
+            max_definitions_bytes: self.max_definitions_bytes,
             transport,
             default_transport,
             flags_key,
@@ -608,6 +617,7 @@ pub struct Config {
     pub sdk_version: String,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) jitter_seed: Option<u64>,
+    pub(crate) max_definitions_bytes: usize,
     pub(crate) transport: Arc<dyn HttpTransport>,
     /// The transport is the built-in one (rebuilt in a forked child: its pooled connections
     /// belong to the parent's runtime).

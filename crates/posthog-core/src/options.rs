@@ -69,6 +69,8 @@ pub struct Options {
     pub poll_interval: Option<f64>,
     /// Timeout of one `/flags` request.
     pub feature_flags_request_timeout_seconds: Option<f64>,
+    /// The largest flag definitions answer accepted, in bytes.
+    pub max_definitions_bytes: Option<usize>,
     /// Capture `$feature_flag_called` on lookups.
     pub send_feature_flag_events: Option<bool>,
     /// Directory of the crash-safe on-disk queue.
@@ -194,6 +196,10 @@ pub const OPTION_DOCS: &[OptionDoc] = &[
     OptionDoc {
         name: "feature_flags_request_timeout_seconds",
         doc: "timeout of one /flags request",
+    },
+    OptionDoc {
+        name: "max_definitions_bytes",
+        doc: "largest flag definitions answer accepted, in bytes (64 MiB)",
     },
     OptionDoc {
         name: "send_feature_flag_events",
@@ -916,6 +922,9 @@ impl Options {
         }
         if let Some(v) = self.max_attempts {
             o = o.max_attempts(v);
+        }
+        if let Some(v) = self.max_definitions_bytes {
+            o = o.max_definitions_bytes(v);
         }
         if let Some(v) = self.opt_out {
             o = o.opt_out(v);

@@ -190,7 +190,7 @@ async fn fetch(shared: &Shared) -> Result<LoadOutcome, Error> {
         headers,
         body: Vec::new(),
         timeout: cfg.request_timeout,
-        max_response_bytes: crate::transport::limits::DEFINITIONS,
+        max_response_bytes: cfg.max_definitions_bytes,
     };
     let resp = match cfg.transport.send(req).await {
         Ok(r) => r,

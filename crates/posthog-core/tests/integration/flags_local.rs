@@ -292,3 +292,30 @@ fn try_lookup_answers_local_flags_without_io_and_defers_the_rest() {
         .collect();
     assert_eq!(called.len(), 2, "answered lookups report like the getters");
 }
+
+#[test]
+fn definitions_over_the_size_limit_are_refused_unread() {
+    let server = TestServer::spawn();
+    // ~200 KB of definitions: one flag with a large payload.
+    server.set_flag_definitions(json!({"flags": [{
+        "id": 1, "key": "big", "active": true,
+        "filters": {"groups": [{"rollout_percentage": 100}], "payloads": {"true": "x".repeat(200_000)}}
+    }]}));
+    let (o, _) = opts(&server);
+    let reports = Reports::default();
+    let c = client(
+        o.personal_api_key(SECURE)
+            .max_definitions_bytes(64 * 1024)
+            .on_error(reports.hook()),
+    );
+    // Not loaded: the lookup falls back to /flags (the server's own answer).
+    c.get_feature_flag("big", "u1", &FlagOptions::default())
+        .unwrap();
+    assert_eq!(count(&server, "/flags/"), 1, "remote fallback");
+    let errors = reports.all();
+    assert!(
+        errors.iter().any(|e| e.kind() == ErrorKind::Unexpected
+            && e.to_string().contains("larger than 65536 bytes")),
+        "{errors:?}"
+    );
+}

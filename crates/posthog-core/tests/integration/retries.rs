@@ -236,7 +236,8 @@ fn a_failed_batch_reaches_on_error_batch_with_its_events() {
     let server = TestServer::spawn();
     server.push_fault(status(400));
     let (o, _) = opts(&server);
-    let seen: Arc<Mutex<Vec<(ErrorKind, Vec<serde_json::Value>)>>> = Arc::default();
+    type Seen = Vec<(ErrorKind, Vec<serde_json::Value>)>;
+    let seen: Arc<Mutex<Seen>> = Arc::default();
     let sink = seen.clone();
     let c = client(o.on_error_batch(Arc::new(move |e, batch| {
         sink.lock().unwrap().push((e.kind(), batch.to_vec()));

@@ -4575,6 +4575,10 @@ public struct ClientOptions {
      */
     public var maxInFlight: UInt32?
     /**
+     * The largest flag definitions answer accepted, in bytes (default 64 MiB).
+     */
+    public var maxDefinitionsBytes: UInt64?
+    /**
      * What `capture` does when the queue is full (default drop the newest).
      */
     public var overflow: Overflow?
@@ -4683,6 +4687,9 @@ public struct ClientOptions {
          * Requests in flight at once.
          */maxInFlight: UInt32? = nil, 
         /**
+         * The largest flag definitions answer accepted, in bytes (default 64 MiB).
+         */maxDefinitionsBytes: UInt64? = nil, 
+        /**
          * What `capture` does when the queue is full (default drop the newest).
          */overflow: Overflow? = nil, 
         /**
@@ -4730,6 +4737,7 @@ public struct ClientOptions {
         self.maxBatchBytes = maxBatchBytes
         self.maxEventBytes = maxEventBytes
         self.maxInFlight = maxInFlight
+        self.maxDefinitionsBytes = maxDefinitionsBytes
         self.overflow = overflow
         self.blockTimeoutMs = blockTimeoutMs
         self.enableLocalEvaluation = enableLocalEvaluation
@@ -4779,6 +4787,7 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
                 maxBatchBytes: FfiConverterOptionUInt64.read(from: &buf), 
                 maxEventBytes: FfiConverterOptionUInt64.read(from: &buf), 
                 maxInFlight: FfiConverterOptionUInt32.read(from: &buf), 
+                maxDefinitionsBytes: FfiConverterOptionUInt64.read(from: &buf), 
                 overflow: FfiConverterOptionTypeOverflow.read(from: &buf), 
                 blockTimeoutMs: FfiConverterOptionUInt64.read(from: &buf), 
                 enableLocalEvaluation: FfiConverterOptionBool.read(from: &buf), 
@@ -4814,6 +4823,7 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
         FfiConverterOptionUInt64.write(value.maxBatchBytes, into: &buf)
         FfiConverterOptionUInt64.write(value.maxEventBytes, into: &buf)
         FfiConverterOptionUInt32.write(value.maxInFlight, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxDefinitionsBytes, into: &buf)
         FfiConverterOptionTypeOverflow.write(value.overflow, into: &buf)
         FfiConverterOptionUInt64.write(value.blockTimeoutMs, into: &buf)
         FfiConverterOptionBool.write(value.enableLocalEvaluation, into: &buf)
