@@ -94,7 +94,7 @@ pub struct MobileOptions {
     /// The most events kept, in memory and on disk (default 1 000).
     #[uniffi(default = None)]
     pub max_queue_size: Option<u32>,
-    /// Resends after the first attempt in one delivery cycle (default 3); events whose
+    /// Resends after the first attempt in one delivery cycle (default: no count limit, retried until `retryForMs`); events whose
     /// retries ran out stay on disk for the next cycle.
     #[uniffi(default = None)]
     pub max_retries: Option<u32>,
@@ -126,6 +126,10 @@ pub struct MobileOptions {
     /// Capture `Application Opened` / `Application Backgrounded` (default on).
     #[uniffi(default = None)]
     pub capture_lifecycle_events: Option<bool>,
+    /// How long a failing batch keeps being retried in one delivery cycle, in milliseconds
+    /// (default one hour); its events then stay on disk for the next cycle.
+    #[uniffi(default = None)]
+    pub retry_for_ms: Option<u64>,
     /// The most serialised bytes the queue holds.
     #[uniffi(default = None)]
     pub max_queue_bytes: Option<u64>,
@@ -185,6 +189,7 @@ impl MobileOptions {
             enable_local_evaluation: None,
             opt_out: None,
             max_retries: self.max_retries,
+            retry_for_ms: self.retry_for_ms,
             request_timeout_ms: self.request_timeout_ms,
             gzip: None,
             protocol: None,

@@ -123,9 +123,14 @@ pub struct ClientOptions {
     /// The most events the queue holds (default 10 000).
     #[uniffi(default = None)]
     pub max_queue_size: Option<u32>,
-    /// Resends after the first attempt (default 3).
+    /// At most this many resends after the first attempt (default: no count limit, a
+    /// failing batch is retried until `retryForMs`).
     #[uniffi(default = None)]
     pub max_retries: Option<u32>,
+    /// How long a failing batch keeps being retried, in milliseconds (default 10 minutes;
+    /// one hour per delivery cycle with `storageDir`).
+    #[uniffi(default = None)]
+    pub retry_for_ms: Option<u64>,
     /// Timeout of one HTTP request, in milliseconds (default 15 000).
     #[uniffi(default = None)]
     pub request_timeout_ms: Option<u64>,
@@ -251,6 +256,7 @@ impl ClientOptions {
             .set("overflow", self.overflow.map(Overflow::name))
             .ms("block_timeout", self.block_timeout_ms)
             .set("max_retries", self.max_retries)
+            .ms("retry_for", self.retry_for_ms)
             .ms("timeout", self.request_timeout_ms)
             .set("gzip", self.gzip)
             .set(

@@ -67,7 +67,8 @@ pub struct ClientOptions {
     max_queue_bytes: usize,
     max_batch_bytes: usize,
     max_event_bytes: usize,
-    max_retries: u32,
+    max_retries: Option<u32>,
+    retry_for: Option<Duration>,
     request_timeout: Duration,
     gzip: bool,
     max_in_flight: usize,
@@ -124,6 +125,7 @@ impl ClientOptions {
             max_batch_bytes: 5 * 1024 * 1024,
             max_event_bytes: 1_000_000,
             max_retries: rules.max_retries,
+            retry_for: None,
             request_timeout: rules.request_timeout,
             gzip: rules.gzip,
             max_in_flight: 4,
@@ -261,9 +263,18 @@ impl ClientOptions {
         self.max_event_bytes = n;
         self
     }
-    /// Resends after the first attempt (default 3).
+    /// At most this many resends after the first attempt. Default: no count limit — a batch
+    /// is retried (backoff with jitter, `Retry-After` as a floor) until [`Self::retry_for`].
     pub fn max_retries(mut self, n: u32) -> Self {
-        self.max_retries = n;
+        self.max_retries = Some(n);
+        self
+    }
+    /// How long a batch keeps being retried after its first attempt (default 10 minutes in
+    /// memory; with `storage_dir` one hour per delivery cycle, after which the events stay on
+    /// disk for the next flush until `max_event_age`). An outage shorter than this loses
+    /// nothing that fits the queue.
+    pub fn retry_for(mut self, d: Duration) -> Self {
+        self.retry_for = Some(d);
         self
     }
     /// Timeout of one HTTP request (default 15 s).
@@ -507,6 +518,11 @@ impl ClientOptions {
             max_batch_bytes: self.max_batch_bytes,
             max_event_bytes: self.max_event_bytes,
             max_retries: self.max_retries,
+            retry_for: self.retry_for.unwrap_or(if self.storage_dir.is_some() {
+                Duration::from_secs(3600)
+            } else {
+                Duration::from_secs(600)
+            }),
             request_timeout: self.request_timeout,
             gzip: self.gzip,
             max_in_flight: self.max_in_flight,
@@ -587,7 +603,9 @@ pub struct Config {
     /// See [`ClientOptions::max_event_bytes`].
     pub max_event_bytes: usize,
     /// See [`ClientOptions::max_retries`].
-    pub max_retries: u32,
+    pub max_retries: Option<u32>,
+    /// See [`ClientOptions::retry_for`].
+    pub retry_for: Duration,
     /// See [`ClientOptions::request_timeout`].
     pub request_timeout: Duration,
     /// See [`ClientOptions::gzip`].

@@ -35,8 +35,10 @@ pub struct Options {
     pub max_batch_bytes: Option<usize>,
     /// Largest single event.
     pub max_event_bytes: Option<usize>,
-    /// Resends after the first attempt.
+    /// Resends after the first attempt (default: no count limit, see `retry_for`).
     pub max_retries: Option<u32>,
+    /// How long a batch keeps being retried after its first attempt.
+    pub retry_for: Option<f64>,
     /// Timeout of one ingestion request.
     pub timeout: Option<f64>,
     /// Gzip request bodies.
@@ -131,7 +133,11 @@ pub const OPTION_DOCS: &[OptionDoc] = &[
     },
     OptionDoc {
         name: "max_retries",
-        doc: "resends after the first attempt",
+        doc: "at most this many resends (default: no count limit, retried until retry_for)",
+    },
+    OptionDoc {
+        name: "retry_for",
+        doc: "how long a failing batch keeps being retried (10 min; 1 h per cycle with storage_dir)",
     },
     OptionDoc {
         name: "timeout",
@@ -821,6 +827,9 @@ impl Options {
         if let Some(v) = self.max_retries {
             o = o.max_retries(v);
         }
+        if let Some(v) = dur(self.retry_for, "retry_for")? {
+            o = o.retry_for(v);
+        }
         if let Some(v) = dur(self.timeout, "timeout")? {
             o = o.request_timeout(v);
         }
@@ -1091,7 +1100,7 @@ mod tests {
         .unwrap();
         assert_eq!(c.flush_interval, Duration::from_millis(250));
         assert_eq!(c.request_timeout, Duration::from_secs(2));
-        assert_eq!(c.max_retries, 1);
+        assert_eq!(c.max_retries, Some(1));
         assert!(!c.gzip);
         assert!(c.opt_out);
         assert!(!c.is_server);

@@ -58,8 +58,9 @@ pub struct Rules {
     pub request_timeout: Duration,
     /// Gzip request bodies.
     pub gzip: bool,
-    /// Resends after the first attempt.
-    pub max_retries: u32,
+    /// Resends after the first attempt; `None`: as many as fit in the retry deadline
+    /// ([`crate::ClientOptions::retry_for`]), so an outage of minutes loses nothing.
+    pub max_retries: Option<u32>,
     /// `$geoip_disable: true` on events and `geoip_disable` in `/flags` unless set.
     pub disable_geoip: bool,
     /// `$is_server: true` on every event unless `is_server` is set to false.
@@ -196,7 +197,7 @@ const PYTHON: Rules = Rules {
     max_queue_size: 10_000,
     request_timeout: Duration::from_secs(15),
     gzip: false,
-    max_retries: 3,
+    max_retries: None,
     disable_geoip: true,
     is_server: true,
     super_properties_win: true,
@@ -238,7 +239,7 @@ const NODE: Rules = Rules {
     max_queue_size: 10_000,
     request_timeout: Duration::from_secs(10),
     gzip: true,
-    max_retries: 3,
+    max_retries: None,
     disable_geoip: true,
     is_server: true,
     super_properties_win: false,
@@ -278,7 +279,7 @@ const CORE: Rules = Rules {
     max_queue_size: 10_000,
     request_timeout: Duration::from_secs(15),
     gzip: true,
-    max_retries: 3,
+    max_retries: None,
     disable_geoip: false,
     is_server: false,
     super_properties_win: false,

@@ -45,7 +45,8 @@ pub enum Verdict {
 /// the definitions poller and the admin client (each decides how many retries it spends).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Class {
-    /// 2xx, or 304 (the cached answer is current).
+    /// 2xx. (A 304 is not one: only the definitions poller asks conditionally, and it reads
+    /// 304 itself before classifying; anywhere else it would mean nothing was delivered.)
     Success,
     /// A connection failure, a timeout, 408 or 5xx: worth another attempt.
     Transient,
@@ -64,7 +65,7 @@ pub fn class_of(outcome: &Result<HttpResponse, TransportFailure>) -> Class {
         Err(TransportFailure::TooLarge { .. }) => Class::Terminal,
         Err(_) => Class::Transient,
         Ok(r) => match r.status {
-            200..=299 | 304 => Class::Success,
+            200..=299 => Class::Success,
             429 => Class::Throttled,
             408 | 500..=599 => Class::Transient,
             413 => Class::TooLarge,
@@ -399,7 +400,7 @@ mod tests {
         let cases = [
             (200, Class::Success),
             (204, Class::Success),
-            (304, Class::Success),
+            (304, Class::Terminal),
             (408, Class::Transient),
             (500, Class::Transient),
             (503, Class::Transient),

@@ -110,13 +110,26 @@ pub(crate) fn send_batch(
                     return;
                 }
             }
-            if attempt > cfg.max_retries {
+            // Retry until the batch's deadline (or `max_retries`, when one is set): the next
+            // attempt must start before the deadline.
+            let delay = backoff.next_delay(after);
+            let deadline = chrono::Duration::from_std(cfg.retry_for)
+                .ok()
+                .and_then(|d| id.created_at.checked_add_signed(d));
+            let next_at = chrono::Duration::from_std(delay)
+                .ok()
+                .and_then(|d| cfg.clock.now().checked_add_signed(d));
+            let late = match (deadline, next_at) {
+                (None, _) => false,
+                (Some(deadline), Some(next)) => next > deadline,
+                (Some(_), None) => true,
+            };
+            if late || cfg.max_retries.is_some_and(|m| attempt > m) {
                 exhausted(shared, again, &error);
                 return;
             }
             Counters::add(&shared.stats.retried, 1);
             tracing::debug!(attempt, %error, "retrying a batch");
-            let delay = backoff.next_delay(after);
             cfg.clock.sleep(delay).await;
             pending = again;
         }

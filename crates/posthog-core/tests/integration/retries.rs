@@ -253,3 +253,77 @@ fn a_failed_batch_reaches_on_error_batch_with_its_events() {
     assert_eq!(uuids, [a.to_string(), b.to_string()]);
     assert_eq!(batch[0]["event"], "first");
 }
+
+/// An outage of about a minute (on the injected clock): with the defaults (no retry count,
+/// a 10-minute deadline) every accepted event arrives, once.
+#[test]
+fn an_outage_of_a_minute_loses_nothing_at_defaults() {
+    let server = TestServer::spawn();
+    server.push_faults((0..12).map(|_| status(503)));
+    let (o, clock) = opts(&server);
+    let c = client(o.flush_at(1000));
+    let uuids: Vec<String> = (0..50)
+        .map(|i| {
+            c.capture(Event::new("e", format!("u{i}")))
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let report = flush(&c);
+    assert_eq!((report.sent, report.failed, report.retried), (50, 0, 12));
+    let waited: Duration = clock.sleeps().iter().sum();
+    assert!(
+        waited >= Duration::from_secs(60),
+        "the outage lasted {waited:?}"
+    );
+    let stored: std::collections::HashSet<String> =
+        server.events().into_iter().filter_map(|e| e.uuid).collect();
+    assert_eq!(stored.len(), 50);
+    assert!(uuids.iter().all(|u| stored.contains(u)));
+    assert_eq!(server.stats().events_stored, 50, "no duplicate stored");
+}
+
+#[test]
+fn a_batch_gives_up_at_its_deadline_not_before() {
+    let server = TestServer::spawn();
+    server.push_faults((0..200).map(|_| status(503)));
+    let (o, clock) = opts(&server);
+    let reports = Reports::default();
+    let c = client(
+        o.retry_for(Duration::from_secs(20))
+            .on_error(reports.hook()),
+    );
+    c.capture(Event::new("e", "u"));
+    let report = flush(&c);
+    assert_eq!((report.sent, report.failed), (0, 1));
+    let waited: Duration = clock.sleeps().iter().sum();
+    assert!(
+        waited <= Duration::from_secs(20),
+        "waited {waited:?} past the deadline"
+    );
+    assert!(
+        waited >= Duration::from_secs(5),
+        "gave up early: {waited:?}"
+    );
+    assert_eq!(reports.kinds(), vec![ErrorKind::Server]);
+    assert_eq!(c.stats().failed_batches, 1);
+}
+
+#[test]
+fn a_retry_after_past_the_deadline_gives_up_at_once() {
+    let server = TestServer::spawn();
+    server.push_fault(Fault::Status {
+        status: 429,
+        headers: vec![("Retry-After".into(), "25".into())],
+        body: String::new(),
+    });
+    let (o, clock) = opts(&server);
+    let c = client(o.retry_for(Duration::from_secs(10)));
+    c.capture(Event::new("e", "u"));
+    assert_eq!(flush(&c).failed, 1);
+    assert!(
+        clock.sleeps().is_empty(),
+        "no wait that could not end in time"
+    );
+    assert_eq!(ingestion_requests(&server).len(), 1);
+}

@@ -4497,9 +4497,15 @@ public struct ClientOptions {
      */
     public var maxQueueSize: UInt32?
     /**
-     * Resends after the first attempt (default 3).
+     * At most this many resends after the first attempt (default: no count limit, a
+     * failing batch is retried until `retryForMs`).
      */
     public var maxRetries: UInt32?
+    /**
+     * How long a failing batch keeps being retried, in milliseconds (default 10 minutes;
+     * one hour per delivery cycle with `storageDir`).
+     */
+    public var retryForMs: UInt64?
     /**
      * Timeout of one HTTP request, in milliseconds (default 15 000).
      */
@@ -4628,8 +4634,13 @@ public struct ClientOptions {
          * The most events the queue holds (default 10 000).
          */maxQueueSize: UInt32? = nil, 
         /**
-         * Resends after the first attempt (default 3).
+         * At most this many resends after the first attempt (default: no count limit, a
+         * failing batch is retried until `retryForMs`).
          */maxRetries: UInt32? = nil, 
+        /**
+         * How long a failing batch keeps being retried, in milliseconds (default 10 minutes;
+         * one hour per delivery cycle with `storageDir`).
+         */retryForMs: UInt64? = nil, 
         /**
          * Timeout of one HTTP request, in milliseconds (default 15 000).
          */requestTimeoutMs: UInt64? = nil, 
@@ -4719,6 +4730,7 @@ public struct ClientOptions {
         self.flushIntervalMs = flushIntervalMs
         self.maxQueueSize = maxQueueSize
         self.maxRetries = maxRetries
+        self.retryForMs = retryForMs
         self.requestTimeoutMs = requestTimeoutMs
         self.gzip = gzip
         self.`protocol` = `protocol`
@@ -4769,6 +4781,7 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
                 flushIntervalMs: FfiConverterOptionUInt64.read(from: &buf), 
                 maxQueueSize: FfiConverterOptionUInt32.read(from: &buf), 
                 maxRetries: FfiConverterOptionUInt32.read(from: &buf), 
+                retryForMs: FfiConverterOptionUInt64.read(from: &buf), 
                 requestTimeoutMs: FfiConverterOptionUInt64.read(from: &buf), 
                 gzip: FfiConverterOptionBool.read(from: &buf), 
                 protocol: FfiConverterOptionTypeProtocol.read(from: &buf), 
@@ -4805,6 +4818,7 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
         FfiConverterOptionUInt64.write(value.flushIntervalMs, into: &buf)
         FfiConverterOptionUInt32.write(value.maxQueueSize, into: &buf)
         FfiConverterOptionUInt32.write(value.maxRetries, into: &buf)
+        FfiConverterOptionUInt64.write(value.retryForMs, into: &buf)
         FfiConverterOptionUInt64.write(value.requestTimeoutMs, into: &buf)
         FfiConverterOptionBool.write(value.gzip, into: &buf)
         FfiConverterOptionTypeProtocol.write(value.`protocol`, into: &buf)
@@ -6172,7 +6186,7 @@ public struct MobileOptions {
      */
     public var maxQueueSize: UInt32?
     /**
-     * Resends after the first attempt in one delivery cycle (default 3); events whose
+     * Resends after the first attempt in one delivery cycle (default: no count limit, retried until `retryForMs`); events whose
      * retries ran out stay on disk for the next cycle.
      */
     public var maxRetries: UInt32?
@@ -6213,6 +6227,11 @@ public struct MobileOptions {
      * Capture `Application Opened` / `Application Backgrounded` (default on).
      */
     public var captureLifecycleEvents: Bool?
+    /**
+     * How long a failing batch keeps being retried in one delivery cycle, in milliseconds
+     * (default one hour); its events then stay on disk for the next cycle.
+     */
+    public var retryForMs: UInt64?
     /**
      * The most serialised bytes the queue holds.
      */
@@ -6273,7 +6292,7 @@ public struct MobileOptions {
          * The most events kept, in memory and on disk (default 1 000).
          */maxQueueSize: UInt32? = nil, 
         /**
-         * Resends after the first attempt in one delivery cycle (default 3); events whose
+         * Resends after the first attempt in one delivery cycle (default: no count limit, retried until `retryForMs`); events whose
          * retries ran out stay on disk for the next cycle.
          */maxRetries: UInt32? = nil, 
         /**
@@ -6304,6 +6323,10 @@ public struct MobileOptions {
         /**
          * Capture `Application Opened` / `Application Backgrounded` (default on).
          */captureLifecycleEvents: Bool? = nil, 
+        /**
+         * How long a failing batch keeps being retried in one delivery cycle, in milliseconds
+         * (default one hour); its events then stay on disk for the next cycle.
+         */retryForMs: UInt64? = nil, 
         /**
          * The most serialised bytes the queue holds.
          */maxQueueBytes: UInt64? = nil, 
@@ -6349,6 +6372,7 @@ public struct MobileOptions {
         self.featureFlagsRequestTimeoutMs = featureFlagsRequestTimeoutMs
         self.sendFeatureFlagEvents = sendFeatureFlagEvents
         self.captureLifecycleEvents = captureLifecycleEvents
+        self.retryForMs = retryForMs
         self.maxQueueBytes = maxQueueBytes
         self.maxBatchBytes = maxBatchBytes
         self.maxEventBytes = maxEventBytes
@@ -6392,6 +6416,7 @@ public struct FfiConverterTypeMobileOptions: FfiConverterRustBuffer {
                 featureFlagsRequestTimeoutMs: FfiConverterOptionUInt64.read(from: &buf), 
                 sendFeatureFlagEvents: FfiConverterOptionBool.read(from: &buf), 
                 captureLifecycleEvents: FfiConverterOptionBool.read(from: &buf), 
+                retryForMs: FfiConverterOptionUInt64.read(from: &buf), 
                 maxQueueBytes: FfiConverterOptionUInt64.read(from: &buf), 
                 maxBatchBytes: FfiConverterOptionUInt64.read(from: &buf), 
                 maxEventBytes: FfiConverterOptionUInt64.read(from: &buf), 
@@ -6421,6 +6446,7 @@ public struct FfiConverterTypeMobileOptions: FfiConverterRustBuffer {
         FfiConverterOptionUInt64.write(value.featureFlagsRequestTimeoutMs, into: &buf)
         FfiConverterOptionBool.write(value.sendFeatureFlagEvents, into: &buf)
         FfiConverterOptionBool.write(value.captureLifecycleEvents, into: &buf)
+        FfiConverterOptionUInt64.write(value.retryForMs, into: &buf)
         FfiConverterOptionUInt64.write(value.maxQueueBytes, into: &buf)
         FfiConverterOptionUInt64.write(value.maxBatchBytes, into: &buf)
         FfiConverterOptionUInt64.write(value.maxEventBytes, into: &buf)
