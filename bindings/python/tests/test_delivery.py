@@ -370,3 +370,18 @@ def test_a_second_client_on_a_locked_storage_dir_reports_and_uses_memory(server,
     third.shutdown(timeout=5)
     assert len(recorder.errors) == before
     assert [e["event"] for e in server.events()] == ["from-second", "from-third"]
+
+
+def test_a_burst_of_100_000_captures_loses_nothing_at_the_defaults(server):
+    """Nothing but the host: the default queue (100 000 events, 64 MiB) holds the burst."""
+    client = posthog_sdk.Client(API_KEY, host=server.url)
+    try:
+        uuids = [client.capture("burst", "u-burst", {"i": i}) for i in range(100_000)]
+        assert all(uuids)
+        report = client.flush(timeout=120)
+        assert (report.failed, report.dropped) == (0, 0)
+        stats = client.stats()
+        assert (stats.sent, stats.dropped_queue_full) == (100_000, 0)
+    finally:
+        client.shutdown(timeout=10)
+    assert server.stats()["unique_uuids"] == 100_000

@@ -43,6 +43,9 @@ pub(crate) struct Shared {
     opted_out: std::sync::atomic::AtomicBool,
     /// The error of the last batch that failed for good (what a posthog-node `flush` rejects with).
     last_failure: Mutex<Option<Error>>,
+    /// Events dropped for a full queue since the last one accepted: a burst is reported once
+    /// when it starts and once, with its count, when the queue takes events again.
+    full_streak: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
@@ -153,6 +156,32 @@ impl Shared {
         Ok(FlushReport::between(&before, &self.stats_now()))
     }
 
+    /// A drop for a full queue: the first of a burst is reported (every one is counted in
+    /// `stats().dropped_queue_full`), the rest wait for [`Self::queue_has_room`].
+    fn queue_full(&self, n: u64, which: &str, max: usize) {
+        use std::sync::atomic::Ordering;
+        if self.full_streak.fetch_add(n, Ordering::Relaxed) == 0 {
+            self.report(&Error::QueueFull(format!(
+                "the queue is full ({max} events max); dropping {which} events until it has room (counted in stats)"
+            )));
+        }
+    }
+
+    /// The queue took an event normally again: ends a burst of drops with one report of its
+    /// size (after the first one's).
+    fn queue_has_room(&self) {
+        use std::sync::atomic::Ordering;
+        if self.full_streak.load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        let n = self.full_streak.swap(0, Ordering::Relaxed);
+        if n > 1 {
+            self.report(&Error::QueueFull(format!(
+                "{n} event(s) were dropped while the queue was full"
+            )));
+        }
+    }
+
     fn drop_event(&self, cause: DropCause, error: Option<Error>) {
         self.stats.drop(cause, 1);
         if let Some(e) = error {
@@ -234,6 +263,7 @@ impl Client {
             super_properties: RwLock::new(Arc::new(config.super_properties.clone())),
             opted_out: std::sync::atomic::AtomicBool::new(config.opt_out),
             last_failure: Mutex::new(None),
+            full_streak: std::sync::atomic::AtomicU64::new(0),
             config,
         });
         // Records lost to corruption or an unusable cipher count as failed events.
@@ -587,18 +617,14 @@ impl Client {
         if evicted > 0 {
             self.shared.changed.notify_all();
             self.shared.stats.drop(DropCause::QueueFull, evicted);
-            self.shared.report(&Error::QueueFull(format!(
-                "the queue is full; dropped the {evicted} oldest event(s)"
-            )));
+            self.shared
+                .queue_full(evicted, "the oldest", cfg.max_queue_size);
+        } else if accepted {
+            self.shared.queue_has_room();
         }
         if !accepted {
-            self.shared.drop_event(
-                DropCause::QueueFull,
-                Some(Error::QueueFull(format!(
-                    "the queue is full ({} events max); the new event was dropped",
-                    cfg.max_queue_size
-                ))),
-            );
+            self.shared.stats.drop(DropCause::QueueFull, 1);
+            self.shared.queue_full(1, "the new", cfg.max_queue_size);
         }
         accepted
     }
@@ -917,7 +943,9 @@ impl Client {
                 "shutdown ran out of time; {lost} event(s) stay in the on-disk queue for the next start"
             )));
         } else if lost > 0 {
+            // Counted as one failed batch, so `failed_batches` is never 0 while `failed` is not.
             Counters::add(&self.shared.stats.failed, lost);
+            Counters::add(&self.shared.stats.failed_batches, 1);
             self.shared.report(&Error::Timeout(format!(
                 "shutdown ran out of time; {lost} event(s) were not confirmed as delivered"
             )));

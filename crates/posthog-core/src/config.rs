@@ -121,7 +121,7 @@ impl ClientOptions {
             flush_at: rules.flush_at,
             flush_interval: rules.flush_interval,
             max_queue_size: rules.max_queue_size,
-            max_queue_bytes: 32 * 1024 * 1024,
+            max_queue_bytes: 64 * 1024 * 1024,
             max_batch_bytes: 5 * 1024 * 1024,
             max_event_bytes: 1_000_000,
             max_retries: rules.max_retries,
@@ -243,12 +243,12 @@ impl ClientOptions {
         self.flush_interval = d;
         self
     }
-    /// The most events the queue holds (default 10 000).
+    /// The most events the queue holds (default 100 000; mobile 1 000).
     pub fn max_queue_size(mut self, n: usize) -> Self {
         self.max_queue_size = n;
         self
     }
-    /// The most serialised bytes the queue holds (default 32 MiB).
+    /// The most serialised bytes the queue holds (default 64 MiB).
     pub fn max_queue_bytes(mut self, n: usize) -> Self {
         self.max_queue_bytes = n;
         self

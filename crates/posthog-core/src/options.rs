@@ -1129,7 +1129,7 @@ mod tests {
         let n = ClientOptions::for_profile("phc_k", Profile::PosthogNode)
             .resolve()
             .unwrap();
-        assert_eq!((n.flush_at, n.max_queue_size), (20, 10_000));
+        assert_eq!((n.flush_at, n.max_queue_size), (20, 100_000));
         assert!(n.disable_geoip && n.is_server);
         let p = ClientOptions::for_profile("phc_k", Profile::PosthogPython)
             .resolve()

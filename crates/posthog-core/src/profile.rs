@@ -194,7 +194,7 @@ const PYTHON: Rules = Rules {
     sdk_name: "posthog-sdk-python",
     flush_at: 100,
     flush_interval: Duration::from_secs(5),
-    max_queue_size: 10_000,
+    max_queue_size: 100_000,
     request_timeout: Duration::from_secs(15),
     gzip: false,
     max_retries: None,
@@ -234,9 +234,9 @@ const NODE: Rules = Rules {
     sdk_name: "posthog-sdk-node",
     flush_at: 20,
     flush_interval: Duration::from_secs(10),
-    // posthog-node holds 1 000 and drops the oldest beyond; the core keeps ten times as many
-    // (a burst loses less; issue: lossless defaults).
-    max_queue_size: 10_000,
+    // posthog-node holds 1 000 and drops the oldest beyond; the core keeps a 100 000-event
+    // burst (lossless defaults; the byte bound, 64 MiB, holds as well).
+    max_queue_size: 100_000,
     request_timeout: Duration::from_secs(10),
     gzip: true,
     max_retries: None,
@@ -276,7 +276,7 @@ const CORE: Rules = Rules {
     sdk_name: "posthog-sdk-rust",
     flush_at: 100,
     flush_interval: Duration::from_secs(5),
-    max_queue_size: 10_000,
+    max_queue_size: 100_000,
     request_timeout: Duration::from_secs(15),
     gzip: true,
     max_retries: None,

@@ -24,13 +24,23 @@ fn stored_names(server: &TestServer) -> Vec<String> {
 }
 
 #[test]
-fn drop_newest_counts_and_reports_each_drop() {
+fn drop_newest_counts_each_drop_and_reports_the_burst_once() {
     let (server, c, reports) = fill(OverflowPolicy::DropNewest);
     let s = c.stats();
     assert_eq!((s.accepted, s.queued, s.dropped_queue_full), (5, 5, 3));
-    assert_eq!(reports.kinds(), vec![ErrorKind::QueueFull; 3]);
+    // One report when the burst starts, not one per event.
+    assert_eq!(reports.kinds(), vec![ErrorKind::QueueFull]);
     flush(&c);
     assert_eq!(stored_names(&server), ["e0", "e1", "e2", "e3", "e4"]);
+    // The next accepted event ends the burst with its size.
+    c.capture(Event::new("after", "u"));
+    let all = reports.all();
+    assert_eq!(all.len(), 2);
+    assert!(
+        all[1].to_string().contains("3 event(s) were dropped"),
+        "{}",
+        all[1]
+    );
 }
 
 #[test]
@@ -38,7 +48,11 @@ fn drop_oldest_keeps_the_newest() {
     let (server, c, reports) = fill(OverflowPolicy::DropOldest);
     let s = c.stats();
     assert_eq!((s.accepted, s.queued, s.dropped_queue_full), (8, 5, 3));
-    assert_eq!(reports.kinds().len(), 3);
+    assert_eq!(
+        reports.kinds(),
+        vec![ErrorKind::QueueFull],
+        "the burst, once"
+    );
     flush(&c);
     assert_eq!(stored_names(&server), ["e3", "e4", "e5", "e6", "e7"]);
 }
@@ -135,6 +149,11 @@ fn shutdown_that_runs_out_of_time_reports_what_was_lost() {
     c.capture(Event::new("slow", "u"));
     let err = c.shutdown(Duration::from_millis(100)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout);
-    assert_eq!(c.stats().failed, 1);
+    let s = c.stats();
+    assert_eq!(
+        (s.failed, s.failed_batches),
+        (1, 1),
+        "failed events belong to a failed batch"
+    );
     assert!(reports.kinds().contains(&ErrorKind::Timeout));
 }
