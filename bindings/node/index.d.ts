@@ -317,6 +317,11 @@ export interface JsFlushReport {
   dropped: number
   /** Requests sent again. */
   retried: number
+  /**
+   * Events accepted and not yet delivered when it returned (in memory, or left on disk by a
+   * shutdown).
+   */
+  undelivered: number
 }
 
 /** The client's counters. */

@@ -59,5 +59,5 @@ test('shutdown is idempotent and a second call resolves with an empty report', a
     console.log(JSON.stringify(await client.shutdown(2000)))
   `)
   assert.equal(code, 0)
-  assert.deepEqual(JSON.parse(out), { sent: 0, failed: 0, dropped: 0, retried: 0 })
+  assert.deepEqual(JSON.parse(out), { sent: 0, failed: 0, dropped: 0, retried: 0, undelivered: 0 })
 })

@@ -442,6 +442,9 @@ pub struct JsFlushReport {
     pub dropped: f64,
     /// Requests sent again.
     pub retried: f64,
+    /// Events accepted and not yet delivered when it returned (in memory, or left on disk by a
+    /// shutdown).
+    pub undelivered: f64,
 }
 
 impl From<FlushReport> for JsFlushReport {
@@ -451,6 +454,7 @@ impl From<FlushReport> for JsFlushReport {
             failed: r.failed as f64,
             dropped: r.dropped as f64,
             retried: r.retried as f64,
+            undelivered: r.undelivered as f64,
         }
     }
 }

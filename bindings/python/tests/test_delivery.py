@@ -34,7 +34,7 @@ def test_flush_returns_a_report_and_nothing_is_lost_under_503s(server, make_clie
 
 def test_flush_with_nothing_queued_sends_nothing(server, make_client):
     client = make_client()
-    assert client.flush() == posthog_sdk.FlushReport(sent=0, failed=0, dropped=0, retried=0)
+    assert client.flush() == posthog_sdk.FlushReport(sent=0, failed=0, dropped=0, retried=0, undelivered=0)
     assert server.requests() == []
 
 

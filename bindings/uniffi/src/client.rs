@@ -51,6 +51,9 @@ pub struct FlushReport {
     pub dropped: u64,
     /// Requests sent again.
     pub retried: u64,
+    /// Events accepted and not yet delivered when it returned (in memory, or left on disk by a
+    /// shutdown).
+    pub undelivered: u64,
 }
 
 impl From<core::FlushReport> for FlushReport {
@@ -60,6 +63,7 @@ impl From<core::FlushReport> for FlushReport {
             failed: r.failed,
             dropped: r.dropped,
             retried: r.retried,
+            undelivered: r.undelivered,
         }
     }
 }

@@ -201,6 +201,10 @@ pub struct FlushReport {
     pub dropped: u64,
     /// Requests sent again.
     pub retried: u64,
+    /// Events accepted and not yet delivered when it returned: in memory (queued, in flight,
+    /// or kept for the next delivery cycle) and, after a shutdown, left in the on-disk queue
+    /// for the next start. Never 0 while an accepted event waits.
+    pub undelivered: u64,
 }
 
 impl FlushReport {
@@ -210,6 +214,7 @@ impl FlushReport {
             failed: after.failed - before.failed,
             dropped: after.dropped() - before.dropped(),
             retried: after.retried - before.retried,
+            undelivered: after.pending,
         }
     }
 }
@@ -951,7 +956,11 @@ impl Client {
             )));
         }
         self.shared.changed.notify_all();
-        flushed.map(|_| FlushReport::between(&before, &self.stats()))
+        let on_disk = if self.shared.disk.is_some() { lost } else { 0 };
+        flushed.map(|_| FlushReport {
+            undelivered: on_disk,
+            ..FlushReport::between(&before, &self.stats())
+        })
     }
 
     /// Whether `shutdown` has run.

@@ -48,6 +48,9 @@ class FlushReport:
     failed: int
     dropped: int
     retried: int
+    #: Events accepted and not yet delivered when it returned (in memory, or left in the
+    #: on-disk queue by a shutdown).
+    undelivered: int
 
 
 @dataclasses.dataclass(frozen=True)

@@ -59,10 +59,14 @@ fn a_failing_server_then_a_new_client_delivers_everything_once() {
         );
     }
     let r = flush(&c);
-    assert_eq!((r.sent, r.failed), (0, 0));
+    // Nothing failed, and the report says the 20 still wait (never 0 while events wait).
+    assert_eq!((r.sent, r.failed, r.undelivered), (0, 0, 20));
     let s = c.stats();
     assert_eq!((s.deferred, s.queued, s.failed), (20, 20, 0), "{s:?}");
     assert!(reports.kinds().contains(&ErrorKind::Server));
+    // The shutdown's cycle fails too: its report counts the 20 left on disk.
+    let r = c.shutdown(WAIT).unwrap();
+    assert_eq!((r.sent, r.failed, r.undelivered), (0, 0, 20));
     drop(c);
     assert_eq!(server.stats().faults_pending, 0);
     assert_eq!(server.events().len(), 0);

@@ -5942,6 +5942,11 @@ public struct FlushReport: Equatable, Hashable {
      * Requests sent again.
      */
     public var retried: UInt64
+    /**
+     * Events accepted and not yet delivered when it returned (in memory, or left on disk by a
+     * shutdown).
+     */
+    public var undelivered: UInt64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -5957,11 +5962,16 @@ public struct FlushReport: Equatable, Hashable {
          */dropped: UInt64, 
         /**
          * Requests sent again.
-         */retried: UInt64) {
+         */retried: UInt64, 
+        /**
+         * Events accepted and not yet delivered when it returned (in memory, or left on disk by a
+         * shutdown).
+         */undelivered: UInt64) {
         self.sent = sent
         self.failed = failed
         self.dropped = dropped
         self.retried = retried
+        self.undelivered = undelivered
     }
 
     
@@ -5983,7 +5993,8 @@ public struct FfiConverterTypeFlushReport: FfiConverterRustBuffer {
                 sent: FfiConverterUInt64.read(from: &buf), 
                 failed: FfiConverterUInt64.read(from: &buf), 
                 dropped: FfiConverterUInt64.read(from: &buf), 
-                retried: FfiConverterUInt64.read(from: &buf)
+                retried: FfiConverterUInt64.read(from: &buf), 
+                undelivered: FfiConverterUInt64.read(from: &buf)
         )
     }
 
@@ -5992,6 +6003,7 @@ public struct FfiConverterTypeFlushReport: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.failed, into: &buf)
         FfiConverterUInt64.write(value.dropped, into: &buf)
         FfiConverterUInt64.write(value.retried, into: &buf)
+        FfiConverterUInt64.write(value.undelivered, into: &buf)
     }
 }
 
