@@ -14,14 +14,15 @@ beforeEach(async () => {
   await server.control.reset()
 })
 
-test('nothing is lost under 503 and 429 faults', async () => {
+test('nothing is lost under 503 and 429 faults at the default retry policy', async () => {
   await server.control.faults([
     { status: 503 },
     { status: 429, headers: { 'Retry-After': '1' } },
     { status: 503 },
     { status: 502 },
   ])
-  const client = new PostHog(KEY, opts(server.url, { flushAt: 10, maxRetries: 5 }))
+  // No maxRetries: a failing batch is retried until its deadline (10 minutes), not 3 times.
+  const client = new PostHog(KEY, opts(server.url, { flushAt: 10 }))
   const errors = []
   client.on('error', (e) => errors.push(e))
   const id = uid()
