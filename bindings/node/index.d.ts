@@ -356,6 +356,11 @@ export interface JsStats {
   droppedServer: number
   /** Events kept in the on-disk queue after their retries ran out. */
   deferred: number
+  /**
+   * Events waiting in the on-disk queue beyond the memory queue's bounds (`storageDir`;
+   * counted in `queued` and `pending` too).
+   */
+  spilled: number
 }
 
 /**

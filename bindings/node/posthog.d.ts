@@ -361,6 +361,12 @@ export interface PostHogOptions {
    * restart and are delivered by the next client on the same directory (one process each).
    */
   storageDir?: string
+  /**
+   * With `storageDir`: the queue's bound in bytes on disk (default 1 GiB). The memory queue
+   * (`maxQueueSize`, `maxQueueBytes`) is then a window over the disk: events past it wait on
+   * disk and are read back as batches are delivered.
+   */
+  maxDiskBytes?: number
   /** What `capture` does when the queue is full (default `'drop_newest'`). */
   overflow?: 'drop_newest' | 'drop_oldest' | 'block'
   /** With `overflow: 'block'`: the longest `capture` waits for room, in ms (required). */

@@ -132,3 +132,64 @@ test('a second client on a locked storageDir reports io and delivers from memory
   const names = (await server.control.events()).filter((e) => e.distinct_id === id).map((e) => e.event)
   assert.deepEqual(names, ['from-second', 'from-third'])
 })
+
+test('with storageDir the memory queue is a window over the disk: an outage burst waits there', async () => {
+  const { mkdtemp } = await import('node:fs/promises')
+  const { tmpdir } = await import('node:os')
+  const dir = await mkdtemp(`${tmpdir()}/posthog-window-`)
+  await server.control.faults(Array.from({ length: 5 }, () => ({ status: 503 })))
+  const client = new PostHog(KEY, opts(server.url, { storageDir: dir, maxQueueSize: 50, flushAt: 20, fsync: 'never' }))
+  const id = uid()
+  const uuids = new Set()
+  for (let i = 0; i < 2000; i++) uuids.add(client.capture({ distinctId: id, event: 'e', properties: { i } }))
+  let s = client.stats()
+  assert.equal(s.accepted, 2000)
+  assert.equal(s.droppedQueueFull, 0)
+  assert.ok(s.spilled > 1000, JSON.stringify(s))
+  const report = await client.flush(60_000)
+  assert.deepEqual([report.failed, report.dropped, report.undelivered], [0, 0, 0])
+  s = client.stats()
+  assert.deepEqual([s.sent, s.spilled, s.queued], [2000, 0, 0])
+  await client.shutdown(10_000)
+  const stored = (await server.control.events()).filter((e) => e.distinct_id === id).map((e) => e.uuid)
+  assert.equal(stored.length, 2000, 'each once')
+  assert.deepEqual(new Set(stored), uuids)
+})
+
+test('a shutdown out of time leaves the rest on disk, says how many, and the next start sends them', async () => {
+  const { mkdtemp } = await import('node:fs/promises')
+  const { tmpdir } = await import('node:os')
+  const dir = await mkdtemp(`${tmpdir()}/posthog-left-`)
+  await server.control.faults(Array.from({ length: 1000 }, () => ({ status: 503 })))
+  let leftOnDisk
+  const reported = new Promise((resolve) => {
+    leftOnDisk = resolve
+  })
+  const onError = (e) => {
+    if (e.message.includes('stay in the on-disk queue')) leftOnDisk(e.message)
+  }
+  const first = new PostHog(KEY, opts(server.url, { storageDir: dir, maxQueueSize: 10, flushAt: 20, onError }))
+  const id = uid()
+  const uuids = new Set()
+  for (let i = 0; i < 300; i++) uuids.add(first.capture({ distinctId: id, event: 'e' }))
+  await assert.rejects(first.shutdown(500), (e) => e instanceof PostHogError && e.code === 'timeout')
+  // Reported through 'error', which reaches the JS thread on its own turn.
+  let timer
+  const message = await Promise.race([
+    reported,
+    new Promise((resolve) => {
+      timer = setTimeout(() => resolve('no report'), 10_000)
+    }),
+  ])
+  clearTimeout(timer)
+  assert.match(message, /300 event\(s\) stay in the on-disk queue/)
+  const s = first.stats()
+  assert.deepEqual([s.failed, s.failedBatches], [0, 0], 'not failed: kept for the next start')
+  await server.control.reset()
+  const second = new PostHog(KEY, opts(server.url, { storageDir: dir, maxQueueSize: 10 }))
+  assert.deepEqual([second.stats().queued, second.stats().spilled], [300, 290])
+  assert.equal((await second.flush(30_000)).sent, 300)
+  await second.shutdown(5000)
+  const stored = (await server.control.events()).filter((e) => e.distinct_id === id).map((e) => e.uuid)
+  assert.deepEqual(new Set(stored), uuids)
+})

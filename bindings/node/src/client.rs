@@ -492,6 +492,9 @@ pub struct JsStats {
     pub dropped_server: f64,
     /// Events kept in the on-disk queue after their retries ran out.
     pub deferred: f64,
+    /// Events waiting in the on-disk queue beyond the memory queue's bounds (`storageDir`;
+    /// counted in `queued` and `pending` too).
+    pub spilled: f64,
 }
 
 impl From<Stats> for JsStats {
@@ -513,6 +516,7 @@ impl From<Stats> for JsStats {
             dropped_before_send: n(s.dropped_before_send),
             dropped_server: n(s.dropped_server),
             deferred: n(s.deferred),
+            spilled: n(s.spilled),
         }
     }
 }

@@ -407,3 +407,48 @@ def test_nothing_is_lost_under_thirty_percent_503s_at_the_defaults(server):
     stored = {e["uuid"] for e in server.events()}
     assert stored == uuids
     assert server.stats()["events_stored"] == 1000
+
+
+def test_the_disk_queue_holds_what_the_memory_window_cannot(server, tmp_path):
+    """With ``storage_dir`` the memory queue is a window over the disk: a burst during an
+    outage far past ``max_queue_size`` is accepted, waits on disk, and arrives once."""
+    server.faults([{"status": 503}] * 5)
+    client = posthog_sdk.Client(
+        API_KEY, host=server.url, storage_dir=tmp_path, max_queue_size=50, flush_at=20, fsync="never"
+    )
+    try:
+        uuids = {client.capture("e", f"u{i}") for i in range(2000)}
+        stats = client.stats()
+        assert (stats.accepted, stats.dropped_queue_full) == (2000, 0)
+        assert stats.spilled > 1000, stats
+        report = client.flush(timeout=60)
+        assert (report.failed, report.dropped, report.undelivered) == (0, 0, 0)
+        stats = client.stats()
+        assert (stats.sent, stats.spilled, stats.queued) == (2000, 0, 0)
+    finally:
+        client.shutdown(timeout=10)
+    assert {e["uuid"] for e in server.events()} == uuids
+    assert server.stats()["events_stored"] == 2000
+
+
+def test_a_shutdown_out_of_time_leaves_the_rest_on_disk_and_says_so(server, tmp_path, recorder):
+    server.faults([{"status": 503}] * 1000)
+    first = posthog_sdk.Client(
+        API_KEY, host=server.url, storage_dir=tmp_path, max_queue_size=10, flush_at=20, on_error=recorder
+    )
+    uuids = {first.capture("e", f"u{i}") for i in range(300)}
+    with pytest.raises(posthog_sdk.TimeoutError):
+        first.shutdown(timeout=0.5)
+    assert any("300 event(s) stay in the on-disk queue" in str(e) for e in recorder.errors), [
+        str(e) for e in recorder.errors
+    ]
+    stats = first.stats()
+    assert (stats.failed, stats.failed_batches) == (0, 0), "not failed: kept for the next start"
+    server.reset()
+    second = posthog_sdk.Client(API_KEY, host=server.url, storage_dir=tmp_path, max_queue_size=10)
+    try:
+        assert (second.stats().queued, second.stats().spilled) == (300, 290)
+        assert second.flush(timeout=30).sent == 300
+    finally:
+        second.shutdown(timeout=5)
+    assert {e["uuid"] for e in server.events()} == uuids

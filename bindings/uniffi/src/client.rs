@@ -101,6 +101,9 @@ pub struct Stats {
     pub consecutive_auth_failures: u64,
     /// Events kept in the on-disk queue after their retries ran out.
     pub deferred: u64,
+    /// Events waiting in the on-disk queue beyond the memory queue's bounds (`storageDir`;
+    /// counted in `queued` and `pending` too).
+    pub spilled: u64,
 }
 
 impl From<core::Stats> for Stats {
@@ -121,6 +124,7 @@ impl From<core::Stats> for Stats {
             dropped_server: s.dropped_server,
             consecutive_auth_failures: s.consecutive_auth_failures,
             deferred: s.deferred,
+            spilled: s.spilled,
         }
     }
 }

@@ -111,6 +111,10 @@ pub struct MobileOptions {
     /// Give up an event after this many delivery cycles (default: never).
     #[uniffi(default = None)]
     pub max_attempts: Option<u32>,
+    /// The queue's bound in bytes on disk (default 64 MiB); events past the memory queue
+    /// wait there and are read back as batches are delivered.
+    #[uniffi(default = None)]
+    pub max_disk_bytes: Option<u64>,
     /// Ask PostHog not to resolve locations from the device's IP.
     #[uniffi(default = None)]
     pub disable_geoip: Option<bool>,
@@ -206,6 +210,7 @@ impl MobileOptions {
             fsync_interval_ms: Some(self.fsync_interval_ms.unwrap_or(0)),
             max_event_age_ms: self.max_event_age_ms,
             max_attempts: self.max_attempts,
+            max_disk_bytes: self.max_disk_bytes,
             sdk: self.sdk,
             error_listener: self.error_listener,
             http_client: self.http_client,

@@ -175,6 +175,10 @@ pub struct ClientOptions {
     /// With `storage_dir`: give up an event after this many delivery attempts.
     #[uniffi(default = None)]
     pub max_attempts: Option<u32>,
+    /// With `storage_dir`: the queue's bound in bytes on disk (default 1 GiB); the memory
+    /// queue is a window over it.
+    #[uniffi(default = None)]
+    pub max_disk_bytes: Option<u64>,
     /// The most serialised bytes the queue holds.
     #[uniffi(default = None)]
     pub max_queue_bytes: Option<u64>,
@@ -280,7 +284,8 @@ impl ClientOptions {
             .set("storage_dir", self.storage_dir.clone())
             .set("fsync", fsync_value(self.fsync_interval_ms))
             .ms("max_event_age", self.max_event_age_ms)
-            .set("max_attempts", self.max_attempts);
+            .set("max_attempts", self.max_attempts)
+            .set("max_disk_bytes", self.max_disk_bytes);
         f
     }
 

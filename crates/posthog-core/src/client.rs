@@ -99,20 +99,16 @@ impl Shared {
         if st.parked_len() == 0 {
             return;
         }
-        let moved = st.unpark();
-        if let Some(d) = &self.disk {
-            for (old, new) in moved {
-                d.rebind(old, new);
-            }
-        }
+        st.unpark();
     }
     /// The counters now.
     pub fn stats_now(&self) -> Stats {
         let st = self.lock();
         let queued = (st.len() + st.parked_len()) as u64;
         let pending = queued + st.in_flight_events() as u64;
+        let spilled = st.spilled() as u64;
         drop(st);
-        self.stats.snapshot(queued, pending)
+        self.stats.snapshot(queued, pending, spilled)
     }
 
     /// Sends everything queued before this call and waits until it is delivered or has
@@ -142,7 +138,7 @@ impl Shared {
                 if now >= deadline {
                     return Err(Error::Timeout(format!(
                         "flush did not finish within {timeout:?} ({} events pending)",
-                        st.len() + st.in_flight_events()
+                        st.len() + st.parked_len() + st.in_flight_events()
                     )));
                 }
                 st = self
@@ -158,11 +154,11 @@ impl Shared {
 
     /// A drop for a full queue: the first of a burst is reported (every one is counted in
     /// `stats().dropped_queue_full`), the rest wait for [`Self::queue_has_room`].
-    fn queue_full(&self, n: u64, which: &str, max: usize) {
+    fn queue_full(&self, n: u64, which: &str, bound: &str) {
         use std::sync::atomic::Ordering;
         if self.full_streak.fetch_add(n, Ordering::Relaxed) == 0 {
             self.report(&Error::QueueFull(format!(
-                "the queue is full ({max} events max); dropping {which} events until it has room (counted in stats)"
+                "the queue is full ({bound}); dropping {which} events until it has room (counted in stats)"
             )));
         }
     }
@@ -251,6 +247,7 @@ impl Client {
                 config.fsync,
                 config.max_attempts,
                 config.max_event_age,
+                config.max_disk_bytes,
                 config.cipher.clone(),
             ) {
                 Ok((q, records, problems, lost)) => (Some(q), records, problems, lost),
@@ -305,11 +302,18 @@ impl Client {
             config.key = key.clone();
         }
         // The parent keeps its storage directory: two writers must not share one.
-        config.storage_dir = None;
+        let dir = config.storage_dir.take();
         if config.default_transport {
             config.transport = Arc::new(crate::transport::ReqwestTransport::new()?);
         }
-        Client::start(config)
+        let child = Client::start(config)?;
+        if let Some(dir) = dir {
+            child.shared.report(&Error::Io(format!(
+                "on-disk queue {}: a forked child cannot share its parent's directory; this client keeps its events in memory (give the child its own storage_dir to keep them on disk)",
+                dir.display()
+            )));
+        }
+        Ok(child)
     }
 
     fn is_forked_copy(&self) -> bool {
@@ -543,41 +547,26 @@ impl Client {
     }
 
     fn enqueue(&self, ev: QueuedEvent) -> bool {
+        match self.shared.disk.as_ref() {
+            Some(d) => self.enqueue_durable(d, ev),
+            None => self.enqueue_memory(ev),
+        }
+    }
+
+    /// The memory queue alone: bounded by `max_queue_size` and `max_queue_bytes`, whose
+    /// overflow policy decides what a full queue does.
+    fn enqueue_memory(&self, ev: QueuedEvent) -> bool {
         let cfg = &self.shared.config;
         let len = ev.len();
-        let disk = self.shared.disk.as_ref();
-        // Durable before accepted: append to disk first (outside the queue lock). A queue
-        // that is full under DropNewest refuses without touching the disk.
-        let on_disk = match disk {
-            Some(d)
-                if cfg.overflow != OverflowPolicy::DropNewest
-                    || self.shared.lock().has_room(
-                        len,
-                        cfg.max_queue_size,
-                        cfg.max_queue_bytes,
-                    ) =>
-            {
-                match d.append(&ev, self.shared.now_ms()) {
-                    Ok(entry) => entry,
-                    Err(e) => {
-                        self.shared.report(&e);
-                        None
-                    }
-                }
-            }
-            _ => None,
-        };
         let mut st = self.shared.lock();
-        let mut evicted = 0u64;
-        let mut evicted_seqs = Vec::new();
+        let mut evicted = Vec::new();
         if !st.has_room(len, cfg.max_queue_size, cfg.max_queue_bytes) {
             match cfg.overflow {
                 OverflowPolicy::DropNewest => {}
                 OverflowPolicy::DropOldest => {
                     while !st.has_room(len, cfg.max_queue_size, cfg.max_queue_bytes) {
                         let Some(old) = st.pop_oldest() else { break };
-                        evicted_seqs.push(old.seq);
-                        evicted += 1;
+                        evicted.push(old);
                     }
                 }
                 OverflowPolicy::Block(limit) => {
@@ -601,35 +590,134 @@ impl Client {
         let accepted = st.has_room(len, cfg.max_queue_size, cfg.max_queue_bytes);
         if accepted {
             st.push(ev);
-            if let (Some(d), Some(entry)) = (disk, on_disk) {
-                // Linked under the queue lock, so the worker cannot resolve it unlinked.
-                d.bind(st.next_seq() - 1, entry);
-            }
             Counters::add(&self.shared.stats.accepted, 1);
         }
         let due = st.len() >= cfg.flush_at || st.bytes() >= cfg.max_batch_bytes;
         drop(st);
-        self.shared.resolve_on_disk(evicted_seqs);
-        if !accepted
-            && let (Some(d), Some(entry)) = (disk, on_disk)
-            && let Err(e) = d.ack_locs(&[entry.loc])
+        let n = evicted.len() as u64;
+        self.release(evicted);
+        let bound = format!("{} events max", cfg.max_queue_size);
+        self.settle(accepted, due, n, &bound)
+    }
+
+    /// With `storage_dir`: every event is appended to disk first ("durable before accepted");
+    /// it is held in memory while the memory queue has room, else on disk only, read back as
+    /// batches are delivered. The bound is `max_disk_bytes`, whose overflow meets the policy.
+    /// Once appends fail the memory queue takes over.
+    fn enqueue_durable(&self, d: &crate::disk::DiskQueue, ev: QueuedEvent) -> bool {
+        use crate::disk::Append;
+        let cfg = &self.shared.config;
+        let len = ev.len();
+        let mut evicted = 0u64;
+        let deadline = match cfg.overflow {
+            OverflowPolicy::Block(limit) => Some(Instant::now() + limit),
+            _ => None,
+        };
+        let bound = format!("max_disk_bytes = {}", cfg.max_disk_bytes);
+        let entry = loop {
+            match d.append(&ev, self.shared.now_ms()) {
+                Ok(Append::Written(entry)) => break entry,
+                Ok(Append::Off) => return self.enqueue_memory(ev),
+                Err(e) => {
+                    self.shared.report(&e);
+                    return self.enqueue_memory(ev);
+                }
+                Ok(Append::Full(size)) => {
+                    let mut st = self.shared.lock();
+                    let room = match cfg.overflow {
+                        OverflowPolicy::DropNewest => false,
+                        OverflowPolicy::DropOldest => {
+                            let mut freed = 0u64;
+                            let mut out = Vec::new();
+                            while d.live_bytes().saturating_sub(freed).saturating_add(size)
+                                > cfg.max_disk_bytes
+                            {
+                                let Some(old) = st.pop_oldest() else { break };
+                                freed += d.size_of(&old);
+                                out.push(old);
+                            }
+                            drop(st);
+                            // Evicted events free their disk bytes once acknowledged.
+                            let evicted_now = out.len() as u64;
+                            evicted += evicted_now;
+                            self.release(out);
+                            st = self.shared.lock();
+                            evicted_now > 0
+                        }
+                        OverflowPolicy::Block(_) => {
+                            self.shared.wake.notify_one();
+                            let deadline = deadline.unwrap_or_else(Instant::now);
+                            while !st.closed && !d.has_room(size) {
+                                let now = Instant::now();
+                                if now >= deadline {
+                                    break;
+                                }
+                                st = self
+                                    .shared
+                                    .changed
+                                    .wait_timeout(st, deadline - now)
+                                    .map(|(g, _)| g)
+                                    .unwrap_or_else(|p| p.into_inner().0);
+                            }
+                            !st.closed && d.has_room(size)
+                        }
+                    };
+                    drop(st);
+                    if !room {
+                        return self.settle(false, false, evicted, &bound);
+                    }
+                }
+            }
+        };
+        let mut st = self.shared.lock();
+        if st.has_room(len, cfg.max_queue_size, cfg.max_queue_bytes) {
+            st.push(ev);
+            // Linked under the queue lock, so the worker cannot resolve it unlinked.
+            d.bind(st.next_seq() - 1, entry);
+        } else {
+            st.push_spilled(len, entry);
+        }
+        Counters::add(&self.shared.stats.accepted, 1);
+        let due = st.len() >= cfg.flush_at || st.bytes() >= cfg.max_batch_bytes;
+        drop(st);
+        self.settle(true, due, evicted, &bound)
+    }
+
+    /// Acknowledges evicted events on disk (no-op without one).
+    fn release(&self, slots: Vec<crate::queue::Slot>) {
+        use crate::queue::Slot;
+        let mut seqs = Vec::new();
+        let mut locs = Vec::new();
+        for s in slots {
+            match s {
+                Slot::Mem(e) => seqs.push(e.seq),
+                Slot::Disk(s) => locs.push(s.entry.loc),
+            }
+        }
+        self.shared.resolve_on_disk(seqs);
+        if let Some(d) = &self.shared.disk
+            && let Err(e) = d.ack_locs(&locs)
         {
             self.shared.report(&e);
         }
+    }
+
+    /// After an enqueue: wakes the worker when a batch is due, and counts and reports what a
+    /// full queue evicted or refused (once per burst).
+    fn settle(&self, accepted: bool, due: bool, n: u64, bound: &str) -> bool {
         if due {
             self.shared.wake.notify_one();
         }
-        if evicted > 0 {
+        if n > 0 {
             self.shared.changed.notify_all();
-            self.shared.stats.drop(DropCause::QueueFull, evicted);
-            self.shared
-                .queue_full(evicted, "the oldest", cfg.max_queue_size);
+            self.shared.stats.drop(DropCause::QueueFull, n);
+            self.shared.queue_full(n, "the oldest", bound);
         } else if accepted {
             self.shared.queue_has_room();
         }
         if !accepted {
             self.shared.stats.drop(DropCause::QueueFull, 1);
-            self.shared.queue_full(1, "the new", cfg.max_queue_size);
+            self.shared.queue_full(1, "the new", bound);
         }
         accepted
     }
@@ -1006,21 +1094,28 @@ fn load(shared: &Shared, records: Vec<crate::disk::log::Record>) {
             old.len()
         )));
     }
+    // Oldest first into memory while it has room; the rest stay on disk only and are read
+    // back as batches are delivered.
+    let cfg = &shared.config;
     let mut st = shared.lock();
     for r in live {
-        st.push(QueuedEvent {
-            seq: 0,
-            uuid: r.uuid,
-            bytes: r.bytes,
-        });
-        d.bind(
-            st.next_seq() - 1,
-            crate::disk::Entry {
-                loc: r.loc,
-                written_at: r.written_at,
-                attempts: 0,
-            },
-        );
+        let entry = crate::disk::Entry {
+            loc: r.loc,
+            offset: r.offset,
+            size: r.size,
+            written_at: r.written_at,
+            attempts: 0,
+        };
+        if st.has_room(r.bytes.len(), cfg.max_queue_size, cfg.max_queue_bytes) {
+            st.push(QueuedEvent {
+                seq: 0,
+                uuid: r.uuid,
+                bytes: r.bytes,
+            });
+            d.bind(st.next_seq() - 1, entry);
+        } else {
+            st.push_spilled(r.bytes.len(), entry);
+        }
     }
     st.flush_upto = st.next_seq();
 }

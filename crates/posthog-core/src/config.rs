@@ -94,6 +94,7 @@ pub struct ClientOptions {
     flags_request_timeout: Duration,
     send_feature_flag_events: bool,
     storage_dir: Option<PathBuf>,
+    max_disk_bytes: u64,
     fsync: FsyncPolicy,
     max_event_age: Option<Duration>,
     max_attempts: Option<u32>,
@@ -151,6 +152,7 @@ impl ClientOptions {
             flags_request_timeout: Duration::from_secs(3),
             send_feature_flag_events: true,
             storage_dir: None,
+            max_disk_bytes: rules.max_disk_bytes,
             fsync: FsyncPolicy::Always,
             max_event_age: None,
             max_attempts: None,
@@ -397,6 +399,17 @@ impl ClientOptions {
         self.storage_dir = Some(dir.into());
         self
     }
+    /// With a storage directory: the bound of the queue, in bytes of unacknowledged records on
+    /// disk (default 1 GiB; 64 MiB under the mobile profile). The memory queue
+    /// (`max_queue_size`, `max_queue_bytes`) is then a window over the disk: events past it
+    /// wait on disk only and are read back as batches are delivered, so a long outage or a
+    /// burst is held up to this bound. Past it the overflow policy applies. Files can take up
+    /// to one 8 MiB segment more than this, since a segment is deleted once all its records
+    /// are acknowledged.
+    pub fn max_disk_bytes(mut self, n: u64) -> Self {
+        self.max_disk_bytes = n;
+        self
+    }
     /// When on-disk appends reach stable storage (default: every event).
     pub fn fsync(mut self, policy: FsyncPolicy) -> Self {
         self.fsync = policy;
@@ -549,6 +562,7 @@ impl ClientOptions {
             flags_request_timeout: self.flags_request_timeout,
             send_feature_flag_events: self.send_feature_flag_events,
             storage_dir: self.storage_dir,
+            max_disk_bytes: self.max_disk_bytes,
             fsync: self.fsync,
             max_event_age: self.max_event_age,
             max_attempts: self.max_attempts,
@@ -649,6 +663,8 @@ pub struct Config {
     pub send_feature_flag_events: bool,
     /// See [`ClientOptions::storage_dir`].
     pub storage_dir: Option<PathBuf>,
+    /// See [`ClientOptions::max_disk_bytes`].
+    pub max_disk_bytes: u64,
     /// See [`ClientOptions::fsync`].
     pub fsync: FsyncPolicy,
     /// See [`ClientOptions::max_event_age`].

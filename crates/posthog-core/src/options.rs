@@ -77,6 +77,8 @@ pub struct Options {
     pub send_feature_flag_events: Option<bool>,
     /// Directory of the crash-safe on-disk queue.
     pub storage_dir: Option<String>,
+    /// With `storage_dir`: the on-disk queue's bound in bytes.
+    pub max_disk_bytes: Option<u64>,
     /// `always`, `never`, or a number (the fsync interval in the profile's time unit).
     pub fsync: Option<Value>,
     /// With `storage_dir`: give an event up after this long.
@@ -214,6 +216,10 @@ pub const OPTION_DOCS: &[OptionDoc] = &[
     OptionDoc {
         name: "storage_dir",
         doc: "directory of the crash-safe on-disk queue",
+    },
+    OptionDoc {
+        name: "max_disk_bytes",
+        doc: "with storage_dir: the queue's bound in bytes on disk (1 GiB; mobile 64 MiB); memory is a window over it",
     },
     OptionDoc {
         name: "fsync",
@@ -909,6 +915,9 @@ impl Options {
         }
         if let Some(v) = self.storage_dir {
             o = o.storage_dir(v);
+        }
+        if let Some(v) = self.max_disk_bytes {
+            o = o.max_disk_bytes(v);
         }
         if let Some(v) = self.fsync {
             o = o.fsync(match &v {

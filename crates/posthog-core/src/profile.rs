@@ -54,6 +54,8 @@ pub struct Rules {
     pub flush_interval: Duration,
     /// Queue bound in events.
     pub max_queue_size: usize,
+    /// With `storage_dir`: bound of the on-disk queue in bytes of unacknowledged records.
+    pub max_disk_bytes: u64,
     /// Timeout of one ingestion request.
     pub request_timeout: Duration,
     /// Gzip request bodies.
@@ -195,6 +197,7 @@ const PYTHON: Rules = Rules {
     flush_at: 100,
     flush_interval: Duration::from_secs(5),
     max_queue_size: 100_000,
+    max_disk_bytes: 1024 * 1024 * 1024,
     request_timeout: Duration::from_secs(15),
     gzip: false,
     max_retries: None,
@@ -237,6 +240,7 @@ const NODE: Rules = Rules {
     // posthog-node holds 1 000 and drops the oldest beyond; the core keeps a 100 000-event
     // burst (lossless defaults; the byte bound, 64 MiB, holds as well).
     max_queue_size: 100_000,
+    max_disk_bytes: 1024 * 1024 * 1024,
     request_timeout: Duration::from_secs(10),
     gzip: true,
     max_retries: None,
@@ -277,6 +281,7 @@ const CORE: Rules = Rules {
     flush_at: 100,
     flush_interval: Duration::from_secs(5),
     max_queue_size: 100_000,
+    max_disk_bytes: 1024 * 1024 * 1024,
     request_timeout: Duration::from_secs(15),
     gzip: true,
     max_retries: None,
@@ -317,6 +322,7 @@ const MOBILE: Rules = Rules {
     flush_at: 20,
     flush_interval: Duration::from_secs(30),
     max_queue_size: 1_000,
+    max_disk_bytes: 64 * 1024 * 1024,
     camel_case_options: true,
     ..CORE
 };

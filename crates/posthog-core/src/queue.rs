@@ -1,5 +1,6 @@
 //! The bounded in-memory queue and the bookkeeping `flush` waits on.
 
+use crate::disk::Entry;
 use crate::event::QueuedEvent;
 use std::collections::VecDeque;
 
@@ -17,11 +18,48 @@ struct InFlight {
     len: usize,
 }
 
+/// A queued event: its bytes in memory, or (with `storage_dir`, past the memory queue's
+/// bounds) only where they are on disk, read back before it is sent.
+#[derive(Debug)]
+pub(crate) enum Slot {
+    Mem(QueuedEvent),
+    Disk(Spilled),
+}
+
+/// An event kept on disk only.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Spilled {
+    pub seq: u64,
+    /// Its serialised bytes' length.
+    pub len: usize,
+    pub entry: Entry,
+}
+
+impl Slot {
+    fn seq(&self) -> u64 {
+        match self {
+            Slot::Mem(e) => e.seq,
+            Slot::Disk(s) => s.seq,
+        }
+    }
+    fn len(&self) -> usize {
+        match self {
+            Slot::Mem(e) => e.len(),
+            Slot::Disk(s) => s.len,
+        }
+    }
+}
+
 /// Everything guarded by the client's one mutex. Held only for pushes and pops, never across I/O.
 #[derive(Debug, Default)]
 pub(crate) struct QueueState {
-    events: VecDeque<QueuedEvent>,
+    /// In sequence order.
+    events: VecDeque<Slot>,
+    /// Serialised bytes of every queued event, in memory or not.
     bytes: usize,
+    /// Events (and their bytes) held in memory: what the memory bounds limit.
+    mem_len: usize,
+    mem_bytes: usize,
     next_seq: u64,
     next_batch_id: u64,
     in_flight: Vec<InFlight>,
@@ -40,13 +78,17 @@ pub(crate) struct QueueState {
 }
 
 impl QueueState {
-    /// Events queued.
+    /// Events queued (in memory or on disk only).
     pub fn len(&self) -> usize {
         self.events.len()
     }
     /// Serialised bytes queued.
     pub fn bytes(&self) -> usize {
         self.bytes
+    }
+    /// Queued events kept on disk only.
+    pub fn spilled(&self) -> usize {
+        self.events.len() - self.mem_len
     }
     /// The sequence number the next event will get.
     pub fn next_seq(&self) -> u64 {
@@ -56,10 +98,10 @@ impl QueueState {
     pub fn in_flight_events(&self) -> usize {
         self.in_flight.iter().map(|b| b.len).sum()
     }
-    /// Whether an event of `len` bytes fits under both bounds.
+    /// Whether an event of `len` bytes fits in memory under both bounds.
     pub fn has_room(&self, len: usize, max_events: usize, max_bytes: usize) -> bool {
-        self.events.len() + self.parked.len() < max_events
-            && self.bytes + self.parked_bytes + len <= max_bytes
+        self.mem_len + self.parked.len() < max_events
+            && self.mem_bytes + self.parked_bytes + len <= max_bytes
     }
     /// Events parked for the next flush cycle.
     pub fn parked_len(&self) -> usize {
@@ -72,37 +114,55 @@ impl QueueState {
             self.parked.push(ev);
         }
     }
-    /// Puts parked events back at the end of the queue with new sequence numbers (so a flush
-    /// started now waits for them); returns `(old, new)` sequence pairs.
-    pub fn unpark(&mut self) -> Vec<(u64, u64)> {
+    /// Puts parked events back at the front of the queue, where their sequence numbers
+    /// belong (they were cut from it before anything still queued), so a flush started now
+    /// waits for them.
+    pub fn unpark(&mut self) {
         self.parked_bytes = 0;
-        let parked = std::mem::take(&mut self.parked);
-        parked
-            .into_iter()
-            .map(|ev| {
-                let old = ev.seq;
-                self.push(ev);
-                (old, self.next_seq - 1)
-            })
-            .collect()
+        let mut parked = std::mem::take(&mut self.parked);
+        parked.sort_by_key(|e| e.seq);
+        for ev in parked.into_iter().rev() {
+            self.bytes += ev.len();
+            self.mem_len += 1;
+            self.mem_bytes += ev.len();
+            self.events.push_front(Slot::Mem(ev));
+        }
     }
-    /// Appends an event, giving it the next sequence number.
+    /// Appends an event held in memory, giving it the next sequence number.
     pub fn push(&mut self, mut ev: QueuedEvent) {
         ev.seq = self.next_seq;
         self.next_seq += 1;
         self.bytes += ev.len();
-        self.events.push_back(ev);
+        self.mem_len += 1;
+        self.mem_bytes += ev.len();
+        self.events.push_back(Slot::Mem(ev));
+    }
+    /// Appends an event kept on disk only (`len` serialised bytes at `entry`), giving it the
+    /// next sequence number.
+    pub fn push_spilled(&mut self, len: usize, entry: Entry) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.bytes += len;
+        self.events
+            .push_back(Slot::Disk(Spilled { seq, len, entry }));
     }
     /// Removes the oldest queued event.
-    pub fn pop_oldest(&mut self) -> Option<QueuedEvent> {
-        let Some(ev) = self.events.pop_front() else {
+    pub fn pop_oldest(&mut self) -> Option<Slot> {
+        let Some(slot) = self.events.pop_front() else {
             // Parked events are older than anything queued.
             let ev = self.parked.pop()?;
             self.parked_bytes -= ev.len();
-            return Some(ev);
+            return Some(Slot::Mem(ev));
         };
-        self.bytes -= ev.len();
-        Some(ev)
+        self.forget(&slot);
+        Some(slot)
+    }
+    fn forget(&mut self, slot: &Slot) {
+        self.bytes -= slot.len();
+        if let Slot::Mem(e) = slot {
+            self.mem_len -= 1;
+            self.mem_bytes -= e.len();
+        }
     }
     /// Whether a batch should be cut now.
     pub fn ready(&self, flush_at: usize, max_batch_bytes: usize) -> bool {
@@ -111,26 +171,81 @@ impl QueueState {
             Some(front) => {
                 self.events.len() >= flush_at
                     || self.bytes >= max_batch_bytes
-                    || front.seq < self.flush_upto
+                    || front.seq() < self.flush_upto
             }
         }
     }
+    /// The events kept on disk only among the next `max_events` / `max_bytes` to be sent:
+    /// what to read back before cutting batches.
+    pub fn to_load(&self, max_events: usize, max_bytes: usize) -> Vec<(u64, Entry)> {
+        if self.spilled() == 0 {
+            return Vec::new();
+        }
+        let mut size = 0;
+        let mut out = Vec::new();
+        for slot in self.events.iter().take(max_events) {
+            if size >= max_bytes {
+                break;
+            }
+            size += slot.len();
+            if let Slot::Disk(s) = slot {
+                out.push((s.seq, s.entry));
+            }
+        }
+        out
+    }
+    /// Replaces an event kept on disk only by its bytes read back; its disk entry, or `None`
+    /// if it left the queue meanwhile (evicted).
+    pub fn loaded(&mut self, ev: QueuedEvent) -> Option<Entry> {
+        let i = self.events.binary_search_by_key(&ev.seq, Slot::seq).ok()?;
+        let Slot::Disk(s) = self.events[i] else {
+            return None;
+        };
+        self.mem_len += 1;
+        self.mem_bytes += ev.len();
+        self.bytes = self.bytes - s.len + ev.len();
+        self.events[i] = Slot::Mem(ev);
+        Some(s.entry)
+    }
+    /// Removes an event kept on disk only that could not be read back; its entry.
+    pub fn unreadable(&mut self, seq: u64) -> Option<Entry> {
+        let i = self.events.binary_search_by_key(&seq, Slot::seq).ok()?;
+        let Slot::Disk(s) = self.events[i] else {
+            return None;
+        };
+        self.events.remove(i);
+        self.bytes -= s.len;
+        Some(s.entry)
+    }
     /// Takes the next batch off the front: at most `max_events` events and `max_bytes`
-    /// serialised bytes (always at least one event), and records it as in flight.
+    /// serialised bytes (always at least one event) of those in memory, and records it as in
+    /// flight. `None` when the front is on disk only (read it back first).
     pub fn cut(&mut self, max_events: usize, max_bytes: usize) -> Option<Batch> {
-        let first = self.events.front()?;
-        let min_seq = first.seq;
+        let min_seq = match self.events.front()? {
+            Slot::Mem(e) => e.seq,
+            Slot::Disk(_) => return None,
+        };
         let mut count = 0;
         let mut size = 0;
-        for e in &self.events {
+        for slot in &self.events {
+            let Slot::Mem(e) = slot else { break };
             if count == max_events || (count > 0 && size + e.len() > max_bytes) {
                 break;
             }
             count += 1;
             size += e.len();
         }
-        let events: Vec<QueuedEvent> = self.events.drain(..count).collect();
+        let events: Vec<QueuedEvent> = self
+            .events
+            .drain(..count)
+            .filter_map(|s| match s {
+                Slot::Mem(e) => Some(e),
+                Slot::Disk(_) => None,
+            })
+            .collect();
         self.bytes -= size;
+        self.mem_len -= count;
+        self.mem_bytes -= size;
         let id = self.next_batch_id;
         self.next_batch_id += 1;
         self.in_flight.push(InFlight {
@@ -146,10 +261,11 @@ impl QueueState {
     }
     /// Whether every event with `seq < target` is resolved (neither queued nor in flight).
     pub fn resolved_below(&self, target: u64) -> bool {
-        self.events.front().is_none_or(|e| e.seq >= target)
+        self.events.front().is_none_or(|e| e.seq() >= target)
             && self.in_flight.iter().all(|b| b.min_seq >= target)
     }
-    /// Empties the queue (at a shutdown that ran out of time), returning how many were left.
+    /// Empties the queue (at a shutdown that ran out of time), returning how many were left
+    /// (queued, in flight).
     pub fn abandon(&mut self) -> (usize, usize) {
         let queued = self.events.len() + self.parked.len();
         let in_flight = self.in_flight_events();
@@ -158,6 +274,8 @@ impl QueueState {
         self.parked_bytes = 0;
         self.in_flight.clear();
         self.bytes = 0;
+        self.mem_len = 0;
+        self.mem_bytes = 0;
         (queued, in_flight)
     }
 }
@@ -237,8 +355,62 @@ mod tests {
             "parked events count against the bounds"
         );
         assert!(!q.has_room(1, 10, 10));
-        assert_eq!(q.unpark(), vec![(0, 2), (1, 3)]);
-        assert_eq!((q.len(), q.parked_len(), q.bytes()), (2, 0, 10));
+        q.push(ev(5));
+        q.unpark();
+        assert_eq!((q.len(), q.parked_len(), q.bytes()), (3, 0, 15));
+        assert!(!q.resolved_below(target), "a flush waits for them again");
+        let b = q.cut(10, 1000).unwrap();
+        let seqs: Vec<u64> = b.events.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, [0, 1, 2], "back in front, in order");
+    }
+
+    fn entry(i: u32) -> Entry {
+        Entry {
+            loc: crate::disk::log::Loc {
+                segment: 0,
+                index: i,
+            },
+            offset: 0,
+            size: 0,
+            written_at: 0,
+            attempts: 0,
+        }
+    }
+
+    #[test]
+    fn spilled_events_wait_to_be_read_back_in_order() {
+        let mut q = QueueState::default();
+        q.push(ev(10));
+        q.push_spilled(20, entry(1));
+        q.push_spilled(30, entry(2));
+        q.push(ev(40));
+        assert_eq!((q.len(), q.spilled(), q.bytes()), (4, 2, 100));
+        assert!(
+            q.has_room(1, 3, 51),
+            "only memory counts against the memory bounds"
+        );
+        assert_eq!(q.to_load(2, 1000).len(), 1, "within the window");
+        let want: Vec<u64> = q.to_load(10, 1000).iter().map(|(s, _)| *s).collect();
+        assert_eq!(want, [1, 2]);
+        let b = q.cut(10, 1000).unwrap();
+        assert_eq!(b.events.len(), 1, "a cut stops at the first event on disk");
+        assert!(q.cut(10, 1000).is_none());
+        let back = QueuedEvent {
+            seq: 1,
+            uuid: Uuid::nil(),
+            bytes: vec![b'y'; 20],
+        };
+        assert_eq!(q.loaded(back).unwrap().loc.index, 1);
+        assert_eq!(q.unreadable(2).unwrap().loc.index, 2);
+        assert_eq!((q.len(), q.spilled(), q.bytes()), (2, 0, 60));
+        let seqs: Vec<u64> = q
+            .cut(10, 1000)
+            .unwrap()
+            .events
+            .iter()
+            .map(|e| e.seq)
+            .collect();
+        assert_eq!(seqs, [1, 3]);
     }
 
     #[test]

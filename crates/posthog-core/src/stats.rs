@@ -22,7 +22,7 @@ pub enum DropCause {
 /// A snapshot of the counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Stats {
-    /// Events waiting in the queue now.
+    /// Events waiting in the queue now (in memory or, with `storage_dir`, on disk only).
     pub queued: u64,
     /// Events waiting or being sent now.
     pub pending: u64,
@@ -39,6 +39,9 @@ pub struct Stats {
     /// Events whose retries ran out but which were kept in the on-disk queue for the next
     /// flush (counted once per time; they are counted in `sent` when delivered later).
     pub deferred: u64,
+    /// Events waiting now in the on-disk queue beyond the memory queue's bounds (counted in
+    /// `queued` and `pending` too); read back into memory as batches are delivered.
+    pub spilled: u64,
     /// Dropped: queue full.
     pub dropped_queue_full: u64,
     /// Dropped: too large.
@@ -86,7 +89,7 @@ impl Counters {
     pub fn drop(&self, cause: DropCause, n: u64) {
         Self::add(&self.dropped[cause as usize], n);
     }
-    pub fn snapshot(&self, queued: u64, pending: u64) -> Stats {
+    pub fn snapshot(&self, queued: u64, pending: u64, spilled: u64) -> Stats {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
         Stats {
             queued,
@@ -97,6 +100,7 @@ impl Counters {
             failed: g(&self.failed),
             failed_batches: g(&self.failed_batches),
             deferred: g(&self.deferred),
+            spilled,
             dropped_queue_full: g(&self.dropped[DropCause::QueueFull as usize]),
             dropped_too_large: g(&self.dropped[DropCause::TooLarge as usize]),
             dropped_invalid: g(&self.dropped[DropCause::Invalid as usize]),

@@ -5,6 +5,7 @@ use crate::client::Shared;
 use crate::clock::Sleep;
 use crate::error::Error;
 use crate::sender::send_batch;
+use crate::stats::Counters;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use tokio::sync::Semaphore;
@@ -25,6 +26,60 @@ pub(crate) fn spawn(
     Ok((thread, handle))
 }
 
+/// Reads events kept on disk only back into memory when they are among the next to be sent
+/// (enough for every delivery that may run at once). One that cannot be read — its file
+/// removed or damaged under the client — is counted as failed and reported.
+fn read_back(shared: &Shared) {
+    let Some(d) = &shared.disk else { return };
+    let cfg = &shared.config;
+    let want = {
+        let st = shared.lock();
+        if st.stop || st.offline {
+            return;
+        }
+        st.to_load(
+            cfg.flush_at.saturating_mul(cfg.max_in_flight),
+            cfg.max_batch_bytes.saturating_mul(cfg.max_in_flight),
+        )
+    };
+    if want.is_empty() {
+        return;
+    }
+    let read = d.read(&want);
+    let mut lost = Vec::new();
+    let mut first_error = None;
+    {
+        let mut st = shared.lock();
+        for (got, (seq, _)) in read.into_iter().zip(&want) {
+            match got {
+                Ok(ev) => {
+                    if let Some(entry) = st.loaded(ev) {
+                        d.bind(*seq, entry);
+                    }
+                }
+                Err(e) => {
+                    if let Some(entry) = st.unreadable(*seq) {
+                        lost.push(entry.loc);
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(e) = first_error {
+        let n = lost.len() as u64;
+        Counters::add(&shared.stats.failed, n);
+        Counters::add(&shared.stats.failed_batches, 1);
+        if let Err(e) = d.ack_locs(&lost) {
+            shared.report(&e);
+        }
+        shared.report(&Error::Io(format!(
+            "on-disk queue: {n} event(s) could not be read back ({e}); given up"
+        )));
+        shared.changed.notify_all();
+    }
+}
+
 async fn run(shared: Arc<Shared>) {
     let cfg = &shared.config;
     let permits = Arc::new(Semaphore::new(cfg.max_in_flight));
@@ -42,6 +97,7 @@ async fn run(shared: Arc<Shared>) {
     let mut tick = new_tick();
     tokio::spawn(crate::flags::poller::run(shared.clone()));
     loop {
+        read_back(&shared);
         // Cut and start every batch that is due, while permits last.
         loop {
             let Ok(permit) = permits.clone().try_acquire_owned() else {

@@ -72,6 +72,9 @@ class Stats:
     dropped_server: int
     consecutive_auth_failures: int
     deferred: int
+    #: Events waiting in the on-disk queue beyond the memory queue's bounds (``storage_dir``;
+    #: counted in ``queued`` and ``pending`` too).
+    spilled: int
 
     @property
     def dropped(self) -> int:

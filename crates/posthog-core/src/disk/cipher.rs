@@ -129,7 +129,7 @@ pub(crate) mod tests {
         c: Option<Arc<dyn RecordCipher>>,
     ) -> (DiskQueue, Vec<crate::disk::log::Record>, Vec<crate::Error>) {
         let (q, records, problems, _) =
-            DiskQueue::open(d, FsyncPolicy::Never, None, None, c).unwrap();
+            DiskQueue::open(d, FsyncPolicy::Never, None, None, u64::MAX, c).unwrap();
         (q, records, problems)
     }
 
@@ -155,6 +155,7 @@ pub(crate) mod tests {
             let e = q
                 .append(&secret_event(i), 1000 + i as i64)
                 .unwrap()
+                .entry()
                 .unwrap();
             q.bind(i as u64, e);
         }
@@ -200,7 +201,7 @@ pub(crate) mod tests {
         let d = tmp();
         let (q, _, _) = open(&d, cipher(Xor(1)));
         for i in 0..4u8 {
-            q.append(&secret_event(i), 0).unwrap().unwrap();
+            q.append(&secret_event(i), 0).unwrap().entry().unwrap();
         }
         drop(q);
         let (q, recs, probs) = open(&d, cipher(Xor(2)));
@@ -223,7 +224,7 @@ pub(crate) mod tests {
     fn a_sealed_directory_without_a_cipher_is_skipped_not_sent_as_garbage() {
         let d = tmp();
         let (q, _, _) = open(&d, cipher(Xor(7)));
-        q.append(&secret_event(0), 0).unwrap().unwrap();
+        q.append(&secret_event(0), 0).unwrap().entry().unwrap();
         drop(q);
         let (_q, recs, probs) = open(&d, None);
         assert!(recs.is_empty());
@@ -236,7 +237,7 @@ pub(crate) mod tests {
     fn plain_segments_are_still_read_once_a_cipher_is_set() {
         let d = tmp();
         let (q, _, _) = open(&d, None);
-        q.append(&secret_event(0), 0).unwrap().unwrap();
+        q.append(&secret_event(0), 0).unwrap().entry().unwrap();
         drop(q);
         assert_eq!(&std::fs::read(log_path(&d, 0)).unwrap()[..8], HEADER);
         let (q, recs, probs) = open(&d, cipher(Xor(3)));
@@ -244,7 +245,7 @@ pub(crate) mod tests {
         assert_eq!(recs.len(), 1);
         assert_eq!(recs[0].bytes, secret_event(0).bytes);
         // New records go to a sealed segment.
-        q.append(&secret_event(1), 0).unwrap().unwrap();
+        q.append(&secret_event(1), 0).unwrap().entry().unwrap();
         assert_eq!(&std::fs::read(log_path(&d, 1)).unwrap()[..8], HEADER_SEALED);
         drop(q);
         std::fs::remove_dir_all(&d).unwrap();
@@ -259,7 +260,10 @@ pub(crate) mod tests {
         assert!(err.to_string().contains("keystore is locked"), "{err}");
         assert!(q.is_broken());
         assert!(
-            q.append(&secret_event(1), 0).unwrap().is_none(),
+            matches!(
+                q.append(&secret_event(1), 0).unwrap(),
+                crate::disk::Append::Off
+            ),
             "reported once"
         );
         drop(q);

@@ -65,6 +65,10 @@ pub(crate) struct Loc {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Record {
     pub loc: Loc,
+    /// Byte offset of its frame in the segment file.
+    pub offset: u64,
+    /// Its size on disk, framing included.
+    pub size: u32,
     pub uuid: Uuid,
     /// Unix milliseconds when it was appended.
     pub written_at: i64,
@@ -79,22 +83,124 @@ pub(crate) struct SegmentState {
     /// Which records are acknowledged.
     pub acked: Vec<bool>,
     pub acked_count: u32,
+    /// Each record's size on disk (0 for corrupt ones).
+    pub sizes: Vec<u32>,
 }
 
 impl SegmentState {
     pub fn all_acked(&self) -> bool {
         self.acked_count >= self.records
     }
-    /// Marks a record acked; false if it already was (or is out of range).
-    pub fn ack(&mut self, index: u32) -> bool {
+    /// Marks a record acked; its size on disk, or `None` if it already was (or is out of range).
+    pub fn ack(&mut self, index: u32) -> Option<u32> {
         match self.acked.get_mut(index as usize) {
             Some(a) if !*a => {
                 *a = true;
                 self.acked_count += 1;
-                true
+                Some(self.sizes.get(index as usize).copied().unwrap_or(0))
             }
-            _ => false,
+            _ => None,
         }
+    }
+    /// Counts a record appended; returns its index.
+    pub fn push(&mut self, size: u32) -> u32 {
+        let index = self.records;
+        self.records += 1;
+        self.acked.push(false);
+        self.sizes.push(size);
+        index
+    }
+    /// Bytes of the records not yet acknowledged.
+    pub fn live_bytes(&self) -> u64 {
+        self.acked
+            .iter()
+            .zip(&self.sizes)
+            .filter(|(a, _)| !**a)
+            .map(|(_, s)| u64::from(*s))
+            .sum()
+    }
+}
+
+/// Splits an opened payload into uuid, write time and event bytes; `None` if it is shorter
+/// than its metadata.
+pub(crate) fn split_payload(payload: &[u8]) -> Option<(Uuid, i64, &[u8])> {
+    if payload.len() < META {
+        return None;
+    }
+    let mut u = [0u8; 16];
+    u.copy_from_slice(&payload[..16]);
+    let mut t = [0u8; 8];
+    t.copy_from_slice(&payload[16..24]);
+    Some((Uuid::from_bytes(u), i64::from_le_bytes(t), &payload[META..]))
+}
+
+/// Reads records of one segment back by offset (events kept on disk past the memory queue).
+pub(crate) struct SegmentReader {
+    file: io::BufReader<File>,
+    pos: u64,
+    sealed: bool,
+}
+
+impl SegmentReader {
+    /// Opens segment `n` of `dir` for reading.
+    pub fn open(dir: &Path, n: u64) -> io::Result<SegmentReader> {
+        use std::io::Read;
+        let mut file = io::BufReader::with_capacity(
+            64 * 1024,
+            open_private(&log_path(dir, n), OpenOptions::new().read(true))?,
+        );
+        let mut header = [0u8; 8];
+        file.read_exact(&mut header)?;
+        let sealed = match &header {
+            h if h == HEADER => false,
+            h if h == HEADER_SEALED => true,
+            _ => return Err(io::Error::other("unknown segment header")),
+        };
+        Ok(SegmentReader {
+            file,
+            pos: HEADER.len() as u64,
+            sealed,
+        })
+    }
+
+    /// Reads the record whose frame starts at `offset`: its uuid and event bytes, checked
+    /// against its checksum and opened with `cipher` when sealed.
+    pub fn read(
+        &mut self,
+        offset: u64,
+        cipher: Option<&dyn RecordCipher>,
+    ) -> Result<(Uuid, Vec<u8>), String> {
+        use std::io::{Read, Seek, SeekFrom};
+        if offset != self.pos {
+            self.file
+                .seek(SeekFrom::Start(offset))
+                .map_err(|e| e.to_string())?;
+            self.pos = offset;
+        }
+        let mut frame = [0u8; FRAME];
+        self.file
+            .read_exact(&mut frame)
+            .map_err(|e| e.to_string())?;
+        let len = u32::from_le_bytes([frame[0], frame[1], frame[2], frame[3]]) as usize;
+        let crc = u32::from_le_bytes([frame[4], frame[5], frame[6], frame[7]]);
+        if len > MAX_RECORD {
+            self.pos = u64::MAX;
+            return Err("a corrupt record length".into());
+        }
+        let mut payload = vec![0u8; len];
+        self.file
+            .read_exact(&mut payload)
+            .map_err(|e| e.to_string())?;
+        self.pos = offset + (FRAME + len) as u64;
+        if crc32fast::hash(&payload) != crc {
+            return Err("the record fails its checksum".into());
+        }
+        if self.sealed {
+            let c = cipher.ok_or("a sealed record and no cipher is configured")?;
+            payload = c.open(&payload).map_err(|e| cipher::brief(&e))?;
+        }
+        let (uuid, _, bytes) = split_payload(&payload).ok_or("a too short record")?;
+        Ok((uuid, bytes.to_vec()))
     }
 }
 

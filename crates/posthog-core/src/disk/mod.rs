@@ -1,9 +1,13 @@
 //! The optional on-disk queue ([`crate::ClientOptions::storage_dir`]): every accepted event is
-//! appended to a segment log ([`log`]) before it enters the memory queue, and acknowledged on
-//! disk once the server took it (or it was definitively dropped). The memory queue stays the
-//! working set; the disk is what survives a kill. At start the unacknowledged records are
-//! loaded back into the memory queue with their uuids and serialised bytes, so a resend is
-//! byte-identical and the server de-duplicates it.
+//! appended to a segment log ([`log`]) before `capture` returns, and acknowledged on disk once
+//! the server took it (or it was definitively dropped). The disk is the queue; memory is a
+//! window over it. An event is held in memory while the memory queue (`max_queue_size`,
+//! `max_queue_bytes`) has room, else on disk only, and the worker reads it back
+//! ([`DiskQueue::read`]) when it is among the next to be sent. The bound is
+//! `max_disk_bytes` of unacknowledged records; past it the overflow policy applies. At start
+//! the unacknowledged records are queued again with their uuids and serialised bytes (so a
+//! resend is byte-identical and the server de-duplicates it): the oldest into memory, the rest
+//! left on disk.
 //!
 //! Failure model: the directory cannot be created or listed (not a directory) → the error is
 //! reported and the client runs on the memory queue alone. It can be read but no segment can
@@ -24,10 +28,11 @@
 //! On a file system without locks (or a read-only directory) no lock is taken.
 //!
 //! Limits (documented, not bugs): delivery attempts are counted per
-//! process run (a restart starts each record's count again; its age still counts); what is
-//! loaded at start is queued even past `max_queue_size`/`max_queue_bytes` (new captures then
-//! meet the overflow policy); acks are fsynced only under [`FsyncPolicy::Always`] — a lost ack
-//! means a uuid-identical resend, never a loss.
+//! process run (a restart starts each record's count again; its age still counts); opening a
+//! directory reads every segment once (records past the memory window are then let go);
+//! `max_disk_bytes` counts unacknowledged records, so files can take up to one segment (8 MiB)
+//! more until a partly acknowledged segment is done; acks are fsynced only under
+//! [`FsyncPolicy::Always`] — a lost ack means a uuid-identical resend, never a loss.
 
 mod cipher;
 pub(crate) mod log;
@@ -62,14 +67,29 @@ pub enum FsyncPolicy {
 /// A new segment is started past this size.
 const SEGMENT_BYTES: u64 = 8 * 1024 * 1024;
 
-/// What the disk knows about an event in the memory queue.
+/// What the disk knows about a queued event.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Entry {
     pub loc: Loc,
+    /// Byte offset of its record in the segment file.
+    pub offset: u64,
+    /// Its record's size on disk, framing included.
+    pub size: u32,
     /// Unix milliseconds when it was first written.
     pub written_at: i64,
     /// Delivery cycles that ran out of retries.
     pub attempts: u32,
+}
+
+/// What [`DiskQueue::append`] did.
+#[derive(Debug)]
+pub(crate) enum Append {
+    /// Written; where it is.
+    Written(Entry),
+    /// Appends are off after an earlier failure (already reported): keep it in memory.
+    Off,
+    /// Over `max_disk_bytes`: the record needs this many bytes.
+    Full(u64),
 }
 
 /// What to do with an event whose retries ran out.
@@ -95,12 +115,27 @@ struct Files {
     ack_failure_reported: bool,
 }
 
+impl Append {
+    /// The entry, when written.
+    #[cfg(test)]
+    pub fn entry(self) -> Option<Entry> {
+        match self {
+            Append::Written(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 /// The on-disk queue of one client.
 pub(crate) struct DiskQueue {
     dir: PathBuf,
     fsync: FsyncPolicy,
     max_attempts: Option<u32>,
     max_age_ms: Option<i64>,
+    /// The most bytes of unacknowledged records (`max_disk_bytes`).
+    max_bytes: u64,
+    /// Bytes of unacknowledged records now. Written under `files`, read without it.
+    live: std::sync::atomic::AtomicU64,
     /// Seals record payloads (the app's encryption at rest).
     cipher: Option<Arc<dyn RecordCipher>>,
     /// Memory sequence number → where that event is on disk. Only in-memory work under it.
@@ -175,6 +210,7 @@ impl DiskQueue {
         fsync: FsyncPolicy,
         max_attempts: Option<u32>,
         max_age: Option<Duration>,
+        max_bytes: u64,
         cipher: Option<Arc<dyn RecordCipher>>,
     ) -> Result<(DiskQueue, Vec<Record>, Vec<Error>, u64), Error> {
         log::create_private_dir(dir).map_err(|e| io_err("cannot create the directory", dir, &e))?;
@@ -207,18 +243,14 @@ impl DiskQueue {
             }
         };
         let broken = active.is_none();
-        if records.len() > 1_000_000 {
-            problems.push(Error::Io(format!(
-                "on-disk queue {}: {} events waiting; loading them all",
-                dir.display(),
-                records.len()
-            )));
-        }
+        let live: u64 = segments.values().map(SegmentState::live_bytes).sum();
         let q = DiskQueue {
             dir: dir.to_path_buf(),
             fsync,
             max_attempts,
             max_age_ms: max_age.map(|d| d.as_millis().min(i64::MAX as u128) as i64),
+            max_bytes,
+            live: std::sync::atomic::AtomicU64::new(live),
             cipher,
             map: Mutex::new(HashMap::new()),
             files: Mutex::new(Files {
@@ -252,15 +284,25 @@ impl DiskQueue {
             .is_some_and(|max| now_ms.saturating_sub(written_at) > max)
     }
 
-    /// Appends an event durably (per the fsync policy). `Ok(None)`: appends are off after an
-    /// earlier failure (already reported). `Err`: this append failed; appends are now off.
-    pub fn append(&self, ev: &QueuedEvent, now_ms: i64) -> Result<Option<Entry>, Error> {
+    /// Bytes of unacknowledged records now.
+    pub fn live_bytes(&self) -> u64 {
+        self.live.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Whether a record of `size` bytes fits under `max_disk_bytes` now.
+    pub fn has_room(&self, size: u64) -> bool {
+        self.live_bytes().saturating_add(size) <= self.max_bytes
+    }
+
+    /// Appends an event durably (per the fsync policy), unless that would pass
+    /// `max_disk_bytes`. `Err`: this append failed; appends are now off.
+    pub fn append(&self, ev: &QueuedEvent, now_ms: i64) -> Result<Append, Error> {
         let mut f = self.files();
         if f.broken {
-            return Ok(None);
+            return Ok(Append::Off);
         }
         match self.append_locked(&mut f, ev, now_ms) {
-            Ok(e) => Ok(Some(e)),
+            Ok(a) => Ok(a),
             Err(e) => {
                 f.broken = true;
                 Err(Error::Io(format!(
@@ -276,7 +318,12 @@ impl DiskQueue {
         f: &mut Files,
         ev: &QueuedEvent,
         now_ms: i64,
-    ) -> std::io::Result<Entry> {
+    ) -> std::io::Result<Append> {
+        let rec = log::encode(ev.uuid, now_ms, &ev.bytes, self.cipher.as_deref())
+            .map_err(std::io::Error::other)?;
+        if !self.has_room(rec.len() as u64) {
+            return Ok(Append::Full(rec.len() as u64));
+        }
         let full = f
             .active
             .as_ref()
@@ -284,13 +331,12 @@ impl DiskQueue {
         if full {
             self.roll(f)?;
         }
-        let rec = log::encode(ev.uuid, now_ms, &ev.bytes, self.cipher.as_deref())
-            .map_err(std::io::Error::other)?;
         let (n, file, size) = f
             .active
             .as_mut()
             .ok_or_else(|| std::io::Error::other("no segment"))?;
         let n = *n;
+        let offset = *size;
         if let Err(e) = file.write_all(&rec) {
             // A partial write is a torn record: cut it off if the file system lets us (the
             // reader would skip it anyway), and append nothing more to this segment.
@@ -311,15 +357,17 @@ impl DiskQueue {
         } else {
             f.dirty = true;
         }
-        let st = f.segments.entry(n).or_default();
-        let index = st.records;
-        st.records += 1;
-        st.acked.push(false);
-        Ok(Entry {
+        let rec_size = rec.len() as u32;
+        let index = f.segments.entry(n).or_default().push(rec_size);
+        self.live
+            .fetch_add(u64::from(rec_size), std::sync::atomic::Ordering::Relaxed);
+        Ok(Append::Written(Entry {
             loc: Loc { segment: n, index },
+            offset,
+            size: rec_size,
             written_at: now_ms,
             attempts: 0,
-        })
+        }))
     }
 
     /// Closes the active segment (deleting it if everything in it is acked) and starts the next.
@@ -356,11 +404,37 @@ impl DiskQueue {
         self.map().insert(seq, entry);
     }
 
-    /// Moves an entry to a new sequence number (a parked event re-queued).
-    pub fn rebind(&self, old: u64, new: u64) {
-        let mut m = self.map();
-        if let Some(e) = m.remove(&old) {
-            m.insert(new, e);
+    /// Reads events kept on disk past the memory queue back, in the order given: each with
+    /// its sequence number, or the error that made it unreadable (its record is then lost).
+    pub fn read(&self, items: &[(u64, Entry)]) -> Vec<Result<QueuedEvent, String>> {
+        let mut out = Vec::with_capacity(items.len());
+        let mut reader: Option<(u64, std::io::Result<log::SegmentReader>)> = None;
+        for (seq, e) in items {
+            if reader.as_ref().is_none_or(|(n, _)| *n != e.loc.segment) {
+                reader = Some((
+                    e.loc.segment,
+                    log::SegmentReader::open(&self.dir, e.loc.segment),
+                ));
+            }
+            let got = match reader.as_mut().map(|(_, r)| r) {
+                Some(Ok(r)) => r.read(e.offset, self.cipher.as_deref()),
+                Some(Err(err)) => Err(err.to_string()),
+                None => Err("no reader".into()),
+            };
+            out.push(got.map(|(uuid, bytes)| QueuedEvent {
+                seq: *seq,
+                uuid,
+                bytes,
+            }));
+        }
+        out
+    }
+
+    /// The disk bytes a queued event holds (0 if it is not on disk).
+    pub fn size_of(&self, slot: &crate::queue::Slot) -> u64 {
+        match slot {
+            crate::queue::Slot::Mem(e) => self.map().get(&e.seq).map_or(0, |e| u64::from(e.size)),
+            crate::queue::Slot::Disk(s) => u64::from(s.entry.size),
         }
     }
 
@@ -412,7 +486,19 @@ impl DiskQueue {
             let Some(st) = f.segments.get_mut(&n) else {
                 continue;
             };
-            let fresh: Vec<u32> = indices.into_iter().filter(|i| st.ack(*i)).collect();
+            let mut freed = 0u64;
+            let fresh: Vec<u32> = indices
+                .into_iter()
+                .filter(|i| match st.ack(*i) {
+                    Some(size) => {
+                        freed += u64::from(size);
+                        true
+                    }
+                    None => false,
+                })
+                .collect();
+            self.live
+                .fetch_sub(freed, std::sync::atomic::Ordering::Relaxed);
             let done = st.all_acked();
             if done && active == Some(n) {
                 // Everything written so far is acked: retire the segment now rather than
@@ -499,23 +585,24 @@ mod tests {
     fn append_ack_reopen() {
         let d = std::env::temp_dir().join(format!("posthog-dq-{}", Uuid::new_v4()));
         let (q, recs, probs, _) =
-            DiskQueue::open(&d, FsyncPolicy::Always, None, None, None).unwrap();
+            DiskQueue::open(&d, FsyncPolicy::Always, None, None, u64::MAX, None).unwrap();
         assert!(recs.is_empty() && probs.is_empty());
         for i in 0..4u8 {
-            let e = q.append(&ev(i), 1000).unwrap().unwrap();
+            let e = q.append(&ev(i), 1000).unwrap().entry().unwrap();
             q.bind(i as u64, e);
         }
         q.resolve([0, 2]).unwrap();
         drop(q);
         let (q, recs, probs, _) =
-            DiskQueue::open(&d, FsyncPolicy::Never, None, None, None).unwrap();
+            DiskQueue::open(&d, FsyncPolicy::Never, None, None, u64::MAX, None).unwrap();
         assert!(probs.is_empty());
         let got: Vec<_> = recs.iter().map(|r| r.bytes[0]).collect();
         assert_eq!(got, vec![1, 3]);
         q.ack_locs(&recs.iter().map(|r| r.loc).collect::<Vec<_>>())
             .unwrap();
         drop(q);
-        let (_q, recs, _, _) = DiskQueue::open(&d, FsyncPolicy::Never, None, None, None).unwrap();
+        let (_q, recs, _, _) =
+            DiskQueue::open(&d, FsyncPolicy::Never, None, None, u64::MAX, None).unwrap();
         assert!(recs.is_empty());
         // Only the segments of the live opens are left (empty, not yet retired).
         let logs = queue_files(&d);
@@ -526,16 +613,16 @@ mod tests {
     #[test]
     fn retires_acked_active_segment_and_attempts() {
         let d = std::env::temp_dir().join(format!("posthog-dq-{}", Uuid::new_v4()));
-        let (q, _, _, _) = DiskQueue::open(&d, FsyncPolicy::Never, Some(2), None, None).unwrap();
-        let e = q.append(&ev(1), 0).unwrap().unwrap();
+        let (q, _, _, _) =
+            DiskQueue::open(&d, FsyncPolicy::Never, Some(2), None, u64::MAX, None).unwrap();
+        let e = q.append(&ev(1), 0).unwrap().entry().unwrap();
         q.bind(7, e);
         assert!(matches!(q.exhausted(7, 0), Exhausted::Park));
-        q.rebind(7, 8);
-        assert!(matches!(q.exhausted(7, 0), Exhausted::NotOnDisk));
-        assert!(matches!(q.exhausted(8, 0), Exhausted::Expired));
-        q.resolve([8]).unwrap();
+        assert!(matches!(q.exhausted(8, 0), Exhausted::NotOnDisk));
+        assert!(matches!(q.exhausted(7, 0), Exhausted::Expired));
+        q.resolve([7]).unwrap();
         assert_eq!(queue_files(&d), 0, "segment retired");
-        let e = q.append(&ev(2), 0).unwrap().unwrap();
+        let e = q.append(&ev(2), 0).unwrap().entry().unwrap();
         assert_eq!(e.loc.index, 0, "a new segment");
         assert!(!q.is_broken());
         std::fs::remove_dir_all(&d).unwrap();
@@ -546,8 +633,9 @@ mod tests {
     #[test]
     fn an_append_hitting_enospc_is_reported_once_and_keeps_what_was_written() {
         let d = std::env::temp_dir().join(format!("posthog-dq-{}", Uuid::new_v4()));
-        let (q, _, _, _) = DiskQueue::open(&d, FsyncPolicy::Always, None, None, None).unwrap();
-        q.append(&ev(1), 0).unwrap().unwrap();
+        let (q, _, _, _) =
+            DiskQueue::open(&d, FsyncPolicy::Always, None, None, u64::MAX, None).unwrap();
+        q.append(&ev(1), 0).unwrap().entry().unwrap();
         {
             let mut f = q.files();
             let full = std::fs::OpenOptions::new()
@@ -561,10 +649,13 @@ mod tests {
         assert_eq!(err.kind(), crate::ErrorKind::Io);
         assert!(err.to_string().contains("No space left"), "{err}");
         assert!(q.is_broken());
-        assert!(q.append(&ev(3), 0).unwrap().is_none(), "not reported again");
+        assert!(
+            matches!(q.append(&ev(3), 0).unwrap(), Append::Off),
+            "not reported again"
+        );
         drop(q);
         let (_q, recs, probs, _) =
-            DiskQueue::open(&d, FsyncPolicy::Never, None, None, None).unwrap();
+            DiskQueue::open(&d, FsyncPolicy::Never, None, None, u64::MAX, None).unwrap();
         assert!(probs.is_empty(), "{probs:?}");
         assert_eq!(recs.iter().map(|r| r.bytes[0]).collect::<Vec<_>>(), vec![1]);
         std::fs::remove_dir_all(&d).unwrap();
@@ -574,9 +665,10 @@ mod tests {
     #[test]
     fn failed_ack_writes_are_reported_once() {
         let d = std::env::temp_dir().join(format!("posthog-dq-{}", Uuid::new_v4()));
-        let (q, _, _, _) = DiskQueue::open(&d, FsyncPolicy::Always, None, None, None).unwrap();
+        let (q, _, _, _) =
+            DiskQueue::open(&d, FsyncPolicy::Always, None, None, u64::MAX, None).unwrap();
         for i in 0..3u8 {
-            let e = q.append(&ev(i), 0).unwrap().unwrap();
+            let e = q.append(&ev(i), 0).unwrap().entry().unwrap();
             q.bind(i as u64, e);
         }
         // An ack file the queue may not write (a symlink, refused and never followed).
@@ -596,8 +688,9 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let base = std::env::temp_dir().join(format!("posthog-dq-{}", Uuid::new_v4()));
         let d = base.join("queue");
-        let (q, _, _, _) = DiskQueue::open(&d, FsyncPolicy::Never, None, None, None).unwrap();
-        let e = q.append(&ev(1), 0).unwrap().unwrap();
+        let (q, _, _, _) =
+            DiskQueue::open(&d, FsyncPolicy::Never, None, None, u64::MAX, None).unwrap();
+        let e = q.append(&ev(1), 0).unwrap().entry().unwrap();
         q.bind(0, e);
         let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&d), 0o700, "the directory");
@@ -615,11 +708,11 @@ mod tests {
         std::fs::remove_file(d.join(LOCK_FILE)).unwrap();
         let ghost = base.join("ghost");
         std::os::unix::fs::symlink(&ghost, d.join(LOCK_FILE)).unwrap();
-        let err = DiskQueue::open(&d, FsyncPolicy::Never, None, None, None).unwrap_err();
+        let err = DiskQueue::open(&d, FsyncPolicy::Never, None, None, u64::MAX, None).unwrap_err();
         assert!(err.to_string().contains("symbolic link"), "{err}");
         std::fs::remove_file(d.join(LOCK_FILE)).unwrap();
         let (q, recs, probs, _) =
-            DiskQueue::open(&d, FsyncPolicy::Never, None, None, None).unwrap();
+            DiskQueue::open(&d, FsyncPolicy::Never, None, None, u64::MAX, None).unwrap();
         assert_eq!(recs.len(), 1, "the record is resent, its ack file ignored");
         assert!(
             probs

@@ -5,13 +5,12 @@
 use super::cipher::{self, RecordCipher};
 use super::log::{
     FRAME, HEADER, HEADER_SEALED, Loc, MAX_RECORD, META, Record, SegmentState, ack_path, log_path,
-    remove_segment,
+    remove_segment, split_payload,
 };
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
 use std::path::Path;
-use uuid::Uuid;
 
 /// What [`scan`] found besides the live records: problems to report, never to crash on.
 #[derive(Debug, Default)]
@@ -117,20 +116,17 @@ fn read_acks(path: &Path) -> io::Result<(Vec<u32>, usize)> {
     Ok((acks, bad))
 }
 
-/// Splits an opened payload into a record; `None` if it is shorter than its metadata.
-fn parse(payload: &[u8], loc: Loc) -> Option<Record> {
-    if payload.len() < META {
-        return None;
-    }
-    let mut u = [0u8; 16];
-    u.copy_from_slice(&payload[..16]);
-    let mut t = [0u8; 8];
-    t.copy_from_slice(&payload[16..24]);
+/// Splits an opened payload into a record found at `offset`, `size` bytes on disk; `None`
+/// if it is shorter than its metadata.
+fn parse(payload: &[u8], loc: Loc, offset: usize, size: usize) -> Option<Record> {
+    let (uuid, written_at, bytes) = split_payload(payload)?;
     Some(Record {
         loc,
-        uuid: Uuid::from_bytes(u),
-        written_at: i64::from_le_bytes(t),
-        bytes: payload[META..].to_vec(),
+        offset: offset as u64,
+        size: u32::try_from(size).ok()?,
+        uuid,
+        written_at,
+        bytes: bytes.to_vec(),
     })
 }
 
@@ -231,12 +227,13 @@ fn read_segment(
                 "{name}: record {index} at byte {pos} fails its checksum; skipped"
             ));
         } else if !sealed {
-            out.extend(parse(payload, loc));
+            out.extend(parse(payload, loc, pos, FRAME + len));
         } else {
             let opened = match cipher {
                 None => Err(String::new()),
                 Some(c) => c.open(payload).and_then(|p| {
-                    parse(&p, loc).ok_or_else(|| "it opened to a too short payload".to_string())
+                    parse(&p, loc, pos, FRAME + len)
+                        .ok_or_else(|| "it opened to a too short payload".to_string())
                 }),
             };
             match opened {
@@ -325,10 +322,12 @@ pub(crate) fn scan(dir: &Path, cipher: Option<&dyn RecordCipher>) -> io::Result<
             records: count,
             acked: vec![true; count as usize],
             acked_count: count,
+            sizes: vec![0; count as usize],
         };
         for r in &recs {
             st.acked[r.loc.index as usize] = false;
             st.acked_count -= 1;
+            st.sizes[r.loc.index as usize] = r.size;
         }
         for i in acks {
             // After a resynchronisation the indexes may be off: resend rather than trust an
@@ -357,6 +356,7 @@ mod tests {
     use crate::disk::log::{append_acks, create_segment, encode, encode_acks};
     use std::io::Write;
     use std::path::PathBuf;
+    use uuid::Uuid;
 
     fn tmp(name: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!(

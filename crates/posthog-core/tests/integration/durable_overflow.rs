@@ -53,53 +53,149 @@ fn run(
     (accepted, dropped, reports.kinds(), names)
 }
 
-#[test]
-fn drop_newest_refuses_on_disk_too() {
-    let server = TestServer::spawn();
-    let (accepted, dropped, kinds, names) = run(
-        &server,
-        OverflowPolicy::DropNewest,
-        |o| o.max_queue_size(3),
-        0,
-    );
-    assert_eq!(accepted, [true, true, true, false, false]);
-    assert_eq!(dropped, 2);
-    assert!(kinds.contains(&ErrorKind::QueueFull), "{kinds:?}");
-    assert_eq!(names, ["e0", "e1", "e2"]);
+// Events of 1.2–1.7 KB (a 1 000-byte property and the SDK's own) on a disk of 3 500 bytes:
+// two records fit.
+const PAD: usize = 1_000;
+
+fn disk_of_two(o: ClientOptions) -> ClientOptions {
+    o.max_event_bytes(2_000).max_disk_bytes(3_500)
 }
 
 #[test]
-fn drop_oldest_evicts_from_disk_too() {
+fn drop_newest_refuses_at_the_disk_bound() {
     let server = TestServer::spawn();
-    let (accepted, dropped, _, names) = run(
-        &server,
-        OverflowPolicy::DropOldest,
-        |o| o.max_queue_size(3),
-        0,
-    );
+    let (accepted, dropped, kinds, names) =
+        run(&server, OverflowPolicy::DropNewest, disk_of_two, PAD);
+    assert_eq!(accepted, [true, true, false, false, false]);
+    assert_eq!(dropped, 3);
+    assert!(kinds.contains(&ErrorKind::QueueFull), "{kinds:?}");
+    assert_eq!(names, ["e0", "e1"]);
+}
+
+#[test]
+fn drop_oldest_evicts_from_disk_at_the_disk_bound() {
+    let server = TestServer::spawn();
+    let (accepted, dropped, _, names) = run(&server, OverflowPolicy::DropOldest, disk_of_two, PAD);
     assert_eq!(accepted, [true; 5]);
-    assert_eq!(dropped, 2);
+    assert_eq!(dropped, 3);
     assert_eq!(
         names,
-        ["e2", "e3", "e4"],
+        ["e3", "e4"],
         "evicted events are acknowledged on disk"
     );
 }
 
 #[test]
-fn the_byte_bound_applies_on_disk() {
+fn the_memory_bounds_do_not_limit_the_disk_queue() {
     let server = TestServer::spawn();
-    // Events of 1.2–1.7 KB (a 1 000-byte property and the SDK's own) in a queue of 3 500
-    // bytes: two fit.
-    let (accepted, dropped, _, names) = run(
-        &server,
-        OverflowPolicy::DropNewest,
-        |o| o.max_event_bytes(2_000).max_queue_bytes(3_500),
-        1_000,
+    for (bound, name) in [
+        (
+            Box::new(|o: ClientOptions| o.max_queue_size(3)) as Box<dyn Fn(_) -> _>,
+            "max_queue_size",
+        ),
+        (
+            Box::new(|o: ClientOptions| o.max_event_bytes(2_000).max_queue_bytes(3_500)),
+            "max_queue_bytes",
+        ),
+    ] {
+        server.reset();
+        let (accepted, dropped, kinds, names) =
+            run(&server, OverflowPolicy::DropNewest, bound, PAD);
+        assert_eq!(accepted, [true; 5], "{name}");
+        assert_eq!(dropped, 0, "{name}");
+        assert!(
+            kinds.iter().all(|k| *k != ErrorKind::QueueFull),
+            "{kinds:?}"
+        );
+        assert_eq!(names, ["e0", "e1", "e2", "e3", "e4"], "{name}: in order");
+    }
+}
+
+/// The memory queue is a window over the disk: an outage longer than it holds loses nothing,
+/// events wait on disk (counted in `stats().spilled`) and come back in order, each once, both
+/// in the same run and after a restart.
+#[test]
+fn the_disk_holds_what_memory_cannot_and_delivers_it_in_order() {
+    let server = TestServer::spawn();
+    let d = dir();
+    let reports = Reports::default();
+    let (o, _) = opts(&server);
+    let c = client(
+        o.storage_dir(&d.0)
+            .max_queue_size(10)
+            .flush_at(4)
+            .on_error(reports.hook()),
     );
-    assert_eq!(accepted, [true, true, false, false, false]);
-    assert_eq!(dropped, 3);
-    assert_eq!(names, ["e0", "e1"]);
+    c.set_online(false);
+    for i in 0..300 {
+        assert!(
+            c.capture(Event::new(format!("e{i}"), "u")).is_some(),
+            "e{i}"
+        );
+    }
+    let s = c.stats();
+    assert_eq!((s.accepted, s.queued, s.dropped()), (300, 300, 0));
+    assert_eq!(s.spilled, 290, "past the memory window, on disk only");
+    c.set_online(true);
+    let r = flush(&c);
+    assert_eq!((r.sent, r.failed, r.dropped, r.undelivered), (300, 0, 0, 0));
+    assert_eq!(c.stats().spilled, 0);
+    let names: Vec<String> = server.events().into_iter().map(|e| e.event).collect();
+    let want: Vec<String> = (0..300).map(|i| format!("e{i}")).collect();
+    assert_eq!(names, want, "every event once, in order");
+    assert!(reports.all().is_empty(), "{:?}", reports.all());
+
+    // Past the window at shutdown: what waits on disk is reported undelivered and delivered
+    // by the next client, which reads it back through its own window.
+    server.reset();
+    c.set_online(false);
+    for i in 0..300 {
+        c.capture(Event::new(format!("f{i}"), "u")).unwrap();
+    }
+    let r = c.shutdown(WAIT);
+    assert!(r.is_err(), "offline: nothing delivered");
+    drop(c);
+    let (o, _) = opts(&server);
+    let c = client(o.storage_dir(&d.0).max_queue_size(10).flush_at(4));
+    let s = c.stats();
+    assert_eq!(
+        (s.queued, s.spilled),
+        (300, 290),
+        "loaded into the window, the rest on disk"
+    );
+    let r = flush(&c);
+    assert_eq!((r.sent, r.failed, r.undelivered), (300, 0, 0));
+    let names: Vec<String> = server.events().into_iter().map(|e| e.event).collect();
+    let want: Vec<String> = (0..300).map(|i| format!("f{i}")).collect();
+    assert_eq!(names, want);
+}
+
+/// A shutdown that runs out of time with events on disk says how many wait there.
+#[test]
+fn shutdown_reports_what_stays_on_disk() {
+    let server = TestServer::spawn();
+    let d = dir();
+    let (o, _) = opts(&server);
+    let c = client(o.storage_dir(&d.0).max_queue_size(10));
+    c.set_online(false);
+    for i in 0..50 {
+        c.capture(Event::new(format!("e{i}"), "u")).unwrap();
+    }
+    let before = c.stats();
+    assert_eq!((before.queued, before.spilled), (50, 40));
+    let err = c.close(std::time::Duration::from_millis(50)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    let s = c.stats();
+    assert_eq!(
+        (s.failed, s.failed_batches),
+        (0, 0),
+        "not failed: kept on disk"
+    );
+    drop(c);
+    let (o, _) = opts(&server);
+    let c = client(o.storage_dir(&d.0));
+    assert_eq!(c.stats().queued, 50);
+    assert_eq!(flush(&c).sent, 50);
 }
 
 #[test]

@@ -327,3 +327,37 @@ fn a_retry_after_past_the_deadline_gives_up_at_once() {
     );
     assert_eq!(ingestion_requests(&server).len(), 1);
 }
+
+/// The same outage with `storage_dir` and a memory window far smaller than what arrives
+/// meanwhile: events wait on disk, none is lost or sent twice.
+#[test]
+fn an_outage_with_storage_dir_loses_nothing_past_the_memory_window() {
+    let server = TestServer::spawn();
+    server.push_faults((0..12).map(|_| status(503)));
+    let dir = std::env::temp_dir().join(format!("posthog-outage-{}", uuid::Uuid::new_v4()));
+    let (o, clock) = opts(&server);
+    let c = client(
+        o.storage_dir(&dir)
+            .fsync(posthog_core::FsyncPolicy::Never)
+            .max_in_flight(1)
+            .max_queue_size(200),
+    );
+    let n = 5_000;
+    for i in 0..n {
+        assert!(c.capture(Event::new("e", format!("u{i}"))).is_some());
+    }
+    assert!(c.stats().spilled > 0, "the window overflowed to disk");
+    let report = flush(&c);
+    assert_eq!((report.failed, report.undelivered), (0, 0));
+    let waited: Duration = clock.sleeps().iter().sum();
+    assert!(
+        waited >= Duration::from_secs(60),
+        "the outage lasted {waited:?}"
+    );
+    let stats = server.stats();
+    assert_eq!(stats.events_stored, n, "each stored once");
+    let s = c.stats();
+    assert_eq!((s.accepted, s.sent, s.dropped(), s.spilled), (n, n, 0, 0));
+    drop(c);
+    let _ = std::fs::remove_dir_all(&dir);
+}

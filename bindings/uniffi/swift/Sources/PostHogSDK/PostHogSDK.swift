@@ -4565,6 +4565,11 @@ public struct ClientOptions {
      */
     public var maxAttempts: UInt32?
     /**
+     * With `storage_dir`: the queue's bound in bytes on disk (default 1 GiB); the memory
+     * queue is a window over it.
+     */
+    public var maxDiskBytes: UInt64?
+    /**
      * The most serialised bytes the queue holds.
      */
     public var maxQueueBytes: UInt64?
@@ -4686,6 +4691,10 @@ public struct ClientOptions {
          * With `storage_dir`: give up an event after this many delivery attempts.
          */maxAttempts: UInt32? = nil, 
         /**
+         * With `storage_dir`: the queue's bound in bytes on disk (default 1 GiB); the memory
+         * queue is a window over it.
+         */maxDiskBytes: UInt64? = nil, 
+        /**
          * The most serialised bytes the queue holds.
          */maxQueueBytes: UInt64? = nil, 
         /**
@@ -4745,6 +4754,7 @@ public struct ClientOptions {
         self.fsyncIntervalMs = fsyncIntervalMs
         self.maxEventAgeMs = maxEventAgeMs
         self.maxAttempts = maxAttempts
+        self.maxDiskBytes = maxDiskBytes
         self.maxQueueBytes = maxQueueBytes
         self.maxBatchBytes = maxBatchBytes
         self.maxEventBytes = maxEventBytes
@@ -4796,6 +4806,7 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
                 fsyncIntervalMs: FfiConverterOptionUInt64.read(from: &buf), 
                 maxEventAgeMs: FfiConverterOptionUInt64.read(from: &buf), 
                 maxAttempts: FfiConverterOptionUInt32.read(from: &buf), 
+                maxDiskBytes: FfiConverterOptionUInt64.read(from: &buf), 
                 maxQueueBytes: FfiConverterOptionUInt64.read(from: &buf), 
                 maxBatchBytes: FfiConverterOptionUInt64.read(from: &buf), 
                 maxEventBytes: FfiConverterOptionUInt64.read(from: &buf), 
@@ -4833,6 +4844,7 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
         FfiConverterOptionUInt64.write(value.fsyncIntervalMs, into: &buf)
         FfiConverterOptionUInt64.write(value.maxEventAgeMs, into: &buf)
         FfiConverterOptionUInt32.write(value.maxAttempts, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxDiskBytes, into: &buf)
         FfiConverterOptionUInt64.write(value.maxQueueBytes, into: &buf)
         FfiConverterOptionUInt64.write(value.maxBatchBytes, into: &buf)
         FfiConverterOptionUInt64.write(value.maxEventBytes, into: &buf)
@@ -6220,6 +6232,11 @@ public struct MobileOptions {
      */
     public var maxAttempts: UInt32?
     /**
+     * The queue's bound in bytes on disk (default 64 MiB); events past the memory queue
+     * wait there and are read back as batches are delivered.
+     */
+    public var maxDiskBytes: UInt64?
+    /**
      * Ask PostHog not to resolve locations from the device's IP.
      */
     public var disableGeoip: Bool?
@@ -6321,6 +6338,10 @@ public struct MobileOptions {
          * Give up an event after this many delivery cycles (default: never).
          */maxAttempts: UInt32? = nil, 
         /**
+         * The queue's bound in bytes on disk (default 64 MiB); events past the memory queue
+         * wait there and are read back as batches are delivered.
+         */maxDiskBytes: UInt64? = nil, 
+        /**
          * Ask PostHog not to resolve locations from the device's IP.
          */disableGeoip: Bool? = nil, 
         /**
@@ -6379,6 +6400,7 @@ public struct MobileOptions {
         self.fsyncIntervalMs = fsyncIntervalMs
         self.maxEventAgeMs = maxEventAgeMs
         self.maxAttempts = maxAttempts
+        self.maxDiskBytes = maxDiskBytes
         self.disableGeoip = disableGeoip
         self.preloadFeatureFlags = preloadFeatureFlags
         self.featureFlagsRequestTimeoutMs = featureFlagsRequestTimeoutMs
@@ -6423,6 +6445,7 @@ public struct FfiConverterTypeMobileOptions: FfiConverterRustBuffer {
                 fsyncIntervalMs: FfiConverterOptionUInt64.read(from: &buf), 
                 maxEventAgeMs: FfiConverterOptionUInt64.read(from: &buf), 
                 maxAttempts: FfiConverterOptionUInt32.read(from: &buf), 
+                maxDiskBytes: FfiConverterOptionUInt64.read(from: &buf), 
                 disableGeoip: FfiConverterOptionBool.read(from: &buf), 
                 preloadFeatureFlags: FfiConverterOptionBool.read(from: &buf), 
                 featureFlagsRequestTimeoutMs: FfiConverterOptionUInt64.read(from: &buf), 
@@ -6453,6 +6476,7 @@ public struct FfiConverterTypeMobileOptions: FfiConverterRustBuffer {
         FfiConverterOptionUInt64.write(value.fsyncIntervalMs, into: &buf)
         FfiConverterOptionUInt64.write(value.maxEventAgeMs, into: &buf)
         FfiConverterOptionUInt32.write(value.maxAttempts, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxDiskBytes, into: &buf)
         FfiConverterOptionBool.write(value.disableGeoip, into: &buf)
         FfiConverterOptionBool.write(value.preloadFeatureFlags, into: &buf)
         FfiConverterOptionUInt64.write(value.featureFlagsRequestTimeoutMs, into: &buf)
@@ -6733,6 +6757,11 @@ public struct Stats: Equatable, Hashable {
      * Events kept in the on-disk queue after their retries ran out.
      */
     public var deferred: UInt64
+    /**
+     * Events waiting in the on-disk queue beyond the memory queue's bounds (`storageDir`;
+     * counted in `queued` and `pending` too).
+     */
+    public var spilled: UInt64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -6781,7 +6810,11 @@ public struct Stats: Equatable, Hashable {
          */consecutiveAuthFailures: UInt64, 
         /**
          * Events kept in the on-disk queue after their retries ran out.
-         */deferred: UInt64) {
+         */deferred: UInt64, 
+        /**
+         * Events waiting in the on-disk queue beyond the memory queue's bounds (`storageDir`;
+         * counted in `queued` and `pending` too).
+         */spilled: UInt64) {
         self.queued = queued
         self.pending = pending
         self.accepted = accepted
@@ -6797,6 +6830,7 @@ public struct Stats: Equatable, Hashable {
         self.droppedServer = droppedServer
         self.consecutiveAuthFailures = consecutiveAuthFailures
         self.deferred = deferred
+        self.spilled = spilled
     }
 
     
@@ -6829,7 +6863,8 @@ public struct FfiConverterTypeStats: FfiConverterRustBuffer {
                 droppedClosed: FfiConverterUInt64.read(from: &buf), 
                 droppedServer: FfiConverterUInt64.read(from: &buf), 
                 consecutiveAuthFailures: FfiConverterUInt64.read(from: &buf), 
-                deferred: FfiConverterUInt64.read(from: &buf)
+                deferred: FfiConverterUInt64.read(from: &buf), 
+                spilled: FfiConverterUInt64.read(from: &buf)
         )
     }
 
@@ -6849,6 +6884,7 @@ public struct FfiConverterTypeStats: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.droppedServer, into: &buf)
         FfiConverterUInt64.write(value.consecutiveAuthFailures, into: &buf)
         FfiConverterUInt64.write(value.deferred, into: &buf)
+        FfiConverterUInt64.write(value.spilled, into: &buf)
     }
 }
 
