@@ -32,6 +32,9 @@ pub(crate) struct Shared {
     pub changed: Condvar,
     /// Wakes the worker.
     pub wake: tokio::sync::Notify,
+    /// Shutdown began: batches waiting out a backoff (not a `Retry-After`) try again now and
+    /// start their backoff over, so the final drain finds a server that came back.
+    pub retry_now: tokio::sync::Notify,
     pub stats: Counters,
     /// Local-evaluation state and `$feature_flag_called` de-duplication.
     pub flags: crate::flags::FlagsState,
@@ -259,6 +262,7 @@ impl Client {
             state: Mutex::new(QueueState::default()),
             changed: Condvar::new(),
             wake: tokio::sync::Notify::new(),
+            retry_now: tokio::sync::Notify::new(),
             stats: Counters::default(),
             flags: crate::flags::FlagsState::new(),
             disk,
@@ -1017,6 +1021,7 @@ impl Client {
         };
         let before = self.stats();
         self.shared.lock().closed = true;
+        self.shared.retry_now.notify_waiters();
         let flushed = self.shared.flush(timeout);
         {
             let mut st = self.shared.lock();

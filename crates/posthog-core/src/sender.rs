@@ -27,6 +27,8 @@ pub(crate) fn send_batch(
         let mut pending = events;
         let mut backoff = Backoff::seeded(cfg.jitter_seed);
         let mut attempt: u32 = 0;
+        // The backoff started over once at shutdown.
+        let mut restarted = false;
         loop {
             attempt += 1;
             let key = shared.key();
@@ -130,7 +132,29 @@ pub(crate) fn send_batch(
             }
             Counters::add(&shared.stats.retried, 1);
             tracing::debug!(attempt, %error, "retrying a batch");
-            cfg.clock.sleep(delay).await;
+            if after.is_some() {
+                cfg.clock.sleep(delay).await;
+            } else {
+                // Registered before the closed check, so a shutdown starting in between
+                // still wakes it.
+                let woken = shared.retry_now.notified();
+                tokio::pin!(woken);
+                woken.as_mut().enable();
+                if !restarted && shared.lock().closed {
+                    restarted = true;
+                    backoff = Backoff::seeded(cfg.jitter_seed);
+                } else if restarted {
+                    cfg.clock.sleep(delay).await;
+                } else {
+                    tokio::select! {
+                        _ = cfg.clock.sleep(delay) => {}
+                        _ = woken => {
+                            restarted = true;
+                            backoff = Backoff::seeded(cfg.jitter_seed);
+                        }
+                    }
+                }
+            }
             pending = again;
         }
     })

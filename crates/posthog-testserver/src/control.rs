@@ -61,6 +61,27 @@ pub(crate) async fn faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Re
     }
 }
 
+/// `POST /_test/outage`: `{"seconds": S, "status": 503}` — every ingestion request is
+/// answered with `status` (default 503) and stores nothing for the next S seconds.
+pub(crate) async fn outage(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let value: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(err) => return bad_request(format!("invalid JSON: {err}")),
+    };
+    let Some(secs) = value["seconds"]
+        .as_f64()
+        .filter(|s| s.is_finite() && *s >= 0.0)
+    else {
+        return bad_request("\"seconds\" must be a number of seconds".into());
+    };
+    let status = value["status"].as_u64().unwrap_or(503);
+    let Ok(status) = u16::try_from(status) else {
+        return bad_request("\"status\" must be an HTTP status".into());
+    };
+    shared.set_outage(std::time::Duration::from_secs_f64(secs), status);
+    Json(json!({"ok": true})).into_response()
+}
+
 /// `POST /_test/reset`: clears everything. The body is read (and ignored) so a client that
 /// sends one can keep its connection alive.
 pub(crate) async fn reset(State(shared): State<Arc<Shared>>, _body: Bytes) -> Json<Value> {

@@ -20,6 +20,7 @@ pub(crate) fn build(shared: Arc<Shared>) -> Router {
         .route("/_test/stats", get(control::stats))
         .route("/_test/faults", post(control::faults))
         .route("/_test/reset", post(control::reset))
+        .route("/_test/outage", post(control::outage))
         .route("/_test/wait", get(control::wait))
         .route("/_test/flags/definitions", post(flags_control::definitions))
         .route(

@@ -135,6 +135,12 @@ impl TestServer {
         self.shared.push_faults(FaultRoute::Capture, [fault]);
     }
 
+    /// Answers every ingestion request with `status` for `length` from now (a timed outage,
+    /// before any queued fault).
+    pub fn set_outage(&self, length: Duration, status: u16) {
+        self.shared.set_outage(length, status);
+    }
+
     /// Queues several faults for coming ingestion requests, in order.
     pub fn push_faults(&self, faults: impl IntoIterator<Item = Fault>) {
         self.shared.push_faults(FaultRoute::Capture, faults);

@@ -32,6 +32,9 @@ pub(crate) struct Inner {
     pub(crate) requests: Vec<RecordedRequest>,
     /// One FIFO per route family, indexed by [`FaultRoute::index`].
     faults: [VecDeque<Fault>; 4],
+    /// Until this instant every ingestion request is answered with this status (a timed
+    /// outage), before any queued fault.
+    outage: Option<(std::time::Instant, u16)>,
     uuids: HashSet<String>,
     stats: ServerStats,
     flags: FlagState,
@@ -44,6 +47,7 @@ impl Inner {
             events: Vec::new(),
             requests: Vec::new(),
             faults: Default::default(),
+            outage: None,
             uuids: HashSet::new(),
             stats: ServerStats::default(),
             flags: FlagState::new(options.definitions_route_missing),
@@ -84,7 +88,21 @@ impl Shared {
     }
 
     pub(crate) fn pop_fault(&self, route: FaultRoute) -> Option<Fault> {
-        self.lock().faults[route.index()].pop_front()
+        let mut inner = self.lock();
+        if route == FaultRoute::Capture
+            && let Some((until, status)) = inner.outage
+        {
+            if std::time::Instant::now() < until {
+                return Some(Fault::status(status));
+            }
+            inner.outage = None;
+        }
+        inner.faults[route.index()].pop_front()
+    }
+
+    /// Answers every ingestion request with `status` for `length` from now.
+    pub(crate) fn set_outage(&self, length: std::time::Duration, status: u16) {
+        self.lock().outage = Some((std::time::Instant::now() + length, status));
     }
 
     /// Queues faults for one route family; answers how many are pending in all queues.

@@ -1,6 +1,7 @@
 use crate::common::*;
-use posthog_core::{ErrorKind, Event};
+use posthog_core::{ClientOptions, ErrorKind, Event};
 use posthog_testserver::{Fault, TestServer};
+use std::sync::Arc;
 use std::time::Duration;
 
 fn status(s: u16) -> Fault {
@@ -189,7 +190,14 @@ fn ack_loss_only_produces_uuid_identical_duplicates() {
     for i in 0..3 {
         c.capture(Event::new("e", format!("u{i}")));
     }
-    assert_eq!(flush(&c).sent, 3);
+    let r = flush(&c);
+    assert_eq!((r.sent, r.failed), (3, 0));
+    let ours = c.stats();
+    assert_eq!(
+        (ours.sent, ours.failed, ours.failed_batches),
+        (3, 0, 0),
+        "stored by the server, so never counted failed"
+    );
     let stats = server.stats();
     assert_eq!(stats.unique_uuids, 3);
     assert_eq!(
@@ -360,4 +368,76 @@ fn an_outage_with_storage_dir_loses_nothing_past_the_memory_window() {
     assert_eq!((s.accepted, s.sent, s.dropped(), s.spilled), (n, n, 0, 0));
     drop(c);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A clock whose retry waits never end on their own; each one says it began.
+struct StuckClock(std::sync::Mutex<std::sync::mpsc::Sender<Duration>>);
+
+impl posthog_core::Clock for StuckClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now()
+    }
+    fn sleep(
+        &self,
+        d: Duration,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+        if let Ok(tx) = self.0.lock() {
+            let _ = tx.send(d);
+        }
+        Box::pin(std::future::pending())
+    }
+    fn timer(
+        &self,
+        _d: Duration,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+        Box::pin(std::future::pending())
+    }
+}
+
+/// A batch waiting out a long backoff when shutdown begins tries again at once, so a server
+/// that came back during the wait gets the events within shutdown's bound.
+#[test]
+fn shutdown_cuts_a_backoff_short_and_delivers() {
+    let server = TestServer::spawn();
+    server.push_fault(status(503));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let clock = Arc::new(StuckClock(std::sync::Mutex::new(tx)));
+    let c = client(
+        ClientOptions::new(KEY)
+            .host(server.url())
+            .flush_at(2)
+            .clock(clock),
+    );
+    c.capture(Event::new("a", "u"));
+    c.capture(Event::new("b", "u"));
+    rx.recv_timeout(WAIT)
+        .expect("the batch is waiting out its backoff");
+    let r = c.close(WAIT).expect("delivered at shutdown");
+    assert_eq!((r.sent, r.failed), (2, 0));
+    assert_eq!(server.events().len(), 2);
+    assert_eq!(ingestion_requests(&server).len(), 2, "one 503, one retry");
+}
+
+/// A Retry-After is the server's floor: shutdown does not cut it short.
+#[test]
+fn shutdown_keeps_a_retry_after_wait() {
+    let server = TestServer::spawn();
+    server.push_fault(Fault::Status {
+        status: 503,
+        headers: vec![("Retry-After".into(), "5".into())],
+        body: String::new(),
+    });
+    let (tx, rx) = std::sync::mpsc::channel();
+    let clock = Arc::new(StuckClock(std::sync::Mutex::new(tx)));
+    let c = client(
+        ClientOptions::new(KEY)
+            .host(server.url())
+            .flush_at(1)
+            .clock(clock),
+    );
+    c.capture(Event::new("a", "u"));
+    assert!(rx.recv_timeout(WAIT).expect("waiting") >= Duration::from_secs(5));
+    let err = c.close(Duration::from_millis(200)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert_eq!(server.events().len(), 0);
 }
