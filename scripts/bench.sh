@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks, ours beside the official SDKs. Usage: scripts/bench.sh [rust|python|node ...]
-# (default: all). Python and Node need their bindings built (scripts/test-all.sh python node).
+# Benchmarks, ours beside the official SDKs. Usage: scripts/bench.sh [rust|python|node|faults ...]
+# (default: rust python node). Python and Node need their bindings built (scripts/test-all.sh python node).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -18,5 +18,11 @@ for s in "${suites[@]}"; do
     node)
       npm install --silent --prefix benchmarks/node
       node benchmarks/bench_node.mjs ;;
+    faults)
+      # Loss, duplicates and drain under an outage, 503s and a burst (about 10 minutes).
+      "$root/target/py-venv/bin/python" -m pip install -q "posthog==7.91.1"
+      npm install --silent --prefix benchmarks/node
+      POSTHOG_TESTSERVER_BIN="$root/target/debug/posthog-testserver" \
+        "$root/target/py-venv/bin/python" benchmarks/bench_faults.py ;;
   esac
 done

@@ -32,8 +32,9 @@ pub(crate) struct Shared {
     pub changed: Condvar,
     /// Wakes the worker.
     pub wake: tokio::sync::Notify,
-    /// Shutdown began: batches waiting out a backoff (not a `Retry-After`) try again now and
-    /// start their backoff over, so the final drain finds a server that came back.
+    /// A flush or shutdown began: batches waiting out a backoff (not a `Retry-After`) try
+    /// again now and start their backoff over (once per reason), so the drain finds a server
+    /// that came back.
     pub retry_now: tokio::sync::Notify,
     pub stats: Counters,
     /// Local-evaluation state and `$feature_flag_called` de-duplication.
@@ -127,6 +128,7 @@ impl Shared {
         if !st.resolved_below(target) {
             st.flush_upto = st.flush_upto.max(target);
             self.wake.notify_one();
+            self.retry_now.notify_waiters();
             while !st.resolved_below(target) {
                 if st.stop {
                     return Err(Error::Closed);

@@ -27,8 +27,7 @@ pub(crate) fn send_batch(
         let mut pending = events;
         let mut backoff = Backoff::seeded(cfg.jitter_seed);
         let mut attempt: u32 = 0;
-        // The backoff started over once at shutdown.
-        let mut restarted = false;
+        let mut cuts = Cuts::default();
         loop {
             attempt += 1;
             let key = shared.key();
@@ -133,31 +132,59 @@ pub(crate) fn send_batch(
             Counters::add(&shared.stats.retried, 1);
             tracing::debug!(attempt, %error, "retrying a batch");
             if after.is_some() {
+                // The server's floor: neither a flush nor shutdown cuts it short.
                 cfg.clock.sleep(delay).await;
-            } else {
-                // Registered before the closed check, so a shutdown starting in between
-                // still wakes it.
-                let woken = shared.retry_now.notified();
-                tokio::pin!(woken);
-                woken.as_mut().enable();
-                if !restarted && shared.lock().closed {
-                    restarted = true;
-                    backoff = Backoff::seeded(cfg.jitter_seed);
-                } else if restarted {
-                    cfg.clock.sleep(delay).await;
-                } else {
-                    tokio::select! {
-                        _ = cfg.clock.sleep(delay) => {}
-                        _ = woken => {
-                            restarted = true;
-                            backoff = Backoff::seeded(cfg.jitter_seed);
-                        }
-                    }
-                }
+            } else if wait_out(shared, delay, &mut cuts).await {
+                backoff = Backoff::seeded(cfg.jitter_seed);
             }
             pending = again;
         }
     })
+}
+
+/// The early retries a batch has used: one when a flush asks for delivery, one when shutdown
+/// begins. Each starts the backoff over, so a server that came back during a long wait gets
+/// the events now, while a caller flushing in a loop cannot turn the backoff into a busy retry.
+#[derive(Default)]
+struct Cuts {
+    flush: bool,
+    close: bool,
+}
+
+impl Cuts {
+    /// Uses the allowance for this reason; true when the wait may end now.
+    fn take(&mut self, closed: bool) -> bool {
+        let used = if closed {
+            &mut self.close
+        } else {
+            &mut self.flush
+        };
+        !std::mem::replace(used, true)
+    }
+}
+
+/// Waits out a backoff `delay`, or less when a flush or shutdown wakes it and the batch still
+/// has that allowance; true when cut short.
+async fn wait_out(shared: &Shared, delay: std::time::Duration, cuts: &mut Cuts) -> bool {
+    let mut sleep = shared.config.clock.sleep(delay);
+    loop {
+        // Registered before the closed check, so a shutdown starting in between still wakes it.
+        let woken = shared.retry_now.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        if shared.lock().closed && cuts.take(true) {
+            return true;
+        }
+        tokio::select! {
+            _ = &mut sleep => return false,
+            _ = woken => {
+                let closed = shared.lock().closed;
+                if cuts.take(closed) {
+                    return true;
+                }
+            }
+        }
+    }
 }
 
 /// Retries ran out on a transient failure. With an on-disk queue the events stay there and are

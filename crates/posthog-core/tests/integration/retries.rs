@@ -441,3 +441,32 @@ fn shutdown_keeps_a_retry_after_wait() {
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
     assert_eq!(server.events().len(), 0);
 }
+
+/// A flush cuts a backoff short once per batch (so flushing in a loop during an outage is not
+/// a busy retry), and shutdown once more.
+#[test]
+fn a_flush_cuts_a_backoff_short_once_and_shutdown_once_more() {
+    let server = TestServer::spawn();
+    server.push_faults([status(503), status(503)]);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let clock = Arc::new(StuckClock(std::sync::Mutex::new(tx)));
+    let c = client(
+        ClientOptions::new(KEY)
+            .host(server.url())
+            .flush_at(1)
+            .clock(clock),
+    );
+    c.capture(Event::new("a", "u"));
+    rx.recv_timeout(WAIT).expect("first backoff");
+    let err = c.flush(Duration::from_millis(300)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    rx.recv_timeout(WAIT)
+        .expect("the flush retried at once, then backed off again");
+    assert_eq!(ingestion_requests(&server).len(), 2);
+    let err = c.flush(Duration::from_millis(300)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert_eq!(ingestion_requests(&server).len(), 2, "a second flush waits");
+    let r = c.close(WAIT).expect("shutdown retries once more");
+    assert_eq!((r.sent, r.failed), (1, 0));
+    assert_eq!(ingestion_requests(&server).len(), 3);
+}
