@@ -166,22 +166,24 @@ impl Cuts {
 /// Waits out a backoff `delay`, or less when a flush or shutdown wakes it and the batch still
 /// has that allowance; true when cut short.
 async fn wait_out(shared: &Shared, delay: std::time::Duration, cuts: &mut Cuts) -> bool {
+    // Registered before the wait begins and before the closed check, so a flush or shutdown
+    // starting in between still wakes it.
+    let mut woken = Box::pin(shared.retry_now.notified());
+    woken.as_mut().enable();
     let mut sleep = shared.config.clock.sleep(delay);
     loop {
-        // Registered before the closed check, so a shutdown starting in between still wakes it.
-        let woken = shared.retry_now.notified();
-        tokio::pin!(woken);
-        woken.as_mut().enable();
         if shared.lock().closed && cuts.take(true) {
             return true;
         }
         tokio::select! {
             _ = &mut sleep => return false,
-            _ = woken => {
+            _ = woken.as_mut() => {
                 let closed = shared.lock().closed;
                 if cuts.take(closed) {
                     return true;
                 }
+                woken.set(shared.retry_now.notified());
+                woken.as_mut().enable();
             }
         }
     }
