@@ -394,20 +394,29 @@ impl posthog_core::Clock for StuckClock {
     }
 }
 
+/// A client on a [`StuckClock`] (batches of `flush_at`) and the receiver of its waits.
+fn stuck_client(
+    server: &TestServer,
+    flush_at: usize,
+) -> (posthog_core::Client, std::sync::mpsc::Receiver<Duration>) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let clock = Arc::new(StuckClock(std::sync::Mutex::new(tx)));
+    let c = client(
+        ClientOptions::new(KEY)
+            .host(server.url())
+            .flush_at(flush_at)
+            .clock(clock),
+    );
+    (c, rx)
+}
+
 /// A batch waiting out a long backoff when shutdown begins tries again at once, so a server
 /// that came back during the wait gets the events within shutdown's bound.
 #[test]
 fn shutdown_cuts_a_backoff_short_and_delivers() {
     let server = TestServer::spawn();
     server.push_fault(status(503));
-    let (tx, rx) = std::sync::mpsc::channel();
-    let clock = Arc::new(StuckClock(std::sync::Mutex::new(tx)));
-    let c = client(
-        ClientOptions::new(KEY)
-            .host(server.url())
-            .flush_at(2)
-            .clock(clock),
-    );
+    let (c, rx) = stuck_client(&server, 2);
     c.capture(Event::new("a", "u"));
     c.capture(Event::new("b", "u"));
     rx.recv_timeout(WAIT)
@@ -427,14 +436,7 @@ fn shutdown_keeps_a_retry_after_wait() {
         headers: vec![("Retry-After".into(), "5".into())],
         body: String::new(),
     });
-    let (tx, rx) = std::sync::mpsc::channel();
-    let clock = Arc::new(StuckClock(std::sync::Mutex::new(tx)));
-    let c = client(
-        ClientOptions::new(KEY)
-            .host(server.url())
-            .flush_at(1)
-            .clock(clock),
-    );
+    let (c, rx) = stuck_client(&server, 1);
     c.capture(Event::new("a", "u"));
     assert!(rx.recv_timeout(WAIT).expect("waiting") >= Duration::from_secs(5));
     let err = c.close(Duration::from_millis(200)).unwrap_err();
@@ -448,14 +450,7 @@ fn shutdown_keeps_a_retry_after_wait() {
 fn a_flush_cuts_a_backoff_short_once_and_shutdown_once_more() {
     let server = TestServer::spawn();
     server.push_faults([status(503), status(503)]);
-    let (tx, rx) = std::sync::mpsc::channel();
-    let clock = Arc::new(StuckClock(std::sync::Mutex::new(tx)));
-    let c = client(
-        ClientOptions::new(KEY)
-            .host(server.url())
-            .flush_at(1)
-            .clock(clock),
-    );
+    let (c, rx) = stuck_client(&server, 1);
     c.capture(Event::new("a", "u"));
     rx.recv_timeout(WAIT).expect("first backoff");
     let err = c.flush(Duration::from_millis(300)).unwrap_err();
