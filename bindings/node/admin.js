@@ -81,6 +81,12 @@ function optStr(v, name) {
 }
 
 /** JSON text of a body or of query values (`undefined` stays `undefined`). */
+function optBool(v, name) {
+  if (v === undefined || v === null) return undefined
+  if (typeof v !== 'boolean') throw invalidInput(`${name} must be a boolean`)
+  return v
+}
+
 function json(value, name) {
   if (value === undefined || value === null) return undefined
   try {
@@ -187,7 +193,9 @@ class AdminClient {
           pause: (id, o) => call(() => n.batchExportsPause(project(o), str(id, 'id'))),
           unpause: (id, o) => call(() => n.batchExportsUnpause(project(o), str(id, 'id'))),
           backfill: (id, start, end, o) => call(() => n.batchExportsBackfill(project(o), str(id, 'id'), time(start, 'start'), time(end, 'end'))),
-          runs: (id, o) => list(() => n.batchExportsRuns(project(o), str(id, 'id'))),
+          /** Runs created in `[after, before)` (`o.after`/`o.before`: Date or RFC 3339); without `after` PostHog lists the last 7 days. */
+          runs: (id, o) =>
+            list(() => n.batchExportsRuns(project(o), str(id, 'id'), o?.after === undefined ? undefined : time(o.after, 'after'), o?.before === undefined ? undefined : time(o.before, 'before'))),
         }),
       },
     })
@@ -198,14 +206,76 @@ class AdminClient {
     return call(() => this.#native.me())
   }
 
-  /** Runs a HogQL query: `{ columns, types, results, hasMore, … }`. Pass outside values in `values`. */
+  /**
+   * Runs a HogQL query: `{ columns, types, results, hasMore, … }` (`hasMore` is null when the
+   * query has its own LIMIT). Pass outside values in `values`; `fresh: true` asks PostHog to
+   * compute again instead of answering from its cache.
+   */
   query(hogql, options) {
-    return call(() => this.#native.query(project(options), str(hogql, 'hogql'), json(options?.values, 'values'), optStr(options?.clientQueryId, 'clientQueryId'), optStr(options?.name, 'name')))
+    return call(() => this.#native.query(project(options), str(hogql, 'hogql'), json(options?.values, 'values'), optStr(options?.clientQueryId, 'clientQueryId'), optStr(options?.name, 'name'), optBool(options?.fresh, 'fresh')))
   }
 
-  /** Starts a query in the background: its status `{ id, complete, error, … }`. */
+  /** Starts a query in the background: its status `{ id, complete, error, … }` (complete at once when PostHog had it cached). */
   queryAsync(hogql, options) {
-    return call(() => this.#native.queryAsync(project(options), str(hogql, 'hogql'), json(options?.values, 'values'), optStr(options?.clientQueryId, 'clientQueryId'), optStr(options?.name, 'name')))
+    return call(() => this.#native.queryAsync(project(options), str(hogql, 'hogql'), json(options?.values, 'values'), optStr(options?.clientQueryId, 'clientQueryId'), optStr(options?.name, 'name'), optBool(options?.fresh, 'fresh')))
+  }
+
+  /** The smallest set of scopes for these operation names (`'featureFlags.list'` is spelled `'feature_flags.list'`, as in every binding). */
+  static requiredScopes(operations) {
+    try {
+      return native.NativeAdmin.requiredScopes(operations)
+    } catch (e) {
+      throw PostHogError.from(e)
+    }
+  }
+
+  /** Every admin operation and the scopes it needs. */
+  static operations() {
+    return JSON.parse(native.NativeAdmin.operations())
+  }
+
+  /** Checks once that the key has every scope `operations` need; rejects with `forbidden` (and `scope`) naming a missing one. Resolves `{ granted, required }` (`granted` null when the server cannot tell). */
+  preflight(operations) {
+    return call(() => this.#native.preflight(operations))
+  }
+
+  /** The client-side budget `[perMinute, perHour]` of `'general'`, `'analytics'` or `'query'`, lowered when a 429 shows lower limits. */
+  rateBudget(rateClass = 'query') {
+    try {
+      return this.#native.rateBudget(rateClass) ?? null
+    } catch (e) {
+      throw PostHogError.from(e)
+    }
+  }
+
+  /** The project's activity (audit) log, newest first (`activity_log:read`); filters `user`, `scope`, `itemId`. */
+  activityLog(options) {
+    return items(() => this.#native.activityLog(project(options), optStr(options?.user, 'user'), optStr(options?.scope, 'scope'), optStr(options?.itemId, 'itemId')))
+  }
+
+  /** The key this client uses (`@current`): label, scopes, `last_rolled_at`. */
+  currentKey() {
+    return call(() => this.#native.keysCurrent())
+  }
+
+  /** Every personal key of the user (current PostHog refuses this to a personal key: `forbidden`). */
+  listKeys() {
+    return call(() => this.#native.keysList())
+  }
+
+  /** Creates a key with `scopes`; its secret is in `value`, this once. */
+  createKey(label, scopes) {
+    return call(() => this.#native.keysCreate(str(label, 'label'), scopes))
+  }
+
+  /** Rolls a key: the new secret is in `value`; the old one stops working now. */
+  rollKey(id) {
+    return call(() => this.#native.keysRoll(str(id, 'id')))
+  }
+
+  /** Deletes (revokes) a key. */
+  deleteKey(id) {
+    return call(() => this.#native.keysDelete(str(id, 'id')))
   }
 
   /** The status of an async query. */
@@ -218,7 +288,7 @@ class AdminClient {
     return call(() => this.#native.waitForQuery(project(options), str(id, 'id'), options?.timeoutMs ?? 60_000))
   }
 
-  /** Cancels an async query. */
+  /** Cancels an async query; resolves PostHog's message (or null). */
   cancelQuery(id, options) {
     return call(() => this.#native.cancelQuery(project(options), str(id, 'id')))
   }

@@ -15,8 +15,10 @@
 # (an XCFramework's headers directory must name its module map module.modulemap).
 #
 # Options (or env): --bindgen PATH (UNIFFI_BINDGEN), --lib PATH (UNIFFI_LIB); defaults are the
-# cargo target dir's debug/uniffi-bindgen and debug/libposthog_sdk_uniffi.so (.dylib on macOS).
-# Nothing is built here: build them with `cargo build -p posthog-sdk-uniffi -p uniffi-bindgen`.
+# cargo target dir's debug/uniffi-bindgen and uniffi-mobile/libposthog_sdk_uniffi.so (.dylib on
+# macOS): the mobile library, built without the admin client (`cargo build -p
+# posthog-sdk-uniffi --lib --no-default-features`, copied there; test.sh does both).
+# Nothing is built here.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -76,13 +78,6 @@ api_patterns=(
   'public struct FlagsSnapshot'
   'public func matchProperty\('
   'public func flagHash\('
-  'open class PostHogAdminClient'
-  'public convenience init\(personalApiKey: String, options: AdminOptions\) *throws'
-  'func listFeatureFlags\(project: String *= *"@current"\) *throws *-> FlagPager'
-  'func nextPage\(\) *throws *-> \[FeatureFlagRecord\]\?'
-  'func query\(hogql: String'
-  'func export\(path: String, source: ExportSource'
-  'public struct AdminOptions'
   'public struct ErrorInfo'
   'func attributes\(\) *-> *ErrorInfo'
   'open class PostHogMobile'
@@ -97,11 +92,25 @@ api_patterns=(
   'public protocol RecordCipher'
 )
 
+# What the Swift must not declare: the admin client (a personal key must never ship in an
+# app), left out of the mobile library by building it without the `admin` feature.
+forbidden_patterns=(
+  'PostHogAdminClient'
+  'struct AdminOptions'
+  'func listFeatureFlags'
+)
+
 check_api() {
   local swift="$1" missing=0 p
   for p in "${api_patterns[@]}"; do
     if ! grep -Eq -- "$p" "$swift"; then
       echo "$(basename "$swift") does not declare: $p" >&2
+      missing=1
+    fi
+  done
+  for p in "${forbidden_patterns[@]}"; do
+    if grep -Eq -- "$p" "$swift"; then
+      echo "$(basename "$swift") declares $p: the mobile library must be built with --no-default-features" >&2
       missing=1
     fi
   done
@@ -123,8 +132,8 @@ generate() {
     [ -n "$bindgen" ] || bindgen="$target_dir/debug/uniffi-bindgen"
     if [ -z "$lib" ]; then
       case "$(uname -s)" in
-        Darwin) lib="$target_dir/debug/libposthog_sdk_uniffi.dylib" ;;
-        *) lib="$target_dir/debug/libposthog_sdk_uniffi.so" ;;
+        Darwin) lib="$target_dir/uniffi-mobile/libposthog_sdk_uniffi.dylib" ;;
+        *) lib="$target_dir/uniffi-mobile/libposthog_sdk_uniffi.so" ;;
       esac
     fi
   fi

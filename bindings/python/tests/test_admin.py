@@ -96,13 +96,15 @@ def test_query_and_to_dicts(admin: AdminClient, server: TestServer) -> None:
         {"names": ["$pageview", "signup"]},
     )
     assert r.columns == ["event", "n"]
-    assert r.types == ["String", "UInt64"]
+    # PostHog's types are [name, type] pairs.
+    assert r.types == [["event", "String"], ["n", "UInt64"]]
     assert r.results == [["$pageview", 30], ["signup", 12]]
     assert r.has_more is False and len(r) == 2
     assert r.to_dicts() == [{"event": "$pageview", "n": 30}, {"event": "signup", "n": 12}]
     assert r.extra["limit"] == 100
     page = admin.query("SELECT uuid FROM events ORDER BY uuid LIMIT 5")
-    assert len(page) == 5 and page.has_more
+    # A LIMIT of the query's own: PostHog sends hasMore null (only the row count tells).
+    assert len(page) == 5 and page.has_more is None and page.extra["limit"] is None
 
 
 def test_to_pandas_and_arrow_are_optional(admin: AdminClient) -> None:

@@ -113,8 +113,9 @@ pub struct QueryResultRecord {
     pub types: Vec<String>,
     /// The rows, one JSON array text each.
     pub rows_json: Vec<String>,
-    /// Whether more rows exist beyond the query's limit.
-    pub has_more: bool,
+    /// Whether more rows exist beyond PostHog's default limit; null when the query has a
+    /// `LIMIT` of its own (PostHog sends `null` then: count the rows).
+    pub has_more: Option<bool>,
 }
 
 impl From<core::QueryResult> for QueryResultRecord {

@@ -395,7 +395,7 @@ impl PostHogAdminClient {
         let values = optional_object(values_json, "values_json")?;
         let opts = core::QueryOptions {
             client_query_id,
-            name: None,
+            ..core::QueryOptions::default()
         };
         Ok(self
             .inner
@@ -428,9 +428,13 @@ impl PostHogAdminClient {
             .into())
     }
 
-    /// Cancels an async query.
+    /// Cancels an async query; answers PostHog's message (null when it sent none).
     #[uniffi::method(default(project = "@current"))]
-    pub fn cancel_query(&self, id: String, project: String) -> Result<(), PostHogError> {
+    pub fn cancel_query(
+        &self,
+        id: String,
+        project: String,
+    ) -> Result<Option<String>, PostHogError> {
         Ok(self.inner.cancel_query(p(&project)?, &id)?)
     }
 

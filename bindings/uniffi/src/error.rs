@@ -227,6 +227,7 @@ impl PostHogError {
     }
 
     /// The same error with `f` applied to its info.
+    #[cfg(feature = "admin")]
     pub(crate) fn map_info(mut self, f: impl FnOnce(&mut ErrorInfo)) -> PostHogError {
         each_variant!(&mut self, info => f(info));
         self

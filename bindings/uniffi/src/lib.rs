@@ -11,7 +11,9 @@
 
 uniffi::setup_scaffolding!();
 
+#[cfg(feature = "admin")]
 mod admin;
+#[cfg(feature = "admin")]
 mod admin_client;
 mod cipher;
 mod client;
@@ -23,9 +25,11 @@ mod local;
 mod mobile;
 mod options;
 
+#[cfg(feature = "admin")]
 pub use admin::{
     AdminOptions, FeatureFlagRecord, FlagPager, JsonPager, QueryResultRecord, QueryStatusRecord,
 };
+#[cfg(feature = "admin")]
 pub use admin_client::{
     ExportFormat, ExportListener, ExportReportRecord, ExportSource, PostHogAdminClient,
 };

@@ -16,6 +16,7 @@
 //! ```
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+#[cfg(feature = "admin")]
 pub mod admin;
 pub mod client;
 pub mod clock;
@@ -38,6 +39,7 @@ pub mod stats;
 pub mod transport;
 mod worker;
 
+#[cfg(feature = "admin")]
 pub use admin::{AdminClient, AdminOptions};
 pub use client::{Client, DEFAULT_SHUTDOWN_TIMEOUT, FlushReport};
 pub use clock::{Clock, ManualClock, SystemClock};

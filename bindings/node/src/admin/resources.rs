@@ -4,7 +4,7 @@
 
 use super::{AdminTask, CoreResult, NativeAdmin, NativePager, id, parse, project};
 use napi::bindgen_prelude::*;
-use posthog_core::admin::{NewFeatureFlag, QueryOptions};
+use posthog_core::admin::{AdminClient, NewFeatureFlag, QueryOptions};
 use posthog_core::{Error as CoreError, parse_timestamp};
 use serde_json::Value;
 use std::time::Duration;
@@ -13,10 +13,15 @@ fn ok<T>(r: CoreResult<T>, env: &Env) -> Result<T> {
     r.map_err(|e| crate::errors::to_js(env, &e))
 }
 
-fn query_options(client_query_id: Option<String>, name: Option<String>) -> QueryOptions {
+fn query_options(
+    client_query_id: Option<String>,
+    name: Option<String>,
+    fresh: Option<bool>,
+) -> QueryOptions {
     QueryOptions {
         client_query_id,
         name,
+        fresh: fresh.unwrap_or(false),
     }
 }
 
@@ -349,16 +354,125 @@ impl NativeAdmin {
         })
     }
 
+    /// `after`/`before`: RFC 3339 times (without `after` PostHog lists the last 7 days).
     #[napi]
     pub fn batch_exports_runs(
         &self,
         env: Env,
         project_id: Option<String>,
         export_id: String,
+        after: Option<String>,
+        before: Option<String>,
+    ) -> Result<NativePager> {
+        let when = |t: Option<String>| -> CoreResult<_> {
+            t.map(|t| parse_timestamp(&t).map(Into::into)).transpose()
+        };
+        let runs = ok(
+            (|| {
+                let (a, b) = (when(after)?, when(before)?);
+                self.client
+                    .batch_exports()
+                    .runs(project(project_id)?, &export_id, a, b)
+            })(),
+            &env,
+        )?;
+        Ok(NativePager::of(runs))
+    }
+
+    // --- scopes, keys, activity log --------------------------------------------------------
+
+    /// The smallest set of scopes for these operation names, as JSON text.
+    #[napi]
+    pub fn required_scopes(env: Env, operations: Vec<String>) -> Result<Vec<String>> {
+        ok(AdminClient::required_scopes(&operations), &env)
+    }
+
+    /// Every operation and its scopes, as JSON text.
+    #[napi]
+    pub fn operations() -> String {
+        let all: std::collections::BTreeMap<&str, &[&str]> =
+            posthog_core::admin::OPERATIONS.iter().copied().collect();
+        serde_json::to_string(&all).unwrap_or_default()
+    }
+
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn preflight(&self, operations: Vec<String>) -> AsyncTask<AdminTask> {
+        self.task(move |c| {
+            let p = c.preflight(&operations)?;
+            Ok(serde_json::json!({"granted": p.granted, "required": p.required}))
+        })
+    }
+
+    /// `[perMinute, perHour]` of `"general"`, `"analytics"` or `"query"`; null when off.
+    #[napi]
+    pub fn rate_budget(&self, env: Env, class: String) -> Result<Option<Vec<u32>>> {
+        use posthog_core::admin::RateClass;
+        let class = match class.as_str() {
+            "general" => RateClass::General,
+            "analytics" => RateClass::Analytics,
+            "query" => RateClass::Query,
+            other => {
+                return Err(crate::errors::to_js(
+                    &env,
+                    &CoreError::InvalidInput(format!(
+                        "no rate class {other:?} (general, analytics, query)"
+                    )),
+                ));
+            }
+        };
+        Ok(self.client.rate_budget(class).map(|(m, h)| vec![m, h]))
+    }
+
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn keys_current(&self) -> AsyncTask<AdminTask> {
+        self.task(|c| Ok(key_json(&c.personal_api_keys().current()?)))
+    }
+
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn keys_list(&self) -> AsyncTask<AdminTask> {
+        self.task(|c| {
+            let keys = c.personal_api_keys().list()?;
+            Ok(Value::Array(keys.iter().map(key_json).collect()))
+        })
+    }
+
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn keys_create(&self, label: String, scopes: Vec<String>) -> AsyncTask<AdminTask> {
+        self.task(move |c| {
+            let refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
+            Ok(key_json(&c.personal_api_keys().create(&label, &refs)?))
+        })
+    }
+
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn keys_roll(&self, key_id: String) -> AsyncTask<AdminTask> {
+        self.task(move |c| Ok(key_json(&c.personal_api_keys().roll(&key_id)?)))
+    }
+
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn keys_delete(&self, key_id: String) -> AsyncTask<AdminTask> {
+        self.task(move |c| {
+            c.personal_api_keys().delete(&key_id)?;
+            Ok(Value::Null)
+        })
+    }
+
+    #[napi]
+    pub fn activity_log(
+        &self,
+        env: Env,
+        project_id: Option<String>,
+        user: Option<String>,
+        scope: Option<String>,
+        item_id: Option<String>,
     ) -> Result<NativePager> {
         let p = ok(project(project_id), &env)?;
-        let runs = ok(self.client.batch_exports().runs(p, &export_id), &env)?;
-        Ok(NativePager::of(runs))
+        let filter = posthog_core::admin::ActivityFilter {
+            user,
+            scope,
+            item_id,
+        };
+        Ok(NativePager::of(self.client.activity_log(p, &filter)))
     }
 
     // --- query ----------------------------------------------------------------------------
@@ -372,10 +486,11 @@ impl NativeAdmin {
         values: Option<String>,
         client_query_id: Option<String>,
         name: Option<String>,
+        fresh: Option<bool>,
     ) -> AsyncTask<AdminTask> {
         self.task(move |c| {
             let values = parse(values, "values")?;
-            let opts = query_options(client_query_id, name);
+            let opts = query_options(client_query_id, name, fresh);
             json!(c.query_with(project(project_id)?, &hogql, values, &opts)?)
         })
     }
@@ -388,10 +503,11 @@ impl NativeAdmin {
         values: Option<String>,
         client_query_id: Option<String>,
         name: Option<String>,
+        fresh: Option<bool>,
     ) -> AsyncTask<AdminTask> {
         self.task(move |c| {
             let values = parse(values, "values")?;
-            let opts = query_options(client_query_id, name);
+            let opts = query_options(client_query_id, name, fresh);
             json!(c.query_async(project(project_id)?, &hogql, values, &opts)?)
         })
     }
@@ -418,15 +534,27 @@ impl NativeAdmin {
         })
     }
 
-    #[napi(ts_return_type = "Promise<void>")]
+    /// PostHog's message, or null.
+    #[napi(ts_return_type = "Promise<string>")]
     pub fn cancel_query(
         &self,
         project_id: Option<String>,
         query_id: String,
     ) -> AsyncTask<AdminTask> {
-        self.task(move |c| {
-            c.cancel_query(project(project_id)?, &query_id)?;
-            Ok(Value::Null)
-        })
+        self.task(move |c| json!(c.cancel_query(project(project_id)?, &query_id)?))
     }
+}
+
+/// A key as JSON, with its new `value` when PostHog sent one (create, roll).
+fn key_json(k: &posthog_core::admin::PersonalApiKey) -> Value {
+    let mut v = serde_json::to_value(k).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        m.insert(
+            "value".into(),
+            k.value
+                .as_ref()
+                .map_or(Value::Null, |s| Value::String(s.expose().to_string())),
+        );
+    }
+    v
 }

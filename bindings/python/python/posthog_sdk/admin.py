@@ -26,7 +26,9 @@ from typing import (
     Iterator,
     Mapping,
     Optional,
+    List,
     Sequence,
+    Tuple,
     Type,
     TypeVar,
     Union,
@@ -167,7 +169,8 @@ class FeatureFlags(_Resource):
         return self._n.flags_delete(project, id)
 
     def activity(self, id: int, *, project: ProjectRef = CURRENT) -> Pager[Item]:
-        """The change history of a flag, newest first."""
+        """The change history of a flag, newest first (scope ``activity_log:read``, not
+        ``feature_flag:read``)."""
         return Pager(self._n.flags_activity(project, id))
 
 
@@ -265,8 +268,17 @@ class BatchExports(_Resource):
         """Runs the export again over ``[start, end)``."""
         return self._n.batch_exports_backfill(project, id, start, end)
 
-    def runs(self, id: str, *, project: ProjectRef = CURRENT) -> Pager[Item]:
-        return Pager(self._n.batch_exports_runs(project, id))
+    def runs(
+        self,
+        id: str,
+        *,
+        after: Optional[Any] = None,
+        before: Optional[Any] = None,
+        project: ProjectRef = CURRENT,
+    ) -> Pager[Item]:
+        """The runs created in ``[after, before)`` (datetimes or RFC 3339), newest first.
+        Without ``after`` PostHog lists only the last 7 days."""
+        return Pager(self._n.batch_exports_runs(project, id, after, before))
 
 
 def _binary(target: Any) -> Any:
@@ -290,6 +302,12 @@ class AdminClient:
     waiting the server's ``Retry-After``), ``max_concurrency`` 4, ``retry_writes`` False.
     A project key (``phc_…``) raises :class:`~posthog_sdk.InvalidKeyError`; the key never
     appears in ``repr`` or in errors.
+
+    ``key_provider`` (a callable returning the key, e.g. from a secret manager) is asked for
+    the key at start when ``personal_api_key`` is not given, and again whenever PostHog answers
+    401; the request is then sent once more with the new key, so a key rotated elsewhere is
+    picked up without a restart. Least privilege: :meth:`required_scopes` names the scopes a
+    script needs and :meth:`preflight` checks the key has them before the work starts.
     """
 
     def __init__(
@@ -302,6 +320,7 @@ class AdminClient:
         max_throttle_retries: Optional[int] = None,
         max_concurrency: Optional[int] = None,
         retry_writes: Optional[bool] = None,
+        key_provider: Optional[Callable[[], str]] = None,
     ) -> None:
         self._native = _native.AdminClient(
             personal_api_key,
@@ -311,6 +330,7 @@ class AdminClient:
             max_throttle_retries,
             max_concurrency,
             retry_writes,
+            key_provider,
         )
         n = self._native
         self.projects = Projects(n)
@@ -349,6 +369,67 @@ class AdminClient:
         """Uses this key for every later request (requests in flight keep the old one)."""
         self._native.rotate_key(personal_api_key)
 
+    @staticmethod
+    def required_scopes(operations: Sequence[str]) -> List[str]:
+        """The smallest set of scopes for these operations (names like
+        ``"feature_flags.list"``, ``"export"``; see :meth:`operations`)."""
+        return list(_native.AdminClient.required_scopes(list(operations)))
+
+    @staticmethod
+    def operations() -> Dict[str, List[str]]:
+        """Every admin operation and the scopes it needs."""
+        return dict(_native.AdminClient.operations())
+
+    def preflight(self, operations: Sequence[str]) -> Dict[str, Any]:
+        """Checks once that the key has every scope ``operations`` need; a missing one raises
+        :class:`~posthog_sdk.ForbiddenError` naming it (``.scope``). Answers
+        ``{"granted": [...] or None, "required": [...]}`` (``granted`` is None when the server
+        cannot tell, e.g. an older PostHog)."""
+        return dict(self._native.preflight(list(operations)))
+
+    def rate_budget(self, rate_class: str = "query") -> Optional[Tuple[int, int]]:
+        """The client-side budget of ``"general"``, ``"analytics"`` or ``"query"`` requests as
+        ``(per_minute, per_hour)``: PostHog's published limits, lowered when a 429 shows this
+        team's are lower."""
+        return self._native.rate_budget(rate_class)
+
+    def activity_log(
+        self,
+        *,
+        user: Optional[str] = None,
+        scope: Optional[str] = None,
+        item_id: Optional[str] = None,
+        project: ProjectRef = CURRENT,
+    ) -> Pager[Item]:
+        """The project's activity (audit) log, newest first (scope ``activity_log:read``);
+        filter by ``user`` (uuid), ``scope`` (``"FeatureFlag"``, ``"Insight"``…), ``item_id``."""
+        return Pager(self._native.activity_log(project, user, scope, item_id))
+
+    # Personal API keys.
+
+    def current_key(self) -> Item:
+        """The key this client uses (``/api/personal_api_keys/@current/``): label, scopes,
+        ``last_rolled_at``. Needs no scope."""
+        return self._native.keys_current()
+
+    def list_keys(self) -> List[Item]:
+        """Every personal key of the user. Current PostHog refuses key management with a
+        personal key (``ForbiddenError``: only a logged-in session may); older versions allow
+        it with ``personal_api_key:read``/``write``."""
+        return list(self._native.keys_list())
+
+    def create_key(self, label: str, scopes: Sequence[str]) -> Item:
+        """Creates a key with these scopes; its secret is in ``["value"]``, this once."""
+        return self._native.keys_create(label, list(scopes))
+
+    def roll_key(self, id: str) -> Item:
+        """Rolls a key: the new secret is in ``["value"]``, the old one stops working now."""
+        return self._native.keys_roll(id)
+
+    def delete_key(self, id: str) -> None:
+        """Deletes (revokes) a key."""
+        self._native.keys_delete(id)
+
     def me(self) -> Item:
         """The user the key belongs to (``/api/users/@me/``)."""
         return self._native.me()
@@ -363,11 +444,14 @@ class AdminClient:
         project: ProjectRef = CURRENT,
         client_query_id: Optional[str] = None,
         name: Optional[str] = None,
+        fresh: bool = False,
     ) -> QueryResult:
         """Runs a HogQL query and waits for its rows. ``values`` fills the ``{name}``
-        placeholders: pass every outside value that way, never in the text."""
+        placeholders: pass every outside value that way, never in the text. PostHog may answer
+        a query run again soon from its cache (``extra["is_cached"]``); ``fresh=True`` asks it
+        to compute again."""
         return QueryResult._from(
-            self._native.query(project, hogql, values, client_query_id, name)
+            self._native.query(project, hogql, values, client_query_id, name, fresh)
         )
 
     def query_async(
@@ -378,11 +462,13 @@ class AdminClient:
         project: ProjectRef = CURRENT,
         client_query_id: Optional[str] = None,
         name: Optional[str] = None,
+        fresh: bool = False,
     ) -> QueryStatus:
         """Starts a query in the background; poll it with :meth:`query_status` or wait with
-        :meth:`wait_for_query` (using ``status.id``)."""
+        :meth:`wait_for_query` (using ``status.id``). A query PostHog has cached comes back
+        complete at once."""
         return QueryStatus._from(
-            *self._native.query_async(project, hogql, values, client_query_id, name)
+            *self._native.query_async(project, hogql, values, client_query_id, name, fresh)
         )
 
     def query_status(self, id: str, *, project: ProjectRef = CURRENT) -> QueryStatus:
@@ -396,9 +482,9 @@ class AdminClient:
         ``timeout`` seconds pass (``TimeoutError``)."""
         return QueryResult._from(self._native.wait_for_query(project, id, timeout))
 
-    def cancel_query(self, id: str, *, project: ProjectRef = CURRENT) -> None:
-        """Cancels an async query."""
-        self._native.cancel_query(project, id)
+    def cancel_query(self, id: str, *, project: ProjectRef = CURRENT) -> Optional[str]:
+        """Cancels an async query; answers PostHog's message (None when it sent none)."""
+        return self._native.cancel_query(project, id)
 
     # Export.
 
@@ -516,8 +602,8 @@ class AsyncAdminClient:
     async def wait_for_query(self, id: str, **kw: Any) -> QueryResult:
         return await asyncio.to_thread(self.sync.wait_for_query, id, **kw)
 
-    async def cancel_query(self, id: str, **kw: Any) -> None:
-        await asyncio.to_thread(self.sync.cancel_query, id, **kw)
+    async def cancel_query(self, id: str, **kw: Any) -> Optional[str]:
+        return await asyncio.to_thread(self.sync.cancel_query, id, **kw)
 
     async def export(self, target: ExportTarget, **kw: Any) -> ExportReport:
         return await asyncio.to_thread(self.sync.export, target, **kw)

@@ -9,19 +9,25 @@ from typing import Any, Dict, List, Mapping, Optional
 __all__ = ["QueryResult", "QueryStatus", "ExportReport"]
 
 
+def _opt_bool(v: Any) -> Optional[bool]:
+    return None if v is None else bool(v)
+
+
 @dataclasses.dataclass(frozen=True)
 class QueryResult:
     """The answer to a HogQL query.
 
-    ``columns`` (names), ``types`` (as PostHog gives them, e.g. ``"String"``), ``results``
-    (rows, each a list in column order), ``has_more`` (more rows exist beyond the query's
-    limit) and ``extra`` (every other field PostHog sent: ``limit``, ``offset``, ``hogql``…).
+    ``columns`` (names), ``types`` (as PostHog gives them: ``[name, type]`` pairs such as
+    ``["event", "String"]``), ``results`` (rows, each a list in column order), ``has_more``
+    (more rows exist beyond PostHog's default limit; ``None`` when the query has a ``LIMIT`` of
+    its own, as PostHog then sends ``null``) and ``extra`` (every other field PostHog sent:
+    ``limit``, ``offset``, ``is_cached``, ``hogql``…).
     """
 
     columns: List[str]
     types: List[Any]
     results: List[List[Any]]
-    has_more: bool
+    has_more: Optional[bool]
     extra: Dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @classmethod
@@ -31,7 +37,7 @@ class QueryResult:
             columns=list(rest.pop("columns", None) or []),
             types=list(rest.pop("types", None) or []),
             results=list(rest.pop("results", None) or []),
-            has_more=bool(rest.pop("hasMore", False)),
+            has_more=_opt_bool(rest.pop("hasMore", None)),
             extra=rest,
         )
 

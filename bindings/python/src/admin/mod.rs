@@ -5,6 +5,7 @@
 mod export;
 mod pager;
 mod query;
+mod security;
 
 use crate::convert::{Rejected, to_json, to_map, to_str, to_timestamp};
 use crate::errors::to_pyerr;
@@ -78,7 +79,7 @@ impl NativeAdminClient {
     /// the core; every other `None` keeps the core's default.
     #[new]
     #[pyo3(signature = (personal_api_key=None, host=None, timeout=None, max_retries=None,
-        max_throttle_retries=None, max_concurrency=None, retry_writes=None))]
+        max_throttle_retries=None, max_concurrency=None, retry_writes=None, key_provider=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -89,11 +90,20 @@ impl NativeAdminClient {
         max_throttle_retries: Option<u32>,
         max_concurrency: Option<usize>,
         retry_writes: Option<bool>,
+        key_provider: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let opts = (|| -> Result<AdminOptions, Error> {
-            let mut o = match personal_api_key.filter(|k| !k.is_none()) {
-                None => AdminOptions::from_env()?,
-                Some(k) => AdminOptions::new(
+            let provider = security::provider(key_provider)?;
+            let mut o = match (personal_api_key.filter(|k| !k.is_none()), provider.clone()) {
+                (None, Some(p)) => {
+                    let mut o = AdminOptions::from_provider(p);
+                    if let Ok(host) = std::env::var("POSTHOG_HOST") {
+                        o = o.host(host);
+                    }
+                    o
+                }
+                (None, None) => AdminOptions::from_env()?,
+                (Some(k), _) => AdminOptions::new(
                     k.cast::<PyString>()
                         .ok()
                         .and_then(|s| s.to_cow().ok().map(|c| c.into_owned()))
@@ -119,6 +129,9 @@ impl NativeAdminClient {
             }
             if let Some(on) = retry_writes {
                 o = o.retry_writes(on);
+            }
+            if let (Some(p), true) = (provider, personal_api_key.is_some_and(|k| !k.is_none())) {
+                o = o.key_provider(p);
             }
             Ok(o)
         })();
@@ -456,18 +469,116 @@ impl NativeAdminClient {
         })
     }
 
+    #[pyo3(signature = (project, id, after=None, before=None))]
     fn batch_exports_runs(
         &self,
         py: Python<'_>,
         project: &Bound<'_, PyAny>,
         id: String,
+        after: Option<&Bound<'_, PyAny>>,
+        before: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<AdminPager> {
         let p = args(py, project_arg(project))?;
-        let pager = args(py, self.inner.batch_exports().runs(p, &id))?;
+        let when = |o: Option<&Bound<'_, PyAny>>, what: &str| match o.filter(|o| !o.is_none()) {
+            Some(o) => utc(o, what).map(Some),
+            None => Ok(None),
+        };
+        let after = args(py, when(after, "after"))?;
+        let before = args(py, when(before, "before"))?;
+        let pager = args(py, self.inner.batch_exports().runs(p, &id, after, before))?;
         Ok(AdminPager::new(pager))
     }
 
-    #[pyo3(signature = (project, hogql, values=None, client_query_id=None, name=None))]
+    /// The smallest set of scopes for these operations (`"feature_flags.list"`…).
+    #[staticmethod]
+    fn required_scopes<'py>(
+        py: Python<'py>,
+        operations: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let ops = args(py, security::operations(operations))?;
+        call(py, || AdminClient::required_scopes(&ops))
+    }
+
+    /// Every operation name and its scopes, as a dict.
+    #[staticmethod]
+    fn operations<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let all: std::collections::BTreeMap<&str, &[&str]> =
+            posthog_core::admin::OPERATIONS.iter().copied().collect();
+        pythonize::pythonize(py, &all).map_err(PyErr::from)
+    }
+
+    /// Checks the key's scopes once: `{"granted": [...] | None, "required": [...]}`.
+    fn preflight<'py>(
+        &self,
+        py: Python<'py>,
+        operations: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        security::preflight(py, &self.inner, operations)
+    }
+
+    /// The client-side budget of a rate class (`"general"`, `"analytics"`, `"query"`):
+    /// `(per_minute, per_hour)`, or `None` when off.
+    fn rate_budget(&self, py: Python<'_>, class: &str) -> PyResult<Option<(u32, u32)>> {
+        let class = match class {
+            "general" => posthog_core::admin::RateClass::General,
+            "analytics" => posthog_core::admin::RateClass::Analytics,
+            "query" => posthog_core::admin::RateClass::Query,
+            other => {
+                return Err(crate::errors::to_pyerr(
+                    py,
+                    &input(format!(
+                        "no rate class {other:?} (general, analytics, query)"
+                    )),
+                ));
+            }
+        };
+        Ok(self.inner.rate_budget(class))
+    }
+
+    fn keys_current<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        security::keys_current(py, &self.inner)
+    }
+
+    fn keys_list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        security::keys_list(py, &self.inner)
+    }
+
+    fn keys_create<'py>(
+        &self,
+        py: Python<'py>,
+        label: String,
+        scopes: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        security::keys_create(py, &self.inner, label, scopes)
+    }
+
+    fn keys_roll<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        security::keys_roll(py, &self.inner, id)
+    }
+
+    fn keys_delete<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        call(py, || self.inner.personal_api_keys().delete(&id))
+    }
+
+    #[pyo3(signature = (project, user=None, scope=None, item_id=None))]
+    fn activity_log(
+        &self,
+        py: Python<'_>,
+        project: &Bound<'_, PyAny>,
+        user: Option<String>,
+        scope: Option<String>,
+        item_id: Option<String>,
+    ) -> PyResult<AdminPager> {
+        let filter = posthog_core::admin::ActivityFilter {
+            user,
+            scope,
+            item_id,
+        };
+        security::activity_log(py, &self.inner, project, filter)
+    }
+
+    #[pyo3(signature = (project, hogql, values=None, client_query_id=None, name=None, fresh=false))]
+    #[allow(clippy::too_many_arguments)]
     fn query<'py>(
         &self,
         py: Python<'py>,
@@ -476,13 +587,15 @@ impl NativeAdminClient {
         values: Option<&Bound<'py, PyAny>>,
         client_query_id: Option<String>,
         name: Option<String>,
+        fresh: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let a = query::QueryArgs::new(py, project, hogql, values, client_query_id, name)?;
+        let a = query::QueryArgs::new(py, project, hogql, values, client_query_id, name, fresh)?;
         query::query(py, &self.inner, a)
     }
 
     /// `(status, result, error)`, see `query::status_tuple`.
-    #[pyo3(signature = (project, hogql, values=None, client_query_id=None, name=None))]
+    #[pyo3(signature = (project, hogql, values=None, client_query_id=None, name=None, fresh=false))]
+    #[allow(clippy::too_many_arguments)]
     fn query_async<'py>(
         &self,
         py: Python<'py>,
@@ -491,8 +604,9 @@ impl NativeAdminClient {
         values: Option<&Bound<'py, PyAny>>,
         client_query_id: Option<String>,
         name: Option<String>,
+        fresh: bool,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        let a = query::QueryArgs::new(py, project, hogql, values, client_query_id, name)?;
+        let a = query::QueryArgs::new(py, project, hogql, values, client_query_id, name, fresh)?;
         query::query_async(py, &self.inner, a)
     }
 
@@ -515,7 +629,12 @@ impl NativeAdminClient {
         query::wait_for_query(py, &self.inner, project, &id, timeout)
     }
 
-    fn cancel_query(&self, py: Python<'_>, project: &Bound<'_, PyAny>, id: String) -> PyResult<()> {
+    fn cancel_query(
+        &self,
+        py: Python<'_>,
+        project: &Bound<'_, PyAny>,
+        id: String,
+    ) -> PyResult<Option<String>> {
         query::cancel_query(py, &self.inner, project, &id)
     }
 

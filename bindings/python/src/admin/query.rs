@@ -28,6 +28,7 @@ pub(super) struct QueryArgs {
 }
 
 impl QueryArgs {
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
         py: Python<'_>,
         project: &Bound<'_, PyAny>,
@@ -35,6 +36,7 @@ impl QueryArgs {
         values_arg: Option<&Bound<'_, PyAny>>,
         client_query_id: Option<String>,
         name: Option<String>,
+        fresh: bool,
     ) -> PyResult<QueryArgs> {
         let built = (|| -> Result<QueryArgs, Error> {
             Ok(QueryArgs {
@@ -44,6 +46,7 @@ impl QueryArgs {
                 opts: QueryOptions {
                     client_query_id,
                     name,
+                    fresh,
                 },
             })
         })();
@@ -117,7 +120,7 @@ pub(super) fn cancel_query(
     client: &AdminClient,
     project: &Bound<'_, PyAny>,
     id: &str,
-) -> PyResult<()> {
+) -> PyResult<Option<String>> {
     let p = args(py, project_arg(project))?;
     args(py, py.detach(|| client.cancel_query(p, id)))
 }

@@ -89,9 +89,31 @@ impl BatchExports<'_> {
         self.post(&Self::path(project.into(), id, "backfills/")?, body)
     }
 
-    /// The runs of a batch export, page by page.
-    pub fn runs(&self, project: impl Into<ProjectId>, id: &str) -> Result<Pager<Value>, Error> {
+    /// The runs of a batch export created in `[after, before)`, newest first, page by page
+    /// (PostHog's cursor). Without `after` PostHog lists only the last 7 days: pass it to see
+    /// older runs.
+    pub fn runs(
+        &self,
+        project: impl Into<ProjectId>,
+        id: &str,
+        after: Option<DateTime<Utc>>,
+        before: Option<DateTime<Utc>>,
+    ) -> Result<Pager<Value>, Error> {
+        if let (Some(a), Some(b)) = (after, before)
+            && a >= b
+        {
+            return Err(Error::InvalidInput(
+                "runs: `after` must be before `before`".into(),
+            ));
+        }
         let path = Self::path(project.into(), id, "runs/")?;
-        Ok(self.client.inner.pager(&path, &[], RateClass::General))
+        let mut query = Vec::new();
+        if let Some(a) = after {
+            query.push(("after", a.to_rfc3339_opts(SecondsFormat::Secs, true)));
+        }
+        if let Some(b) = before {
+            query.push(("before", b.to_rfc3339_opts(SecondsFormat::Secs, true)));
+        }
+        Ok(self.client.inner.pager(&path, &query, RateClass::General))
     }
 }

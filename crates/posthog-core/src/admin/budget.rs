@@ -47,6 +47,19 @@ impl Bucket {
         self.at = Some(now);
     }
 
+    /// After a 429 of the request just counted: lowers the capacity to what the server let
+    /// through in the window (the limit it enforces); the bucket is empty afterwards.
+    fn shrink_to_spent(&mut self, window: Duration) {
+        // What PostHog let through: what we spent, less the request it refused. Nothing let
+        // through: the 429 came from others sharing the key, no lesson for us.
+        let allowed = (self.capacity - self.tokens).floor() - 1.0;
+        if allowed >= 1.0 && allowed < self.capacity {
+            self.capacity = allowed;
+            self.per_sec = allowed / window.as_secs_f64();
+        }
+        self.tokens = 0.0;
+    }
+
     /// How long until one token is there (zero when one is).
     fn wait(&self) -> Duration {
         if self.tokens >= 1.0 {
@@ -131,6 +144,46 @@ impl Budget {
         }
     }
 
+    /// After a 429 our budget did not foresee: PostHog's limit for this team is lower than
+    /// ours (older teams get 120 queries an hour, not 2 400), so the window the wait points at
+    /// (an hour when it is longer than a minute, else a minute) shrinks to what was spent in
+    /// it. Later calls wait instead of bouncing off the same 429.
+    pub(crate) fn learn(&self, class: RateClass, retry_after: Option<Duration>, clock: &dyn Clock) {
+        let Some(classes) = &self.classes else {
+            return;
+        };
+        let mut all = classes.lock().unwrap_or_else(|p| p.into_inner());
+        let pair = &mut all[index(class)];
+        let now = clock.now();
+        pair.minute.refill(now);
+        pair.hour.refill(now);
+        match retry_after {
+            Some(d) if d > Duration::from_secs(60) => {
+                pair.hour.shrink_to_spent(Duration::from_secs(3600));
+            }
+            Some(_) => pair.minute.shrink_to_spent(Duration::from_secs(60)),
+            // A 429 without a wait (e.g. too many concurrent queries) says nothing of the rate.
+            None => {}
+        }
+        tracing::debug!(
+            ?class,
+            per_minute = pair.minute.capacity,
+            per_hour = pair.hour.capacity,
+            "admin request budget lowered to PostHog's limit"
+        );
+    }
+
+    /// The budget's limits of `class` now, per minute and per hour (`None` when disabled).
+    pub(crate) fn limits(&self, class: RateClass) -> Option<(u32, u32)> {
+        let all = self
+            .classes
+            .as_ref()?
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let pair = &all[index(class)];
+        Some((pair.minute.capacity as u32, pair.hour.capacity as u32))
+    }
+
     /// After a 429: nothing of `class` is sent before `after` has passed.
     pub(crate) fn block(&self, class: RateClass, after: Duration, clock: &dyn Clock) {
         let Some(classes) = &self.classes else {
@@ -179,6 +232,32 @@ mod tests {
             b.acquire(RateClass::Query, &clock).await;
             assert_eq!(clock.sleeps().len(), 1);
         });
+    }
+
+    #[test]
+    fn a_429_teaches_the_real_hourly_limit() {
+        let clock = ManualClock::new(Utc::now());
+        let b = Budget::new(Some(RateLimits::default()));
+        run(async {
+            for _ in 0..120 {
+                b.acquire(RateClass::Query, &clock).await;
+            }
+        });
+        assert_eq!(b.limits(RateClass::Query), Some((240, 2400)));
+        b.learn(RateClass::Query, Some(Duration::from_secs(1800)), &clock);
+        let (_, per_hour) = b.limits(RateClass::Query).unwrap();
+        assert!((118..=119).contains(&per_hour), "{per_hour}");
+        // a minute-long wait only lowers the minute
+        run(async {
+            for _ in 0..5 {
+                b.acquire(RateClass::General, &clock).await;
+            }
+        });
+        b.learn(RateClass::General, Some(Duration::from_secs(20)), &clock);
+        assert_eq!(b.limits(RateClass::General), Some((4, 4800)));
+        // no wait given: nothing learnt
+        b.learn(RateClass::Analytics, None, &clock);
+        assert_eq!(b.limits(RateClass::Analytics), Some((240, 1200)));
     }
 
     #[test]

@@ -76,6 +76,13 @@ impl AdminClient {
         Ok(())
     }
 
+    /// The client-side budget of `class` now, as (per minute, per hour): PostHog's published
+    /// limits at first, lowered when a 429 shows this team's are lower. `None` when the budget
+    /// is off.
+    pub fn rate_budget(&self, class: RateClass) -> Option<(u32, u32)> {
+        self.inner.http.budget_limits(class)
+    }
+
     /// Stops the worker thread. Later calls fail with [`Error::Closed`]. Dropping the last
     /// clone does the same.
     pub fn close(&self) {

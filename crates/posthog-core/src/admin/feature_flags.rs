@@ -9,6 +9,9 @@ use crate::error::Error;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+/// The create field that stops PostHog from making a usage dashboard for a new flag.
+const USAGE_DASHBOARD: &str = "_should_create_usage_dashboard";
+
 /// A feature flag as the private API answers it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureFlag {
@@ -86,6 +89,11 @@ impl NewFeatureFlag {
         self.filters = filters;
         self
     }
+    /// Whether PostHog makes a usage dashboard for the new flag (default: no).
+    pub fn usage_dashboard(mut self, on: bool) -> Self {
+        self.extra.insert(USAGE_DASHBOARD.into(), Value::Bool(on));
+        self
+    }
     /// A rollout to this percentage of everyone.
     pub fn rollout_percentage(self, pct: f64) -> Self {
         self.filters(json!({"groups": [{"properties": [], "rollout_percentage": pct}]}))
@@ -110,7 +118,8 @@ fn flag_path(project: ProjectId, id: u64, rest: &str) -> String {
 }
 
 impl FeatureFlags<'_> {
-    /// Every flag of the project, page by page.
+    /// Every flag of the project, page by page. Scope `feature_flag:read`. PostHog bills a
+    /// flag list made with a personal key as a local-evaluation request: poll it sparingly.
     pub fn list(&self, project: impl Into<ProjectId>) -> Pager<FeatureFlag> {
         let path = project.into().path("feature_flags/");
         self.client.inner.pager(&path, &[], RateClass::General)
@@ -124,15 +133,21 @@ impl FeatureFlags<'_> {
             .get(&path, RateClass::General, "feature flag")
     }
 
-    /// Creates a flag (`POST`).
+    /// Creates a flag (`POST`; scope `feature_flag:write`). PostHog makes a usage dashboard
+    /// for every new flag unless asked not to; the client asks not to
+    /// (`_should_create_usage_dashboard: false`) unless [`NewFeatureFlag::usage_dashboard`]
+    /// says otherwise, so a script creating flags does not leave a dashboard per flag.
     pub fn create(
         &self,
         project: impl Into<ProjectId>,
         flag: &NewFeatureFlag,
     ) -> Result<FeatureFlag, Error> {
         let inner = &self.client.inner;
-        let body = serde_json::to_value(flag)
+        let mut body = serde_json::to_value(flag)
             .map_err(|e| Error::InvalidInput(format!("cannot encode the flag: {e}")))?;
+        if let Value::Object(m) = &mut body {
+            m.entry(USAGE_DASHBOARD).or_insert(Value::Bool(false));
+        }
         let url = inner.http.url(&project.into().path("feature_flags/"), &[]);
         inner.send_as(
             Call::write(Method::Post, url, Some(body), RateClass::General),
@@ -175,7 +190,8 @@ impl FeatureFlags<'_> {
         self.update(project, id, json!({ "deleted": true }))
     }
 
-    /// The change history of a flag, page by page.
+    /// The change history of a flag, page by page (PostHog pages it by `page`, with a
+    /// `total_count`). Scope `activity_log:read`, not `feature_flag:read`.
     pub fn activity(&self, project: impl Into<ProjectId>, id: u64) -> Pager<Value> {
         let path = flag_path(project.into(), id, "activity/");
         self.client.inner.pager(&path, &[], RateClass::General)

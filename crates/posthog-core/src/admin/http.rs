@@ -47,6 +47,9 @@ pub(crate) struct Call {
     pub class: RateClass,
     /// Safe to send twice (GET, query reads and polls).
     pub idempotent: bool,
+    /// A 4xx/5xx whose JSON body carries a `query_status` is the answer, not an error (a poll
+    /// of an async query that failed).
+    pub answer_errors: bool,
 }
 
 impl Call {
@@ -58,6 +61,7 @@ impl Call {
             body: None,
             class,
             idempotent: true,
+            answer_errors: false,
         }
     }
     /// A write (not idempotent).
@@ -73,7 +77,13 @@ impl Call {
             body,
             class,
             idempotent: false,
+            answer_errors: false,
         }
+    }
+    /// Takes a failed async query's `query_status` body as the answer.
+    pub(crate) fn answering_errors(mut self) -> Call {
+        self.answer_errors = true;
+        self
     }
     /// Marks a POST that only reads (a query) as safe to retry.
     pub(crate) fn read_only(mut self) -> Call {
@@ -97,6 +107,7 @@ pub(crate) struct AdminHttp {
     clock: Arc<dyn Clock>,
     permits: Semaphore,
     budget: Budget,
+    key_provider: Option<Arc<dyn super::options::KeyProvider>>,
 }
 
 impl AdminHttp {
@@ -118,6 +129,7 @@ impl AdminHttp {
             clock: cfg.clock.clone(),
             permits: Semaphore::new(cfg.max_concurrency),
             budget: Budget::new(cfg.rate_limits),
+            key_provider: cfg.key_provider.clone(),
         })
     }
 
@@ -192,6 +204,28 @@ impl AdminHttp {
         })
     }
 
+    /// Asks the key provider for the key; true when it gave a different one (now in use).
+    async fn reread_key(&self) -> Result<bool, Error> {
+        let Some(provider) = self.key_provider.clone() else {
+            return Ok(false);
+        };
+        let fresh = tokio::task::spawn_blocking(move || provider.personal_key())
+            .await
+            .map_err(|_| Error::Unexpected("the key provider panicked".into()))??;
+        let fresh = PersonalKey::parse(fresh)?;
+        let changed = *self.key.read().unwrap_or_else(|p| p.into_inner()) != fresh;
+        if changed {
+            tracing::info!("PostHog refused the key (401); using the key provider's new key");
+            self.rotate_key(fresh);
+        }
+        Ok(changed)
+    }
+
+    /// The budget's limits of `class` now (per minute, per hour), once learnt from 429s.
+    pub(crate) fn budget_limits(&self, class: RateClass) -> Option<(u32, u32)> {
+        self.budget.limits(class)
+    }
+
     async fn attempt(&self, call: &Call) -> Result<Result<HttpResponse, TransportFailure>, Error> {
         self.budget.acquire(call.class, self.clock.as_ref()).await;
         let _permit = self.permits.acquire().await.map_err(|_| Error::Closed)?;
@@ -212,6 +246,7 @@ impl AdminHttp {
         let may_retry = call.idempotent || self.retry_writes;
         let mut backoff = Backoff::seeded(self.jitter_seed);
         let (mut retries, mut throttled) = (0u32, 0u32);
+        let mut reread_key = false;
         loop {
             let outcome = self.attempt(&call).await?;
             let now = self.clock.now();
@@ -225,11 +260,24 @@ impl AdminHttp {
                         return Err(err);
                     }
                     throttled += 1;
+                    self.budget.learn(call.class, after, self.clock.as_ref());
                     let wait = after.unwrap_or_else(|| backoff.next_delay(None));
                     self.budget.block(call.class, wait, self.clock.as_ref());
                     tracing::debug!(?wait, "admin request throttled (429); waiting");
                     self.clock.sleep(wait).await;
                     continue;
+                }
+                Ok(resp) if call.answer_errors && carries_query_status(resp) => {
+                    return parse_body(&call, resp);
+                }
+                Ok(resp) if call.class == RateClass::Query && too_slow(resp) => {
+                    // PostHog stopped the query at its execution-time limit; the same query
+                    // would stop there again, so it is not retried. Exports shrink their page.
+                    return Err(Error::Timeout(format!(
+                        "PostHog stopped the query at its execution-time limit ({}): {}",
+                        resp.status,
+                        crate::redact::scrub(&detail_of(resp).unwrap_or_default())
+                    )));
                 }
                 Ok(resp) => retry::response_error(resp, now),
                 Err(f) => retry::failure_error(
@@ -242,6 +290,15 @@ impl AdminHttp {
                     ),
                 ),
             };
+            // A 401 means the request was not processed: with a key provider, ask it for the
+            // key now (rotated or rolled elsewhere) and send once more with it.
+            if matches!(error, Error::Unauthorized { .. })
+                && !reread_key
+                && self.reread_key().await?
+            {
+                reread_key = true;
+                continue;
+            }
             if class != Class::Transient || !may_retry || retries >= self.max_retries {
                 return Err(error);
             }
@@ -250,6 +307,28 @@ impl AdminHttp {
             tracing::debug!(?wait, %error, "admin request failed; retrying");
             self.clock.sleep(wait).await;
         }
+    }
+}
+
+/// Whether a failed answer is an async query's status (`{"query_status": {…}}`).
+fn carries_query_status(resp: &HttpResponse) -> bool {
+    serde_json::from_slice::<Value>(&resp.body)
+        .is_ok_and(|v| v.get("query_status").is_some_and(Value::is_object))
+}
+
+/// The `detail` of a JSON error body.
+fn detail_of(resp: &HttpResponse) -> Option<String> {
+    let v: Value = serde_json::from_slice(&resp.body).ok()?;
+    v.get("detail")?.as_str().map(str::to_owned)
+}
+
+/// PostHog's answers for a query that ran (504, `ClickHouseQueryTimeOut`) or would run (512,
+/// `EstimatedQueryExecutionTimeTooLong`) past its execution-time limit.
+fn too_slow(resp: &HttpResponse) -> bool {
+    match resp.status {
+        512 => true,
+        504 => detail_of(resp).is_some_and(|d| d.contains("max execution time")),
+        _ => false,
     }
 }
 

@@ -25,6 +25,7 @@
 //! # Ok::<(), posthog_core::Error>(())
 //! ```
 
+mod activity;
 mod annotations;
 mod batch_exports;
 mod budget;
@@ -36,13 +37,16 @@ mod feature_flags;
 pub(crate) mod http;
 mod ids;
 mod insights;
+mod keys;
 mod options;
 mod pager;
 mod persons;
 mod projects;
 mod query;
+mod scopes;
 mod users;
 
+pub use activity::ActivityFilter;
 pub use annotations::Annotations;
 pub use batch_exports::BatchExports;
 pub use budget::RateClass;
@@ -56,9 +60,11 @@ pub use export::{
 pub use feature_flags::{FeatureFlag, FeatureFlags, NewFeatureFlag};
 pub use ids::ProjectId;
 pub use insights::Insights;
-pub use options::{AdminConfig, AdminOptions, DEFAULT_ADMIN_HOST, Limit, RateLimits};
+pub use keys::{PersonalApiKey, PersonalApiKeys};
+pub use options::{AdminConfig, AdminOptions, DEFAULT_ADMIN_HOST, KeyProvider, Limit, RateLimits};
 pub use pager::Pager;
 pub use persons::Persons;
 pub use projects::{Project, Projects};
 pub use query::{QueryOptions, QueryResult, QueryStatus};
+pub use scopes::{OPERATIONS, Preflight, grants, required_scopes, scopes_for};
 pub use users::{User, Users};

@@ -67,9 +67,43 @@ pub struct AdminOptions {
     clock: Option<Arc<dyn Clock>>,
     jitter_seed: Option<u64>,
     max_response_bytes: usize,
+    key_provider: Option<Arc<dyn KeyProvider>>,
+}
+
+/// Where the personal key comes from when it may change while the process runs: a secret
+/// manager, a file a sidecar rewrites, an environment re-read. The client asks once at start
+/// (with [`AdminOptions::from_provider`]) and again whenever PostHog answers 401, then retries
+/// that request once with the new key: a key rolled or rotated elsewhere is picked up without a
+/// restart and without code.
+pub trait KeyProvider: Send + Sync + 'static {
+    /// The personal key to use now. Called on the client's worker, off the caller's thread.
+    fn personal_key(&self) -> Result<String, Error>;
+}
+
+impl<F> KeyProvider for F
+where
+    F: Fn() -> Result<String, Error> + Send + Sync + 'static,
+{
+    fn personal_key(&self) -> Result<String, Error> {
+        self()
+    }
 }
 
 impl AdminOptions {
+    /// Options whose key comes from `provider` (asked at build and after every 401).
+    pub fn from_provider(provider: Arc<dyn KeyProvider>) -> AdminOptions {
+        let mut o = AdminOptions::new(String::new());
+        o.key_provider = Some(provider);
+        o
+    }
+
+    /// Asks `provider` for a new key whenever PostHog answers 401 (the key given to
+    /// [`AdminOptions::new`] is used until then).
+    pub fn key_provider(mut self, provider: Arc<dyn KeyProvider>) -> Self {
+        self.key_provider = Some(provider);
+        self
+    }
+
     /// Options for a personal API key (`phx_…`) with the defaults: host `https://us.posthog.com`,
     /// timeout 30 s, 3 retries, 4 concurrent requests, PostHog's published rate limits, writes
     /// not retried.
@@ -87,6 +121,7 @@ impl AdminOptions {
             retry_writes: false,
             transport: None,
             clock: None,
+            key_provider: None,
         }
     }
 
@@ -162,7 +197,10 @@ impl AdminOptions {
 
     /// Validates the options into a resolved configuration.
     pub fn build(self) -> Result<AdminConfig, Error> {
-        let key = PersonalKey::parse(self.personal_key)?;
+        let key = match (&self.key_provider, self.personal_key.is_empty()) {
+            (Some(p), true) => PersonalKey::parse(p.personal_key()?)?,
+            _ => PersonalKey::parse(self.personal_key)?,
+        };
         let host = validate_origin(self.host.as_deref().unwrap_or(DEFAULT_ADMIN_HOST))?;
         if self.timeout.is_zero() {
             return Err(Error::Config("timeout must be above zero".into()));
@@ -200,6 +238,7 @@ impl AdminOptions {
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             jitter_seed: self.jitter_seed,
             max_response_bytes: self.max_response_bytes,
+            key_provider: self.key_provider,
         })
     }
 }
@@ -245,6 +284,8 @@ pub struct AdminConfig {
     pub jitter_seed: Option<u64>,
     /// The largest answer accepted, in bytes.
     pub max_response_bytes: usize,
+    /// Where a new key comes from after a 401, if anywhere.
+    pub key_provider: Option<Arc<dyn KeyProvider>>,
 }
 
 impl fmt::Debug for AdminConfig {

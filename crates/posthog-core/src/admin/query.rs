@@ -17,15 +17,17 @@ pub struct QueryResult {
     /// The column names.
     #[serde(default)]
     pub columns: Vec<String>,
-    /// The column types, as PostHog gives them (e.g. `["uuid", "UUID"]`).
+    /// The column types, as PostHog gives them: `[name, type]` pairs (e.g.
+    /// `["uuid", "UUID"]`).
     #[serde(default)]
     pub types: Vec<Value>,
     /// The rows.
     #[serde(default)]
     pub results: Vec<Vec<Value>>,
-    /// Whether more rows exist beyond the query's limit.
+    /// Whether more rows exist beyond PostHog's default limit. `None` (PostHog sends `null`)
+    /// when the query has a `LIMIT` of its own: then only the row count tells.
     #[serde(default, rename = "hasMore")]
-    pub has_more: bool,
+    pub has_more: Option<bool>,
     /// Every other field (`limit`, `offset`, `hogql`, `timings`…), kept as answered.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -38,12 +40,30 @@ pub struct QueryOptions {
     pub client_query_id: Option<String>,
     /// A name shown in PostHog's query log.
     pub name: Option<String>,
+    /// Compute again instead of answering from PostHog's cache (`refresh: "force_blocking"` /
+    /// `"force_async"`). Without it a query run again soon may get the earlier, cached rows
+    /// (`is_cached: true` in the answer's `extra`).
+    pub fresh: bool,
+}
+
+impl QueryOptions {
+    /// The `refresh` mode PostHog is asked for.
+    pub(crate) fn refresh(&self, asynchronous: bool) -> &'static str {
+        match (asynchronous, self.fresh) {
+            (false, false) => "blocking",
+            (false, true) => "force_blocking",
+            (true, false) => "async",
+            (true, true) => "force_async",
+        }
+    }
 }
 
 /// The state of an async query.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QueryStatus {
-    /// The id to poll and cancel with.
+    /// The id to poll and cancel with (your `client_query_id` for an answer PostHog served
+    /// at once from its cache).
+    #[serde(default)]
     pub id: String,
     /// Whether the query finished (successfully or not).
     #[serde(default)]
@@ -69,13 +89,28 @@ impl QueryStatus {
             return None;
         }
         if self.error {
-            return Some(Err(query_failed(self.error_message.as_deref())));
+            return Some(Err(match self.error_message.as_deref() {
+                Some(msg) => query_failed(Some(msg)),
+                // PostHog answers such a poll with 500: a failure of its own, not the query's.
+                None => Error::Server {
+                    status: 500,
+                    detail: "the query failed inside PostHog (no reason given)".into(),
+                    request_id: None,
+                    retry_after_secs: None,
+                },
+            }));
         }
         Some(decode(
             self.results.clone().unwrap_or(Value::Null),
             "query result",
         ))
     }
+}
+
+/// A poll of an async query: PostHog answers 202 while it runs, 200 when done, and 400 (the
+/// query's fault, with a message) or 500 (its own) with the `query_status` body when it failed.
+fn poll_call(url: String) -> Call {
+    Call::get(url, RateClass::Query).answering_errors()
 }
 
 fn query_failed(msg: Option<&str>) -> Error {
@@ -131,14 +166,33 @@ pub(crate) async fn run(
     decode(answer, "query result")
 }
 
-fn status_of(answer: Value) -> Result<QueryStatus, Error> {
-    let status = match answer {
-        Value::Object(mut m) if m.contains_key("query_status") => {
-            m.remove("query_status").unwrap_or(Value::Null)
-        }
-        other => other,
+/// Reads the answer of an async submit or a poll: `{"query_status": …}`, or (an async submit
+/// PostHog answered at once from its cache) the full result itself, complete.
+pub(crate) fn status_of(answer: Value, id: Option<&str>) -> Result<QueryStatus, Error> {
+    let Value::Object(mut m) = answer else {
+        return decode(answer, "query status");
     };
-    decode(status, "query status")
+    let status = m.remove("query_status").filter(|v| !v.is_null());
+    let has_rows = m.contains_key("results") && m.contains_key("columns");
+    let mut status = match status {
+        Some(v) => decode::<QueryStatus>(v, "query status")?,
+        None if has_rows => QueryStatus {
+            id: String::new(),
+            complete: true,
+            error: false,
+            error_message: None,
+            results: None,
+            extra: Map::new(),
+        },
+        None => return decode(Value::Object(m), "query status"),
+    };
+    if status.complete && !status.error && status.results.is_none() && has_rows {
+        status.results = Some(Value::Object(m));
+    }
+    if status.id.is_empty() {
+        status.id = id.unwrap_or_default().to_string();
+    }
+    Ok(status)
 }
 
 impl AdminClient {
@@ -161,7 +215,7 @@ impl AdminClient {
         values: Value,
         opts: &QueryOptions,
     ) -> Result<QueryResult, Error> {
-        let body = body(hogql, &values, "blocking", opts)?;
+        let body = body(hogql, &values, opts.refresh(false), opts)?;
         let http = self.inner.http.clone();
         let project = project.into();
         self.inner
@@ -177,12 +231,12 @@ impl AdminClient {
         values: Value,
         opts: &QueryOptions,
     ) -> Result<QueryStatus, Error> {
-        let body = body(hogql, &values, "async", opts)?;
+        let body = body(hogql, &values, opts.refresh(true), opts)?;
         let url = self.inner.http.url(&project.into().path("query/"), &[]);
         let answer = self
             .inner
             .send(Call::write(Method::Post, url, Some(body), RateClass::Query).read_only())?;
-        status_of(answer)
+        status_of(answer, opts.client_query_id.as_deref())
     }
 
     /// The state of an async query.
@@ -194,8 +248,8 @@ impl AdminClient {
         let path = project.into().path(&format!("query/{}/", segment(id)?));
         let answer = self
             .inner
-            .send(Call::get(self.inner.http.url(&path, &[]), RateClass::Query))?;
-        status_of(answer)
+            .send(poll_call(self.inner.http.url(&path, &[])))?;
+        status_of(answer, Some(id))
     }
 
     /// Polls an async query (waits grow from 100 ms to 5 s, through the clock) until it
@@ -213,7 +267,7 @@ impl AdminClient {
             let mut waited = Duration::ZERO;
             let mut delay = Duration::from_millis(100);
             loop {
-                let status = status_of(http.send(Call::get(url.clone(), RateClass::Query)).await?)?;
+                let status = status_of(http.send(poll_call(url.clone())).await?, None)?;
                 if let Some(r) = status.result() {
                     return r;
                 }
@@ -229,13 +283,21 @@ impl AdminClient {
         })
     }
 
-    /// Cancels an async query.
-    pub fn cancel_query(&self, project: impl Into<ProjectId>, id: &str) -> Result<(), Error> {
+    /// Cancels an async query; answers PostHog's message (`None` from servers that answer
+    /// 204 without one).
+    pub fn cancel_query(
+        &self,
+        project: impl Into<ProjectId>,
+        id: &str,
+    ) -> Result<Option<String>, Error> {
         let path = project.into().path(&format!("query/{}/", segment(id)?));
         let url = self.inner.http.url(&path, &[]);
-        self.inner
+        let answer = self
+            .inner
             .send(Call::write(Method::Delete, url, None, RateClass::Query))?;
-        Ok(())
+        Ok(answer
+            .get("message")
+            .map(|m| m.as_str().map_or_else(|| m.to_string(), str::to_owned)))
     }
 }
 
@@ -247,9 +309,10 @@ mod tests {
     fn builds_bodies() {
         let opts = QueryOptions {
             client_query_id: Some("q1".into()),
-            name: None,
+            ..QueryOptions::default()
         };
-        let b = body("SELECT {x}", &json!({"x": 1}), "blocking", &opts).unwrap();
+        let b = body("SELECT {x}", &json!({"x": 1}), opts.refresh(false), &opts).unwrap();
+        assert_eq!(b["refresh"], "blocking");
         assert_eq!(b["query"]["values"]["x"], 1);
         assert_eq!(b["client_query_id"], "q1");
         assert!(body("SELECT 1", &json!([1]), "blocking", &opts).is_err());
@@ -257,7 +320,46 @@ mod tests {
             json!({"columns": ["a"], "results": [[1]], "hasMore": true, "limit": 100}),
         )
         .unwrap();
-        assert!(r.has_more);
+        assert_eq!(r.has_more, Some(true));
         assert_eq!(r.extra["limit"], 100);
+        let own_limit: QueryResult = serde_json::from_value(json!({
+            "columns": ["a"], "types": [["a", "UInt8"]], "results": [[1]],
+            "hasMore": null, "limit": null, "offset": null
+        }))
+        .unwrap();
+        assert_eq!(own_limit.has_more, None);
+    }
+
+    #[test]
+    fn fresh_asks_for_force_modes() {
+        let fresh = QueryOptions {
+            fresh: true,
+            ..QueryOptions::default()
+        };
+        assert_eq!(fresh.refresh(false), "force_blocking");
+        assert_eq!(fresh.refresh(true), "force_async");
+        assert_eq!(QueryOptions::default().refresh(true), "async");
+    }
+
+    #[test]
+    fn an_async_submit_served_from_cache_is_complete() {
+        let cached = json!({"columns": ["a"], "types": [["a", "UInt8"]], "results": [[1]],
+            "hasMore": null, "is_cached": true, "query_status": null});
+        let s = status_of(cached, Some("mine")).unwrap();
+        assert!(s.complete && !s.error);
+        assert_eq!(s.id, "mine");
+        let r = s.result().unwrap().unwrap();
+        assert_eq!(r.results, vec![vec![json!(1)]]);
+        let running = json!({"query_status": {"id": "q", "complete": false}});
+        let s = status_of(running, None).unwrap();
+        assert!(s.result().is_none());
+        let failed = json!({"query_status": {"id": "q", "complete": true, "error": true,
+            "error_message": null}});
+        let err = status_of(failed, None)
+            .unwrap()
+            .result()
+            .unwrap()
+            .unwrap_err();
+        assert!(matches!(err, Error::Server { status: 500, .. }), "{err:?}");
     }
 }

@@ -9,5 +9,6 @@ mod live;
 #[cfg(feature = "parquet")]
 mod parquet_export;
 mod parsers;
+mod real_posthog;
 mod request_path;
 mod resources;

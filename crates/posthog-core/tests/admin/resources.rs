@@ -191,7 +191,10 @@ fn every_resource_call() {
         json!({"start_at": "2025-01-01T00:00:00Z", "end_at": "2025-01-02T00:00:00Z"})
     );
     t.push_json(200, empty_list());
-    c.batch_exports().runs(1u64, be).unwrap().for_each(drop);
+    c.batch_exports()
+        .runs(1u64, be, None, None)
+        .unwrap()
+        .for_each(drop);
     check(
         &t.last(),
         "GET",
@@ -207,6 +210,7 @@ fn query_sync_async_poll_cancel() {
     let opts = QueryOptions {
         client_query_id: Some("my-q".into()),
         name: Some("n".into()),
+        fresh: false,
     };
     let r = c
         .query_with(

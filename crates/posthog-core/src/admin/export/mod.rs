@@ -187,8 +187,18 @@ impl<S: Sink> Run<'_, S> {
             )));
         }
         self.source.check()?;
+        let mut size = opts.page_size;
         loop {
-            let page = self.fetch(opts.page_size)?;
+            // A page PostHog stops at its execution-time limit (10 s for personal-key
+            // queries) is asked again at half the size, down to one row.
+            let page = match self.fetch(size) {
+                Err(Error::Timeout(why)) if size > 1 => {
+                    size = (size / 2).max(1);
+                    tracing::warn!(size, %why, "export page too slow; asking for fewer rows");
+                    continue;
+                }
+                other => other?,
+            };
             let n = page.results.len();
             if n > 0 || self.sink.wants_empty_page(&self.cp) {
                 self.write(&page)?;
@@ -199,7 +209,7 @@ impl<S: Sink> Run<'_, S> {
                     hook(self.cp.rows);
                 }
             }
-            if n < opts.page_size {
+            if n < size {
                 return Ok(());
             }
         }
@@ -207,7 +217,12 @@ impl<S: Sink> Run<'_, S> {
 
     fn fetch(&self, page_size: usize) -> Result<QueryResult, Error> {
         let (text, values) = self.source.page(&self.cp.position, page_size)?;
-        let body = query::body(&text, &values, "blocking", &QueryOptions::default())?;
+        // Fresh rows: a window exported again soon must not come back from PostHog's cache.
+        let fresh = QueryOptions {
+            fresh: true,
+            ..QueryOptions::default()
+        };
+        let body = query::body(&text, &values, fresh.refresh(false), &fresh)?;
         let http = self.client.inner.http.clone();
         let project = self.project;
         let page = self

@@ -139,10 +139,11 @@ class AdminTest {
             assertEquals(2, r.types.size)
             assertEquals("UInt64", r.types[1])
             assertEquals(listOf("[\"\$pageview\",250]", "[\"signup\",30]"), r.rowsJson)
-            assertFalse(r.hasMore)
+            assertEquals(false, r.hasMore)
             val limited = a.query("SELECT uuid FROM events ORDER BY uuid LIMIT 10")
             assertEquals(10, limited.rowsJson.size)
-            assertTrue(limited.hasMore)
+            // PostHog answers hasMore: null for a query with a LIMIT of its own.
+            assertNull(limited.hasMore)
 
             val started = a.queryAsync("SELECT count() FROM events")
             val done = a.waitForQuery(started.id, 10_000u)
