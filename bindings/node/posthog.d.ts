@@ -598,14 +598,29 @@ export interface QueryOptions extends ProjectOption {
   clientQueryId?: string
   /** A name shown in PostHog's query log. */
   name?: string
+  /** Compute again instead of answering from PostHog's cache (`force_blocking`/`force_async`). */
+  fresh?: boolean
 }
 
 export interface QueryResult {
   columns: string[]
+  /** `[name, type]` pairs, as PostHog answers them. */
   types: JsonType[]
   results: JsonType[][]
-  hasMore: boolean
+  /** Null when the query has a LIMIT of its own (PostHog sends null then). */
+  hasMore: boolean | null
   /** Other fields (`limit`, `offset`, `timings`…), as answered. */
+  [field: string]: any
+}
+
+export interface PersonalApiKey {
+  id: string
+  label: string | null
+  /** The secret, only in the answer to create and roll. */
+  value: string | null
+  mask_value: string | null
+  scopes: string[]
+  last_rolled_at: string | null
   [field: string]: any
 }
 
@@ -722,14 +737,36 @@ export declare class AdminClient {
     pause(id: string, options?: ProjectOption): Promise<Record<string, any>>
     unpause(id: string, options?: ProjectOption): Promise<Record<string, any>>
     backfill(id: string, start: Date | string, end: Date | string, options?: ProjectOption): Promise<Record<string, any>>
-    runs(id: string, options?: ProjectOption): AdminList<Record<string, any>>
+    /** Runs created in `[after, before)`; without `after` PostHog lists only the last 7 days. */
+    runs(id: string, options?: ProjectOption & { after?: Date | string; before?: Date | string }): AdminList<Record<string, any>>
   }
   query(hogql: string, options?: QueryOptions): Promise<QueryResult>
   queryAsync(hogql: string, options?: QueryOptions): Promise<QueryStatus>
   queryStatus(id: string, options?: ProjectOption): Promise<QueryStatus>
   /** Polls until complete; rejects `timeout` after `timeoutMs` (default 60000). */
   waitForQuery(id: string, options?: ProjectOption & { timeoutMs?: number }): Promise<QueryResult>
-  cancelQuery(id: string, options?: ProjectOption): Promise<void>
+  /** Resolves PostHog's message (or null). */
+  cancelQuery(id: string, options?: ProjectOption): Promise<string | null>
+  /** The smallest set of scopes for these operations (`'feature_flags.list'`, `'export'`…). */
+  static requiredScopes(operations: string[]): string[]
+  /** Every admin operation and the scopes it needs. */
+  static operations(): Record<string, string[]>
+  /** Checks once that the key has the scopes; rejects `forbidden` (with `scope`) naming a missing one. */
+  preflight(operations: string[]): Promise<{ granted: string[] | null; required: string[] }>
+  /** The client-side budget `[perMinute, perHour]`, lowered when a 429 shows lower limits. */
+  rateBudget(rateClass?: 'general' | 'analytics' | 'query'): [number, number] | null
+  /** The project's activity (audit) log, newest first (`activity_log:read`). */
+  activityLog(options?: ProjectOption & { user?: string; scope?: string; itemId?: string }): AdminList<Record<string, any>>
+  /** The key this client uses (`@current`). */
+  currentKey(): Promise<PersonalApiKey>
+  /** Every personal key of the user (current PostHog refuses this to a personal key). */
+  listKeys(): Promise<PersonalApiKey[]>
+  /** Creates a key with these scopes; its secret is in `value`, this once. */
+  createKey(label: string, scopes: string[]): Promise<PersonalApiKey>
+  /** Rolls a key: the new secret is in `value`. */
+  rollKey(id: string): Promise<PersonalApiKey>
+  /** Deletes (revokes) a key. */
+  deleteKey(id: string): Promise<void>
   /** Streams to a file in constant memory; a stopped export rejects with `PostHogError.checkpoint`. */
   export(options: ExportOptions): Promise<ExportResult>
   toString(): string

@@ -276,3 +276,30 @@ test('an export that cannot open its file rejects with io; bad arguments with in
   await rejectsWith(a.export({ path: path.join(tmp, 'x.jsonl'), hogql: 'SELECT uuid FROM events LIMIT 5' }), 'invalid_input')
   await rejectsWith(a.query('SELECT 1', { values: { big: 1n } }), 'invalid_input')
 })
+
+test('least privilege: requiredScopes, preflight names the missing scope', async () => {
+  assert.deepEqual(AdminClient.requiredScopes(['feature_flags.list', 'feature_flags.update', 'export']), ['feature_flag:write', 'query:read'])
+  assert.deepEqual(AdminClient.operations()['feature_flags.activity'], ['activity_log:read'])
+  assert.throws(() => AdminClient.requiredScopes(['no.such']), (e) => e instanceof PostHogError && e.code === 'invalid_input')
+  const key = `phx_node_scoped_${uid()}`
+  await server.control.post('/_test/keys', { [key]: ['feature_flag:read'] })
+  const a = admin({ personalApiKey: key })
+  const ok = await a.preflight(['feature_flags.list'])
+  assert.deepEqual(ok.required, ['feature_flag:read'])
+  await assert.rejects(a.preflight(['feature_flags.list', 'export']), (e) => {
+    assert.equal(e.code, 'forbidden')
+    assert.equal(e.scope, 'query:read')
+    assert.ok(!e.message.includes(key))
+    return true
+  })
+  assert.deepEqual(a.rateBudget('query'), [240, 2400])
+})
+
+test('queries: fresh, hasMore null with an own LIMIT, pair types', async () => {
+  const a = admin()
+  await server.control.generateEvents(5, 'e', START, END)
+  const limited = await a.query('SELECT uuid FROM events ORDER BY uuid LIMIT 2', { fresh: true })
+  assert.equal(limited.results.length, 2)
+  assert.equal(limited.hasMore, null)
+  assert.deepEqual(limited.types[0], ['uuid', 'UUID'])
+})

@@ -71,6 +71,10 @@ export class Control {
     if (!r.ok) throw new Error(`POST ${p}: ${r.status} ${await r.text()}`)
     return r.json()
   }
+  /** Any control endpoint: `post('/_test/keys', { phx_…: ['query:read'] })`. */
+  post(p, body) {
+    return this.#post(p, body)
+  }
   events() {
     return this.#get('/_test/events')
   }

@@ -68,6 +68,14 @@ class TestServer:
         """Serves these definitions; returns the new ETag."""
         return str(self._call("/_test/flags/definitions", definitions)["etag"])
 
+    def personal_key(self, scopes: List[str]) -> str:
+        """Registers a new personal key with these scopes; answers it."""
+        import secrets
+
+        key = "phx_test_" + secrets.token_hex(8)
+        self.post("/_test/keys", {key: scopes})
+        return key
+
     def post(self, path: str, body: Any) -> Any:
         """Any control call, e.g. ``post("/_test/keys", {"phx_k": ["feature_flag:read"]})``."""
         return self._call(path, body)

@@ -47,3 +47,61 @@ def test_toggle_flag(server: TestServer) -> None:
     assert done.returncode == 0, done.stderr
     assert "active=False" in done.stdout and "active=True" in done.stdout
     assert "deleted" in done.stdout
+
+
+def _generate(server: TestServer, n: int, days: int) -> None:
+    now = datetime.now(timezone.utc)
+    server.post(
+        "/_test/events/generate",
+        {"count": n, "start": (now - timedelta(days=days)).isoformat(), "end": now.isoformat()},
+    )
+
+
+def test_export_events_jsonl_resumes_after_a_failure(server: TestServer, tmp_path: Path) -> None:
+    import json
+
+    _generate(server, 2500, 3)
+    out = tmp_path / "events.jsonl"
+    # The preflight, the count and the first page answer; then the private API fails past the
+    # client's retries: the export stops after one page, with its checkpoint kept.
+    server.faults(
+        [{"latency_ms": 0, "route": "admin"}] * 3 + [{"status": 500, "route": "admin"}] * 8
+    )
+    first = run(server, "export_events.py", str(out), "--page-size", "1000")
+    assert first.returncode == 1, first.stderr
+    assert "run the same command again" in first.stderr
+    state = Path(str(out) + ".checkpoint.json")
+    assert json.loads(state.read_text())["checkpoint"]["rows"] == 1000
+    server.faults([])
+    second = run(server, "export_events.py", str(out), "--page-size", "1000")
+    assert second.returncode == 0, second.stderr
+    assert "resuming after 1000 rows" in second.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 2500 and len({r["uuid"] for r in rows}) == 2500, "nothing repeated or skipped"
+    assert "wrote 2500 events" in second.stdout
+    assert not state.exists()
+
+
+def test_export_events_csv_with_an_event_filter(server: TestServer, tmp_path: Path) -> None:
+    _generate(server, 300, 2)
+    out = tmp_path / "events.csv"
+    done = run(server, "export_events.py", str(out), "--format", "csv", "--event", "$pageview")
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.reader(out.open()))
+    assert rows[0][:2] == ["uuid", "event"] and len(rows) == 301
+    assert {r[1] for r in rows[1:]} == {"$pageview"}
+
+
+def test_export_events_refuses_a_key_without_the_scope(server: TestServer, tmp_path: Path) -> None:
+    env = dict(
+        os.environ,
+        POSTHOG_HOST=server.url,
+        POSTHOG_PERSONAL_API_KEY=server.personal_key(["feature_flag:read"]),
+    )
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "export_events.py"), str(tmp_path / "x.jsonl")],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "query:read" in done.stderr
+    assert not (tmp_path / "x.jsonl").exists()
