@@ -19,6 +19,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) body: &'a [u8],
     /// `http://host:port`, from the `Host` header.
     pub(crate) base_url: String,
+    /// The personal API key that called (its secret value).
+    pub(crate) key: String,
     /// The scopes of the key that called.
     pub(crate) scopes: Vec<String>,
 }
@@ -107,13 +109,9 @@ pub(crate) fn now() -> String {
     crate::db::time::format(chrono::Utc::now())
 }
 
-/// 500 `server_error` (the database failed).
+/// 500 `server_error` for an unexpected failure (the database): drf-exceptions-hog
+/// answers "A server error occurred." and says nothing more; the cause goes to stderr.
 pub(crate) fn internal(err: impl std::fmt::Display) -> ApiError {
-    ApiError {
-        status: 500,
-        kind: "server_error",
-        code: "error",
-        detail: err.to_string(),
-        attr: None,
-    }
+    eprintln!("posthog-testserver: private API error: {err}");
+    ApiError::server(500, "A server error occurred.")
 }
