@@ -44,6 +44,7 @@ mod router;
 mod server;
 mod state;
 
+pub use admin::settings::{PersonalApiKeys, QueryThrottle, Rate};
 pub use error::Error;
 pub use fault::Fault;
 pub use options::{Profile, ServerOptions};

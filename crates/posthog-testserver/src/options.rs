@@ -1,5 +1,7 @@
 //! Server options.
 
+use crate::admin::settings::{PersonalApiKeys, QueryThrottle};
+
 /// Which generation of PostHog's capture service the server imitates.
 ///
 /// Only the behaviours listed as `version_specific` in the wire vectors differ.
@@ -43,6 +45,12 @@ pub struct ServerOptions {
     pub admin_rate_limit: Option<u32>,
     /// The `Retry-After` seconds of those 429s. Default 1.
     pub admin_retry_after_secs: u64,
+    /// The query API's throttle classes and concurrency limit. Default
+    /// [`QueryThrottle::Off`]; [`crate::TestServer::set_query_throttle`] changes it.
+    pub query_throttle: QueryThrottle,
+    /// Which `/api/personal_api_keys/` generation is served. Default
+    /// [`PersonalApiKeys::Current`]; [`crate::TestServer::set_personal_api_keys`] changes it.
+    pub personal_api_keys: PersonalApiKeys,
 }
 
 impl Default for ServerOptions {
@@ -56,6 +64,8 @@ impl Default for ServerOptions {
             definitions_route_missing: false,
             admin_rate_limit: None,
             admin_retry_after_secs: 1,
+            query_throttle: QueryThrottle::Off,
+            personal_api_keys: PersonalApiKeys::Current,
         }
     }
 }

@@ -151,4 +151,10 @@ pub struct ServerStats {
     pub statuses: BTreeMap<u16, u64>,
     /// Faults still queued, all route families together.
     pub faults_pending: u64,
+    /// Usage dashboards the private API made: one per flag created without
+    /// `"_should_create_usage_dashboard": false`.
+    pub usage_dashboards_created: u64,
+    /// `GET …/feature_flags/` list calls made with a personal API key; PostHog bills each
+    /// as a local-evaluation request.
+    pub flag_list_requests: u64,
 }

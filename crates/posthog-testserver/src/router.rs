@@ -8,6 +8,7 @@ use axum::routing::{get, post};
 use crate::flags::control as flags_control;
 
 use crate::admin::control as admin_control;
+use crate::admin::query_control;
 use crate::control;
 use crate::ingest;
 use crate::state::Shared;
@@ -38,6 +39,13 @@ pub(crate) fn build(shared: Arc<Shared>) -> Router {
         .route("/_test/keys", post(flags_control::keys))
         .route("/_test/events/generate", post(admin_control::generate))
         .route("/_test/admin/rate_limit", post(admin_control::rate_limit))
+        .route("/_test/admin/query_cache", post(query_control::query_cache))
+        .route("/_test/admin/query_limit", post(query_control::query_limit))
+        .route("/_test/admin/query_failures", post(query_control::query_failures))
+        .route(
+            "/_test/admin/personal_api_keys",
+            post(query_control::personal_api_keys),
+        )
         .fallback(ingest::handle)
         .with_state(shared)
 }

@@ -12,6 +12,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, oneshot};
 use tower::ServiceExt;
 
+use crate::admin::settings::{PersonalApiKeys, QueryThrottle};
 use crate::error::Error;
 use crate::fault::{Fault, FaultRoute};
 use crate::flags::store::{Loaded, Override};
@@ -166,6 +167,49 @@ impl TestServer {
     /// (and refills the budget), then `n` pass again; `None` never throttles.
     pub fn set_admin_rate_limit(&self, limit: Option<u32>, retry_after_secs: u64) {
         self.shared.set_admin_rate_limit(limit, retry_after_secs);
+    }
+
+    /// Sets the query API's throttle classes and concurrency limit (their windows start
+    /// empty); see [`QueryThrottle`].
+    pub fn set_query_throttle(&self, throttle: QueryThrottle) {
+        self.shared.set_query_throttle(throttle);
+    }
+
+    /// How long a query answer stays fresh in the query cache (default 60 s; zero turns
+    /// caching off). `blocking` and `async` submissions of the same text and values within
+    /// it are answered from the cache (`is_cached: true`).
+    pub fn set_query_cache_ttl(&self, ttl: Duration) {
+        self.shared
+            .with_admin(|admin, _| admin.query.cache.set_ttl(ttl));
+    }
+
+    /// A HogQL query whose result would have more than `max_rows` rows answers 504 with
+    /// PostHog's `ClickHouseQueryTimeOut` body (an async one fails with that message);
+    /// `None` removes the limit.
+    pub fn set_query_max_rows(&self, max_rows: Option<usize>) {
+        self.shared
+            .with_admin(|admin, _| admin.query.max_rows = max_rows);
+    }
+
+    /// Each blocking query waits `delay` before it runs, holding a slot of the
+    /// concurrency limit, so concurrent queries can be tested.
+    pub fn set_query_delay(&self, delay: Duration) {
+        self.shared.with_admin(|admin, _| admin.query.delay = delay);
+    }
+
+    /// Makes the next async query submission fail: with `Some(message)` as its
+    /// `error_message` (the poll answers 400), or with `None` (an internal error, 500).
+    /// Failures queue in order.
+    pub fn push_query_failure(&self, error_message: Option<&str>) {
+        let failure = error_message.map(str::to_owned);
+        self.shared
+            .with_admin(|admin, _| admin.query.failures.push_back(failure));
+    }
+
+    /// Chooses the `/api/personal_api_keys/` generation served; see [`PersonalApiKeys`].
+    pub fn set_personal_api_keys(&self, version: PersonalApiKeys) {
+        self.shared
+            .with_admin(|admin, _| admin.personal_api_keys = version);
     }
 
     /// Bulk-inserts `count` synthetic events named `event` into the private API's database

@@ -51,7 +51,7 @@ impl Inner {
             uuids: HashSet::new(),
             stats: ServerStats::default(),
             flags: FlagState::new(options.definitions_route_missing),
-            admin: AdminState::new(options.admin_rate_limit, options.admin_retry_after_secs),
+            admin: AdminState::new(options),
         }
     }
 }
@@ -139,6 +139,14 @@ impl Shared {
         });
     }
 
+    /// Sets the query API's throttle classes (their windows start empty).
+    pub(crate) fn set_query_throttle(&self, throttle: crate::admin::settings::QueryThrottle) {
+        self.with_admin(|admin, _| {
+            admin.query.throttle = throttle;
+            admin.query.windows = Default::default();
+        });
+    }
+
     pub(crate) fn store_events(&self, events: Vec<StoredEvent>) {
         if events.is_empty() {
             return;
@@ -202,6 +210,8 @@ impl Shared {
         let inner = self.lock();
         let mut stats = inner.stats.clone();
         stats.faults_pending = inner.faults.iter().map(VecDeque::len).sum::<usize>() as u64;
+        stats.usage_dashboards_created = inner.admin.dashboards_created;
+        stats.flag_list_requests = inner.admin.flag_list_requests;
         stats
     }
 

@@ -63,6 +63,13 @@ impl ActivityLog {
         });
     }
 
+    /// Whether any entry is about this item.
+    pub(crate) fn has_item(&self, scope: &str, item_id: &str) -> bool {
+        self.entries
+            .iter()
+            .any(|e| e.scope == scope && e.item_id == item_id)
+    }
+
     /// The entries of `scope` (and `item_id`), newest first.
     fn newest_first(&self, scope: Option<&str>, item_id: Option<&str>) -> Vec<(u64, Value)> {
         self.entries

@@ -5,12 +5,12 @@ use std::collections::HashMap;
 
 use crate::flags::api_error::ApiError;
 
-/// Checks the header and answers the key's scopes. Keys in the query string or body are
-/// never looked at.
+/// Checks the header and answers the key and its scopes. Keys in the query string or body
+/// are never looked at.
 pub(crate) fn authenticate(
     authorization: Option<&str>,
     keys: &HashMap<String, Vec<String>>,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<(String, Vec<String>), ApiError> {
     let Some(key) = authorization.and_then(bearer) else {
         return Err(ApiError::unauthenticated(
             "Authentication credentials were not provided.",
@@ -21,16 +21,20 @@ pub(crate) fn authenticate(
             "Only a personal API key (phx_…) may call the private API.",
         ));
     }
-    keys.get(key).cloned().ok_or_else(|| {
-        ApiError::unauthenticated("API key found in request Authorization header is invalid.")
-    })
+    keys.get(key)
+        .map(|scopes| (key.to_owned(), scopes.clone()))
+        .ok_or_else(|| {
+            ApiError::unauthenticated(
+                "Personal API key found in request Authorization header is invalid.",
+            )
+        })
 }
 
 /// Refuses with 403 unless `scopes` grant `<object>:<access>` (`write` implies `read`,
-/// `*` grants all).
+/// `*` grants all, and a key without scopes is a legacy key that may do anything).
 pub(crate) fn authorize(scopes: &[String], object: &str, write: bool) -> Result<(), ApiError> {
     let access = if write { "write" } else { "read" };
-    let granted = scopes.iter().any(|scope| {
+    let granted = scopes.is_empty() || scopes.iter().any(|scope| {
         scope == "*"
             || scope
                 .split_once(':')
@@ -66,6 +70,7 @@ mod tests {
         assert_eq!(err.status, 403);
         assert_eq!(err.detail, "API key missing required scope 'cohort:write'");
         assert!(authorize(&s(&["insight:write"]), "cohort", false).is_err());
+        assert!(authorize(&[], "cohort", true).is_ok(), "a legacy key without scopes");
     }
 
     #[test]

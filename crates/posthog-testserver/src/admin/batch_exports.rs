@@ -1,13 +1,15 @@
 //! `…/batch_exports/`: list, create (`{"name", "destination": {"type", "config"},
-//! "interval"}`), get, pause, unpause, backfills (`{"start_at", "end_at"}`, which complete
-//! at once: one run per interval, counting the stored events in it) and runs.
+//! "interval"}`), get, pause, unpause, backfills (`{"start_at", "end_at"}`, 200
+//! `{"backfill_id"}`; they complete at once: one run per interval, counting the stored
+//! events in it) and runs (cursor pages of 100, newest first, `created_at` within
+//! `after` … `before`, by default the last 7 days).
 
 use axum::http::Method;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value, json};
 
-use super::paging;
 use super::request::{Ctx, Outcome, created, internal, now, ok, required_str};
+use super::{cursor, paging};
 use super::state::BatchExport;
 use crate::db::time;
 use crate::flags::api_error::ApiError;
@@ -42,24 +44,63 @@ pub(crate) fn handle(ctx: &Ctx<'_>, rest: &[&str]) -> Outcome {
         (Method::POST, [id, "pause"]) => pause(ctx, id, true),
         (Method::POST, [id, "unpause"]) => pause(ctx, id, false),
         (Method::POST, [id, "backfills"]) => backfill(ctx, id),
-        (Method::GET, [id, "runs"]) => {
-            let runs = find_runs(ctx, id).ok_or_else(ApiError::not_found)?;
-            ok(paging::page(ctx, runs))
-        }
+        (Method::GET, [id, "runs"]) => runs(ctx, id),
         (_, [] | [_] | [_, "pause" | "unpause" | "backfills" | "runs"]) => ctx.not_allowed(),
         _ => Err(ApiError::not_found()),
     }
 }
 
-/// The runs of an export, newest first.
-fn find_runs(ctx: &Ctx<'_>, id: &str) -> Option<Vec<Value>> {
-    ctx.shared.with_admin(|admin, _| {
-        admin
-            .batch_exports
-            .iter()
-            .find(|b| b.export.get("id").and_then(Value::as_str) == Some(id))
-            .map(|b| b.runs.iter().rev().cloned().collect())
-    })
+/// `RunsCursorPagination.page_size`.
+const RUNS_PAGE: usize = 100;
+
+/// `relative_date_parse`: an ISO time, or `-<n><h|d|w>` back from now; what it cannot
+/// read is now.
+fn relative_date(text: &str, now: DateTime<Utc>) -> DateTime<Utc> {
+    if let Some(t) = time::parse(text) {
+        return t;
+    }
+    let body = text.trim().trim_start_matches('-');
+    let (digits, unit) = body.split_at(body.find(|c: char| !c.is_ascii_digit()).unwrap_or(body.len()));
+    let n: i64 = digits.parse().unwrap_or(1);
+    match unit.chars().next() {
+        Some('h') => now - Duration::hours(n),
+        Some('d') => now - Duration::days(n),
+        Some('w') => now - Duration::weeks(n),
+        _ => now,
+    }
+}
+
+/// `GET …/batch_exports/{id}/runs/`: runs created within `after` (default `-7d`) …
+/// `before` (default now), newest first, cursor pages of 100.
+fn runs(ctx: &Ctx<'_>, id: &str) -> Outcome {
+    let now = Utc::now();
+    let after = ctx
+        .param("after")
+        .map_or(now - Duration::days(7), |a| relative_date(&a, now));
+    let before = ctx.param("before").map_or(now, |b| relative_date(&b, now));
+    let all = ctx
+        .shared
+        .with_admin(|admin, _| {
+            admin
+                .batch_exports
+                .iter()
+                .find(|b| b.export.get("id").and_then(Value::as_str) == Some(id))
+                .map(|b| b.runs.clone())
+        })
+        .ok_or_else(ApiError::not_found)?;
+    let items: Vec<(u64, Value)> = all
+        .into_iter()
+        .enumerate()
+        .rev()
+        .filter(|(_, run)| {
+            run.get("created_at")
+                .and_then(Value::as_str)
+                .and_then(time::parse)
+                .is_some_and(|t| t >= after && t <= before)
+        })
+        .map(|(i, run)| (i as u64, run))
+        .collect();
+    ok(cursor::page(ctx, items, RUNS_PAGE)?)
 }
 
 fn with_runs(b: &BatchExport) -> Value {
@@ -175,17 +216,27 @@ fn pause(ctx: &Ctx<'_>, id: &str, paused: bool) -> Outcome {
     })
 }
 
+/// `validate_date_input`: an ISO time with an offset.
 fn time_attr(body: &Map<String, Value>, attr: &'static str) -> Result<DateTime<Utc>, ApiError> {
-    body.get(attr)
-        .and_then(Value::as_str)
-        .and_then(time::parse)
-        .ok_or_else(|| {
-            ApiError::invalid(
-                "invalid_input",
-                Some(attr),
-                format!("`{attr}` must be an ISO 8601 time."),
-            )
-        })
+    let raw = body.get(attr).cloned().unwrap_or(Value::Null);
+    let text = match &raw {
+        Value::String(s) => s.clone(),
+        Value::Null => "None".to_owned(),
+        other => other.to_string(),
+    };
+    let invalid = |detail: String| ApiError::invalid("invalid", None, detail);
+    if let Some(t) = raw
+        .as_str()
+        .and_then(|s| DateTime::parse_from_rfc3339(s.trim()).ok())
+    {
+        return Ok(t.with_timezone(&Utc));
+    }
+    match raw.as_str().and_then(time::parse) {
+        Some(_) => Err(invalid(format!("Input {text} is naive."))),
+        None => Err(invalid(format!(
+            "Input {text} is not a valid ISO formatted datetime."
+        ))),
+    }
 }
 
 fn backfill(ctx: &Ctx<'_>, id: &str) -> Outcome {
@@ -194,9 +245,19 @@ fn backfill(ctx: &Ctx<'_>, id: &str) -> Outcome {
     let end = time_attr(&body, "end_at")?;
     if end <= start {
         return Err(ApiError::invalid(
-            "invalid_input",
+            "invalid",
             None,
             "The initial backfill datetime 'start_at' happens after 'end_at'",
+        ));
+    }
+    if end > Utc::now() {
+        return Err(ApiError::invalid(
+            "invalid",
+            None,
+            format!(
+                "The provided 'end_at' ({}) is in the future",
+                end.format("%Y-%m-%dT%H:%M:%S%:z")
+            ),
         ));
     }
     let interval = ctx
@@ -250,10 +311,14 @@ fn backfill(ctx: &Ctx<'_>, id: &str) -> Outcome {
                 "id": uuid::Uuid::new_v4().to_string(),
                 "status": "Completed",
                 "records_completed": count,
+                "records_total_count": count,
+                "bytes_exported": null,
                 "latest_error": null,
                 "data_interval_start": a,
                 "data_interval_end": b,
+                "cursor": null,
                 "created_at": stamp,
+                "finished_at": stamp,
                 "last_updated_at": stamp,
                 "batch_export": id,
                 "backfill": backfill_id,
@@ -262,6 +327,6 @@ fn backfill(ctx: &Ctx<'_>, id: &str) -> Outcome {
         .collect();
     with_export(ctx, id, |b| {
         b.runs.extend(runs);
-        created(json!({"backfill_id": backfill_id}))
+        ok(json!({"backfill_id": backfill_id}))
     })
 }

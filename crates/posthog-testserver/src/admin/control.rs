@@ -1,5 +1,5 @@
 //! The control API of the private API, under `/_test/`: synthetic events and the rate
-//! limit.
+//! limits.
 
 use std::sync::Arc;
 
@@ -67,13 +67,23 @@ pub(crate) async fn generate(State(shared): State<Arc<Shared>>, body: Bytes) -> 
     }
 }
 
-/// `POST /_test/admin/rate_limit`: `{"limit": n|null, "retry_after": secs}` sets (and
-/// refills) the admin request budget; `retry_after` defaults to the options' value.
+/// `POST /_test/admin/rate_limit`: `{"limit": n|null, "retry_after": secs, "query": …}`.
+/// `limit` sets (and refills) the admin request budget, `retry_after` defaulting to the
+/// options' value; the budget is left alone when only `query` is given. `query` sets the
+/// query API's throttle classes (see [`super::query_control::query_throttle`]).
 pub(crate) async fn rate_limit(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let value: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => return bad_request(format!("invalid JSON: {e}")),
     };
+    let query = match value.get("query") {
+        None => None,
+        Some(q) => match super::query_control::query_throttle(q) {
+            Ok(t) => Some(t),
+            Err(m) => return bad_request(m),
+        },
+    };
+    let budget = value.get("limit").is_some() || query.is_none();
     let limit = match value.get("limit") {
         None | Some(Value::Null) => None,
         Some(v) => match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
@@ -88,7 +98,12 @@ pub(crate) async fn rate_limit(State(shared): State<Arc<Shared>>, body: Bytes) -
             None => return bad_request("`retry_after` must be a number of seconds".to_owned()),
         },
     };
-    shared.set_admin_rate_limit(limit, retry_after);
+    if budget {
+        shared.set_admin_rate_limit(limit, retry_after);
+    }
+    if let Some(q) = query {
+        shared.set_query_throttle(q);
+    }
     Json(json!({"ok": true, "limit": limit, "retry_after": retry_after})).into_response()
 }
 

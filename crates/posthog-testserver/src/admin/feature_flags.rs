@@ -1,12 +1,16 @@
 //! `…/feature_flags/`: the flags `/flags` evaluates and `/flags/definitions` serves. A
 //! create or a change rewrites the served definitions (and so their ETag); a soft delete
-//! (`PATCH {"deleted": true}`) takes the flag out of them.
+//! (`PATCH {"deleted": true}`) takes the flag out of them. Creates, updates and deletes
+//! write the activity log (scope `FeatureFlag`); a create makes a usage dashboard unless
+//! `"_should_create_usage_dashboard": false`; each list call counts as a billable
+//! local-evaluation request.
 
 use std::sync::Arc;
 
 use axum::http::Method;
 use serde_json::{Map, Value, json};
 
+use super::activity;
 use super::request::{Ctx, Outcome, created, now, ok, required_str};
 use super::state::AdminState;
 use super::{numeric_id, paging};
@@ -16,14 +20,22 @@ use crate::flags::store::{FlagState, Loaded};
 /// `created_at` of the flags that were not created through the API.
 const SEEDED_AT: &str = "2024-01-01T00:00:00.000000Z";
 
-/// Routes `…/feature_flags/[{id}/[activity/]]`.
+/// Routes `…/feature_flags/[activity/ | {id}/[activity/]]`.
 pub(crate) fn handle(ctx: &Ctx<'_>, rest: &[&str]) -> Outcome {
     match (ctx.method.clone(), rest) {
         (Method::GET, []) => list(ctx),
         (Method::POST, []) => create(ctx),
+        (Method::GET, ["activity"]) => activity::flag_page(ctx, None, true),
         (Method::GET, [id]) => get(ctx, numeric_id(id)?),
         (Method::PATCH | Method::PUT, [id]) => update(ctx, numeric_id(id)?),
-        (Method::GET, [id, "activity"]) => activity(ctx, numeric_id(id)?),
+        (Method::GET, [id, "activity"]) => {
+            let id = numeric_id(id)?;
+            let exists = ctx.shared.with_admin(|admin, state| {
+                all_flags(state).iter().any(|f| id_of(f) == id)
+                    || admin.activity.has_item("FeatureFlag", &id.to_string())
+            });
+            activity::flag_page(ctx, Some(id), exists)
+        }
         (_, [] | [_] | [_, "activity"]) => ctx.not_allowed(),
         _ => Err(ApiError::not_found()),
     }
@@ -80,12 +92,15 @@ fn api_form(flag: &Value, admin: &AdminState) -> Value {
         o.insert("is_simple_flag".into(), json!(simple));
         o.insert("rollout_percentage".into(), rollout);
         o.entry("tags").or_insert_with(|| json!([]));
+        let dashboard = admin.flag_dashboards.get(&id_of(flag)).copied();
+        o.insert("usage_dashboard".into(), json!(dashboard));
     }
     out
 }
 
 fn list(ctx: &Ctx<'_>) -> Outcome {
     let flags = ctx.shared.with_admin(|admin, state| {
+        admin.flag_list_requests += 1;
         flags_of(&state.loaded)
             .iter()
             .map(|f| api_form(f, admin))
@@ -173,21 +188,34 @@ fn all_flags(state: &FlagState) -> Vec<Value> {
 }
 
 fn log(admin: &mut AdminState, id: i64, activity: &str, key: &str, changes: Vec<Value>) {
-    let entry = json!({
-        "user": {"first_name": "Test", "email": "test@example.com"},
-        "activity": activity,
-        "scope": "FeatureFlag",
-        "item_id": id.to_string(),
-        "detail": {"name": key, "changes": changes},
-        "created_at": now(),
-    });
-    admin.flag_activity.entry(id).or_default().push(entry);
+    let changes = if changes.is_empty() {
+        Value::Null
+    } else {
+        Value::Array(changes)
+    };
+    admin.activity.log(
+        "FeatureFlag",
+        &id.to_string(),
+        activity,
+        json!({"name": key, "changes": changes}),
+    );
 }
 
 fn create(ctx: &Ctx<'_>) -> Outcome {
     let body = ctx.object()?;
     let key = required_str(&body, "key")?;
     check_members(&body)?;
+    let with_dashboard = match body.get("_should_create_usage_dashboard") {
+        None => true,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "invalid",
+                Some("_should_create_usage_dashboard"),
+                "Must be a valid boolean.",
+            ));
+        }
+    };
     ctx.shared.with_admin(|admin, state| {
         check_key(state, &key, None)?;
         let mut flags = all_flags(state);
@@ -217,6 +245,11 @@ fn create(ctx: &Ctx<'_>) -> Outcome {
         flags.push(flag.clone());
         store(state, flags);
         admin.flag_created.insert(id, now());
+        if with_dashboard {
+            let dashboard = admin.next_id();
+            admin.flag_dashboards.insert(id, dashboard);
+            admin.dashboards_created += 1;
+        }
         log(admin, id, "created", &key, Vec::new());
         created(api_form(&flag, admin))
     })
@@ -279,11 +312,3 @@ fn update(ctx: &Ctx<'_>, id: i64) -> Outcome {
     })
 }
 
-fn activity(ctx: &Ctx<'_>, id: i64) -> Outcome {
-    let entries = ctx.shared.with_admin(|admin, _| {
-        let mut entries = admin.flag_activity.get(&id).cloned().unwrap_or_default();
-        entries.reverse();
-        entries
-    });
-    ok(paging::page(ctx, entries))
-}

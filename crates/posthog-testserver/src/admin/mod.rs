@@ -1,23 +1,30 @@
 //! PostHog's private API ("admin" API, personal API keys): users, projects, feature flags
 //! (the same state the flag routes serve), persons, cohorts, insights, annotations, event
-//! and property definitions, batch exports and the query API (HogQL subset, sync and
-//! async). One file per resource; this one routes, authenticates, authorises and
-//! throttles.
+//! and property definitions, batch exports, the activity log, personal API keys and the
+//! query API (HogQL subset, sync and async). One file per resource; this one routes,
+//! authenticates, authorises and throttles.
 
+mod activity;
 mod annotations;
 mod auth;
 mod batch_exports;
 mod cohorts;
 pub(crate) mod control;
+mod cursor;
 mod definitions;
 mod feature_flags;
 mod insights;
+mod links;
 mod paging;
+mod personal_keys;
 mod persons;
 mod projects;
 mod query;
+pub(crate) mod query_control;
 mod request;
+pub(crate) mod settings;
 pub(crate) mod state;
+mod throttle;
 mod users;
 
 use std::sync::Arc;
@@ -50,6 +57,8 @@ enum Resource {
     PropertyDefinitions,
     BatchExports,
     Query,
+    ActivityLog,
+    PersonalApiKeys,
 }
 
 impl Resource {
@@ -67,6 +76,21 @@ impl Resource {
             Resource::PropertyDefinitions => "property_definition",
             Resource::BatchExports => "batch_export",
             Resource::Query => "query",
+            Resource::ActivityLog => "activity_log",
+            Resource::PersonalApiKeys => "personal_api_key",
+        }
+    }
+
+    /// The scope a request needs (`object`, write), `None` when the handler checks.
+    /// Flag activity needs `activity_log:read`; every query request `query:read`.
+    fn required_scope(self, rest: &[String], method: &Method) -> Option<(&'static str, bool)> {
+        let write = !matches!(*method, Method::GET | Method::HEAD);
+        match (self, rest) {
+            (Resource::PersonalApiKeys, _) => None,
+            (Resource::Query, _) => Some(("query", false)),
+            (Resource::FeatureFlags, [a]) if a == "activity" => Some(("activity_log", false)),
+            (Resource::FeatureFlags, [_, a]) if a == "activity" => Some(("activity_log", false)),
+            _ => Some((self.object(), write)),
         }
     }
 
@@ -81,6 +105,7 @@ impl Resource {
             "property_definitions" => Resource::PropertyDefinitions,
             "batch_exports" => Resource::BatchExports,
             "query" => Resource::Query,
+            "activity_log" => Resource::ActivityLog,
             _ => return None,
         })
     }
@@ -97,6 +122,7 @@ fn resolve(path: &str) -> Option<(Resource, Vec<String>)> {
     let owned = |rest: &[&str]| rest.iter().map(|s| (*s).to_owned()).collect();
     match segments.as_slice() {
         ["users", "@me"] => Some((Resource::Me, Vec::new())),
+        ["personal_api_keys", rest @ ..] => Some((Resource::PersonalApiKeys, owned(rest))),
         ["projects"] => Some((Resource::Projects, Vec::new())),
         ["projects" | "environments", id] if project_ok(id) => {
             Some((Resource::Project, Vec::new()))
@@ -109,23 +135,26 @@ fn resolve(path: &str) -> Option<(Resource, Vec<String>)> {
 }
 
 /// Answers one private-API request (faults are already applied).
-pub(crate) fn handle(shared: &Arc<Shared>, input: &Input<'_>) -> Response {
+pub(crate) async fn handle(shared: &Arc<Shared>, input: &Input<'_>) -> Response {
     let Some((resource, rest)) = resolve(input.path) else {
         return error(&ApiError::not_found());
     };
     let keys = shared.with_flags(|flags| flags.keys.clone());
-    let scopes = match auth::authenticate(input.header("authorization"), &keys) {
-        Ok(scopes) => scopes,
+    let (key, scopes) = match auth::authenticate(input.header("authorization"), &keys) {
+        Ok(found) => found,
         Err(err) => return error(&err),
     };
-    let write = resource != Resource::Query && !matches!(*input.method, Method::GET | Method::HEAD);
-    if let Err(err) = auth::authorize(&scopes, resource.object(), write) {
+    shared.with_admin(|admin, flags| {
+        admin.keys.sync(flags);
+        admin.keys.touch(&key);
+    });
+    if let Some((object, write)) = resource.required_scope(&rest, input.method)
+        && let Err(err) = auth::authorize(&scopes, object, write)
+    {
         return error(&err);
     }
     if let Some(retry_after) = shared.with_admin(|admin, _| admin.rate.take()) {
-        let mut response = error(&ApiError::throttled(retry_after));
-        set_header(&mut response, "retry-after", &retry_after.to_string());
-        return response;
+        return error(&ApiError::throttled(retry_after));
     }
     let host = input.header("host").unwrap_or("127.0.0.1");
     let ctx = Ctx {
@@ -135,6 +164,7 @@ pub(crate) fn handle(shared: &Arc<Shared>, input: &Input<'_>) -> Response {
         query: input.query,
         body: input.body,
         base_url: format!("http://{host}"),
+        key,
         scopes,
     };
     let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
@@ -150,7 +180,9 @@ pub(crate) fn handle(shared: &Arc<Shared>, input: &Input<'_>) -> Response {
         Resource::EventDefinitions => definitions::events(&ctx, &rest),
         Resource::PropertyDefinitions => definitions::properties(&ctx, &rest),
         Resource::BatchExports => batch_exports::handle(&ctx, &rest),
-        Resource::Query => query::handle(&ctx, &rest),
+        Resource::Query => query::handle(&ctx, &rest).await,
+        Resource::ActivityLog => activity::handle(&ctx, &rest),
+        Resource::PersonalApiKeys => personal_keys::handle(&ctx, &rest),
     };
     match outcome {
         Ok(Answer::Json(status, body)) => json(status, &body),
@@ -159,8 +191,14 @@ pub(crate) fn handle(shared: &Arc<Shared>, input: &Input<'_>) -> Response {
     }
 }
 
+/// PostHog's error answer: the drf-exceptions-hog body, and `Retry-After` with a
+/// throttle's wait.
 fn error(err: &ApiError) -> Response {
-    json(err.status, &err.body())
+    let mut response = json(err.status, &err.body());
+    if let Some(wait) = err.retry_after {
+        set_header(&mut response, "retry-after", &wait.to_string());
+    }
+    response
 }
 
 /// An id segment as a number, else 404.
@@ -189,6 +227,14 @@ mod tests {
         assert_eq!(
             resolve("/api/environments/1/query"),
             Some((Resource::Query, vec![]))
+        );
+        assert_eq!(
+            resolve("/api/personal_api_keys/@current/"),
+            Some((Resource::PersonalApiKeys, vec!["@current".to_owned()]))
+        );
+        assert_eq!(
+            resolve("/api/projects/1/activity_log/"),
+            Some((Resource::ActivityLog, vec![]))
         );
         assert_eq!(resolve("/api/projects/2/feature_flags/"), None);
         assert_eq!(resolve("/api/projects/1/nope/"), None);

@@ -4,6 +4,7 @@
 use serde_json::{Value, json};
 
 use super::request::Ctx;
+use super::links::encode;
 use crate::ingest::decode::url_pairs;
 
 /// Page size when the request gives no `limit`.
@@ -25,7 +26,7 @@ pub(crate) fn page(ctx: &Ctx<'_>, items: Vec<Value>) -> Value {
 }
 
 /// The list body for one already-cut page of `count` items in all.
-pub(crate) fn answer(ctx: &Ctx<'_>, count: usize, results: Vec<Value>) -> Value {
+fn answer(ctx: &Ctx<'_>, count: usize, results: Vec<Value>) -> Value {
     let (limit, offset) = window(ctx);
     let next = (offset + limit < count).then(|| link(ctx, limit, offset + limit));
     let previous = (offset > 0).then(|| link(ctx, limit, offset.saturating_sub(limit)));
@@ -41,17 +42,4 @@ fn link(ctx: &Ctx<'_>, limit: usize, offset: usize) -> String {
     query.push(format!("limit={limit}"));
     query.push(format!("offset={offset}"));
     format!("{}{}?{}", ctx.base_url, ctx.path, query.join("&"))
-}
-
-/// Percent-encodes everything but unreserved characters.
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~$@".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }

@@ -4,7 +4,12 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use super::activity::ActivityLog;
 use super::insights;
+use super::personal_keys::store::KeyStore;
+use super::query::state::QueryState;
+use super::settings::PersonalApiKeys;
+use crate::options::ServerOptions;
 
 /// The admin request budget: with a limit of `n`, `n` requests pass, the next one gets a
 /// 429 (which refills the budget), then `n` pass again, and so on.
@@ -38,15 +43,7 @@ impl RateLimit {
     }
 }
 
-/// An async query: its answer (or error) computed at submission, and how often polled.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct AsyncQuery {
-    pub(crate) answer: Result<Value, String>,
-    pub(crate) polls: u32,
-    pub(crate) started_at: String,
-}
-
-/// One batch export and its runs.
+/// One batch export and its runs (oldest first).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct BatchExport {
     pub(crate) export: Value,
@@ -60,34 +57,53 @@ pub(crate) struct AdminState {
     pub(crate) annotations: Vec<Value>,
     pub(crate) insights: Vec<Value>,
     pub(crate) batch_exports: Vec<BatchExport>,
-    pub(crate) queries: HashMap<String, AsyncQuery>,
-    /// Flag id → its activity entries, oldest first.
-    pub(crate) flag_activity: HashMap<i64, Vec<Value>>,
+    /// The query API: cache, async queries, limits, throttles.
+    pub(crate) query: QueryState,
+    /// The project's activity log (flag changes, person deletions).
+    pub(crate) activity: ActivityLog,
     /// Flag id → `created_at` of flags created through the API.
     pub(crate) flag_created: HashMap<i64, String>,
+    /// Flag id → the usage dashboard made with it.
+    pub(crate) flag_dashboards: HashMap<i64, i64>,
+    /// Usage dashboards made (one per flag created without
+    /// `"_should_create_usage_dashboard": false`).
+    pub(crate) dashboards_created: u64,
+    /// Flag list calls made with a personal API key (PostHog bills each as a
+    /// local-evaluation request).
+    pub(crate) flag_list_requests: u64,
+    /// The personal API keys' records.
+    pub(crate) keys: KeyStore,
+    /// Which `/api/personal_api_keys/` generation is served.
+    pub(crate) personal_api_keys: PersonalApiKeys,
     /// The highest flag id ever handed out or seen (ids are never reused).
     pub(crate) max_flag_id: i64,
     next_id: i64,
 }
 
 impl AdminState {
-    /// The defaults: no cohorts or annotations, two insights, no exports.
-    pub(crate) fn new(limit: Option<u32>, retry_after: u64) -> AdminState {
+    /// The defaults of these options: no cohorts or annotations, two insights, no
+    /// exports, an empty activity log.
+    pub(crate) fn new(options: &ServerOptions) -> AdminState {
         AdminState {
-            rate: RateLimit::new(limit, retry_after),
+            rate: RateLimit::new(options.admin_rate_limit, options.admin_retry_after_secs),
             cohorts: Vec::new(),
             annotations: Vec::new(),
             insights: insights::seed(),
             batch_exports: Vec::new(),
-            queries: HashMap::new(),
-            flag_activity: HashMap::new(),
+            query: QueryState::new(options.query_throttle.clone()),
+            activity: ActivityLog::default(),
             flag_created: HashMap::new(),
+            flag_dashboards: HashMap::new(),
+            dashboards_created: 0,
+            flag_list_requests: 0,
+            keys: KeyStore::default(),
+            personal_api_keys: options.personal_api_keys,
             max_flag_id: 0,
             next_id: 1,
         }
     }
 
-    /// A fresh numeric id (cohorts, annotations).
+    /// A fresh numeric id (cohorts, annotations, dashboards).
     pub(crate) fn next_id(&mut self) -> i64 {
         let id = self.next_id;
         self.next_id += 1;

@@ -193,7 +193,7 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
         let (response, events) = match route {
             Route::Flags => (flags::remote::handle(&shared, &input), Vec::new()),
             Route::Definitions => (flags::definitions::handle(&shared, &input), Vec::new()),
-            Route::Admin => (crate::admin::handle(&shared, &input), Vec::new()),
+            Route::Admin => (crate::admin::handle(&shared, &input).await, Vec::new()),
             Route::V1 => {
                 let scripted = match &fault {
                     Some(Fault::V1Results(results)) => Some(results.as_slice()),

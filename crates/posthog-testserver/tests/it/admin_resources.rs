@@ -45,7 +45,8 @@ fn persons_come_from_captured_events() {
     let (people, _) = all_pages(port, "/api/projects/1/persons/?limit=1");
     assert_eq!(people.len(), 2);
     let alice = get(port, "/api/projects/1/persons/?distinct_id=alice").json();
-    assert_eq!(alice["count"], 1);
+    assert!(alice.get("count").is_none(), "PostHog's person list has no count");
+    assert_eq!(alice["results"].as_array().unwrap().len(), 1);
     let alice = &alice["results"][0];
     assert_eq!(alice["distinct_ids"], json!(["anon-1", "alice"]));
     assert_eq!(
@@ -73,19 +74,21 @@ fn persons_come_from_captured_events() {
             None
         )
         .status,
-        204
+        202
     );
     assert_eq!(
         get(port, &format!("/api/projects/1/persons/{id}/")).status,
         404
     );
-    assert_eq!(get(port, "/api/projects/1/persons/").json()["count"], 1);
+    let persons = |target: &str| get(port, target).json()["results"].as_array().unwrap().len();
+    assert_eq!(persons("/api/projects/1/persons/"), 1);
     assert_eq!(
-        get(port, "/api/projects/1/persons/?distinct_id=nobody").json()["count"],
-        0
+        get(port, "/api/projects/1/persons/?include_total").json()["count"],
+        1
     );
+    assert_eq!(persons("/api/projects/1/persons/?distinct_id=nobody"), 0);
     server.reset();
-    assert_eq!(get(port, "/api/projects/1/persons/").json()["count"], 0);
+    assert_eq!(persons("/api/projects/1/persons/"), 0);
 }
 
 #[test]
@@ -243,9 +246,9 @@ fn batch_exports_lifecycle() {
         &format!("{base}{id}/backfills/"),
         &json!({"start_at": "2024-01-01T00:00:00Z", "end_at": "2024-01-01T03:00:00Z"}),
     );
-    assert_eq!(r.status, 201);
+    assert_eq!(r.status, 200);
     assert!(r.json()["backfill_id"].is_string());
-    let (runs, _) = all_pages(port, &format!("{base}{id}/runs/?limit=2"));
+    let (runs, _) = all_pages(port, &format!("{base}{id}/runs/"));
     assert_eq!(runs.len(), 3);
     let counts: Vec<i64> = runs
         .iter()

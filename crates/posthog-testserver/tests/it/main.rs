@@ -5,6 +5,7 @@
 mod admin_auth;
 mod admin_flags;
 mod admin_query;
+mod admin_query_api;
 mod admin_resources;
 mod admin_support;
 mod binary;
@@ -12,6 +13,7 @@ mod control;
 mod faults;
 mod flags_control;
 mod flags_definitions;
+mod fixtures;
 mod flags_remote;
 mod http;
 mod v1;

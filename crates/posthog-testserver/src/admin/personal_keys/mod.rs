@@ -8,7 +8,7 @@ pub(crate) mod scopes;
 pub(crate) mod store;
 
 use axum::http::Method;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::auth;
 use super::request::{Answer, Ctx, Outcome, created, ok};
@@ -337,6 +337,7 @@ fn roll(ctx: &Ctx<'_>, segment: &str) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn create_body_is_validated_like_the_serializer() {

@@ -110,7 +110,7 @@ impl KeyStore {
     /// The records, newest first (`-created_at`).
     pub(crate) fn newest_first(&self) -> Vec<&KeyRecord> {
         let mut all: Vec<&KeyRecord> = self.records.iter().collect();
-        all.sort_by(|a, b| b.seq.cmp(&a.seq));
+        all.sort_by_key(|r| std::cmp::Reverse(r.seq));
         all
     }
 

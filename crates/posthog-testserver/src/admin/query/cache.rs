@@ -51,6 +51,11 @@ impl QueryCache {
         self.entries.insert(key, (now, body));
     }
 
+    /// Forgets every answer.
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+    }
+
     /// Sets the TTL (entries already stored age against the new one).
     pub(crate) fn set_ttl(&mut self, ttl: Duration) {
         self.ttl = ttl;
