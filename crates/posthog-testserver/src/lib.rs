@@ -11,8 +11,10 @@
 //!
 //! It also serves PostHog's private API (personal API keys) under `/api/…`: feature
 //! flags (the same state the flag routes serve), persons, cohorts, insights, annotations,
-//! event and property definitions, batch exports and the query API, answering a HogQL
-//! subset from an in-memory SQLite database of every stored event.
+//! event and property definitions, batch exports, the activity log, personal API keys and
+//! the query API (cache, async queries, throttles), answering a HogQL subset from an
+//! in-memory SQLite database of every stored event. Its answers follow PostHog's own
+//! (`fixtures/` holds real answers the tests compare against).
 //!
 //! It runs on its own background thread with its own tokio runtime, so plain `#[test]`
 //! functions can use it. The `posthog-testserver` binary exposes the same server, with an

@@ -4,11 +4,14 @@
 
 use std::io::Write;
 
-use posthog_testserver::{Error, Profile, ServerOptions, TestServer};
+use posthog_testserver::{
+    Error, PersonalApiKeys, Profile, QueryThrottle, ServerOptions, TestServer,
+};
 
 const USAGE: &str = "usage: posthog-testserver [--port N] [--max-body-bytes N] \
 [--max-event-bytes N] [--profile current|capture-2024] [--v1-retry-after SECS] \
-[--definitions-route-missing] [--admin-rate-limit N] [--admin-retry-after SECS]\n\
+[--definitions-route-missing] [--admin-rate-limit N] [--admin-retry-after SECS] \
+[--query-throttle off|legacy|current] [--personal-api-keys current|legacy]\n\
 (--profile capture-2024 sets the 2 MiB body limit and no event limit unless given)";
 
 fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<ServerOptions>, Error> {
@@ -48,6 +51,29 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<ServerOptions
                 })?);
             }
             "--admin-retry-after" => opts.admin_retry_after_secs = number(value()?)?,
+            "--query-throttle" => {
+                opts.query_throttle = match value()?.as_str() {
+                    "off" => QueryThrottle::Off,
+                    "legacy" => QueryThrottle::Legacy,
+                    "current" => QueryThrottle::Current,
+                    other => {
+                        return Err(Error::Usage(format!(
+                            "unknown query throttle {other}\n{USAGE}"
+                        )));
+                    }
+                }
+            }
+            "--personal-api-keys" => {
+                opts.personal_api_keys = match value()?.as_str() {
+                    "current" => PersonalApiKeys::Current,
+                    "legacy" => PersonalApiKeys::Legacy,
+                    other => {
+                        return Err(Error::Usage(format!(
+                            "unknown personal API key generation {other}\n{USAGE}"
+                        )));
+                    }
+                }
+            }
             "--profile" => {
                 opts.profile = match value()?.as_str() {
                     "current" => Profile::Current,

@@ -41,7 +41,10 @@ pub(crate) fn build(shared: Arc<Shared>) -> Router {
         .route("/_test/admin/rate_limit", post(admin_control::rate_limit))
         .route("/_test/admin/query_cache", post(query_control::query_cache))
         .route("/_test/admin/query_limit", post(query_control::query_limit))
-        .route("/_test/admin/query_failures", post(query_control::query_failures))
+        .route(
+            "/_test/admin/query_failures",
+            post(query_control::query_failures),
+        )
         .route(
             "/_test/admin/personal_api_keys",
             post(query_control::personal_api_keys),

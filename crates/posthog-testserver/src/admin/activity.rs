@@ -93,9 +93,11 @@ pub(crate) fn handle(ctx: &Ctx<'_>, rest: &[&str]) -> Outcome {
     let scope = ctx.param("scope").filter(|s| !s.is_empty());
     let item_id = ctx.param("item_id").filter(|s| !s.is_empty());
     let user = ctx.param("user").filter(|s| !s.is_empty());
-    let mut items = ctx
-        .shared
-        .with_admin(|admin, _| admin.activity.newest_first(scope.as_deref(), item_id.as_deref()));
+    let mut items = ctx.shared.with_admin(|admin, _| {
+        admin
+            .activity
+            .newest_first(scope.as_deref(), item_id.as_deref())
+    });
     if user.is_some_and(|u| u != users::USER_ID.to_string()) {
         items.clear();
     }
@@ -110,9 +112,11 @@ pub(crate) fn flag_page(ctx: &Ctx<'_>, id: Option<i64>, exists: bool) -> Outcome
         return Ok(Answer::Json(404, json!("")));
     }
     let item_id = id.map(|i| i.to_string());
-    let items = ctx
-        .shared
-        .with_admin(|admin, _| admin.activity.newest_first(Some("FeatureFlag"), item_id.as_deref()));
+    let items = ctx.shared.with_admin(|admin, _| {
+        admin
+            .activity
+            .newest_first(Some("FeatureFlag"), item_id.as_deref())
+    });
     let total = items.len();
     let start = (page - 1).saturating_mul(limit);
     let results: Vec<Value> = items

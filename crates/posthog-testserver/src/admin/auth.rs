@@ -34,12 +34,13 @@ pub(crate) fn authenticate(
 /// `*` grants all, and a key without scopes is a legacy key that may do anything).
 pub(crate) fn authorize(scopes: &[String], object: &str, write: bool) -> Result<(), ApiError> {
     let access = if write { "write" } else { "read" };
-    let granted = scopes.is_empty() || scopes.iter().any(|scope| {
-        scope == "*"
-            || scope
-                .split_once(':')
-                .is_some_and(|(o, a)| o == object && (a == access || a == "write"))
-    });
+    let granted = scopes.is_empty()
+        || scopes.iter().any(|scope| {
+            scope == "*"
+                || scope
+                    .split_once(':')
+                    .is_some_and(|(o, a)| o == object && (a == access || a == "write"))
+        });
     if granted {
         Ok(())
     } else {
@@ -70,7 +71,10 @@ mod tests {
         assert_eq!(err.status, 403);
         assert_eq!(err.detail, "API key missing required scope 'cohort:write'");
         assert!(authorize(&s(&["insight:write"]), "cohort", false).is_err());
-        assert!(authorize(&[], "cohort", true).is_ok(), "a legacy key without scopes");
+        assert!(
+            authorize(&[], "cohort", true).is_ok(),
+            "a legacy key without scopes"
+        );
     }
 
     #[test]

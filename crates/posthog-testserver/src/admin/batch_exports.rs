@@ -9,8 +9,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value, json};
 
 use super::request::{Ctx, Outcome, created, internal, now, ok, required_str};
-use super::{cursor, paging};
 use super::state::BatchExport;
+use super::{cursor, paging};
 use crate::db::time;
 use crate::flags::api_error::ApiError;
 
@@ -60,7 +60,10 @@ fn relative_date(text: &str, now: DateTime<Utc>) -> DateTime<Utc> {
         return t;
     }
     let body = text.trim().trim_start_matches('-');
-    let (digits, unit) = body.split_at(body.find(|c: char| !c.is_ascii_digit()).unwrap_or(body.len()));
+    let (digits, unit) = body.split_at(
+        body.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(body.len()),
+    );
     let n: i64 = digits.parse().unwrap_or(1);
     match unit.chars().next() {
         Some('h') => now - Duration::hours(n),

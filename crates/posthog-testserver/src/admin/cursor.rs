@@ -27,15 +27,23 @@ pub(crate) fn page(
         (_, None) => {
             let more = items.len() > size;
             let page: Vec<(u64, Value)> = items.into_iter().take(size).collect();
-            let next = more.then(|| page.last().map(|(p, _)| (false, *p))).flatten();
+            let next = more
+                .then(|| page.last().map(|(p, _)| (false, *p)))
+                .flatten();
             (page, next, None)
         }
         (false, Some(after)) => {
             let rest: Vec<(u64, Value)> = items.into_iter().filter(|(p, _)| *p < after).collect();
             let more = rest.len() > size;
             let page: Vec<(u64, Value)> = rest.into_iter().take(size).collect();
-            let next = more.then(|| page.last().map(|(p, _)| (false, *p))).flatten();
-            let previous = page.first().map_or(Some((true, after.saturating_sub(1))), |(p, _)| Some((true, *p)));
+            let next = more
+                .then(|| page.last().map(|(p, _)| (false, *p)))
+                .flatten();
+            let previous = page
+                .first()
+                .map_or(Some((true, after.saturating_sub(1))), |(p, _)| {
+                    Some((true, *p))
+                });
             (page, next, previous)
         }
         (true, Some(before)) => {
@@ -50,12 +58,19 @@ pub(crate) fn page(
                 .into_iter()
                 .rev()
                 .collect();
-            let previous = more.then(|| page.first().map(|(p, _)| (true, *p))).flatten();
-            let next = page.last().map_or(Some((false, before.saturating_add(1))), |(p, _)| Some((false, *p)));
+            let previous = more
+                .then(|| page.first().map(|(p, _)| (true, *p)))
+                .flatten();
+            let next = page
+                .last()
+                .map_or(Some((false, before.saturating_add(1))), |(p, _)| {
+                    Some((false, *p))
+                });
             (page, next, previous)
         }
     };
-    let link = |c: Option<(bool, u64)>| c.map(|(r, p)| replace_query_param(ctx, "cursor", &encode(r, p)));
+    let link =
+        |c: Option<(bool, u64)>| c.map(|(r, p)| replace_query_param(ctx, "cursor", &encode(r, p)));
     Ok(json!({
         "next": link(next),
         "previous": link(previous),

@@ -311,4 +311,3 @@ fn update(ctx: &Ctx<'_>, id: i64) -> Outcome {
         ok(api_form(&flag, admin))
     })
 }
-

@@ -94,10 +94,7 @@ mod tests {
         let u = "http://h/p/?limit=5&page=2";
         assert_eq!(set_digits(u, "page", 3), "http://h/p/?limit=5&page=3");
         assert_eq!(set_digits(u, "limit", 9), "http://h/p/?limit=9&page=2");
-        assert_eq!(
-            set_digits("http://h/p/", "page", 2),
-            "http://h/p/?page=2"
-        );
+        assert_eq!(set_digits("http://h/p/", "page", 2), "http://h/p/?page=2");
         assert_eq!(
             set_digits("http://h/p/?xpage=1", "page", 2),
             "http://h/p/?xpage=1&page=2"

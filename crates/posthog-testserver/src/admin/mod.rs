@@ -154,7 +154,11 @@ pub(crate) async fn handle(shared: &Arc<Shared>, input: &Input<'_>) -> Response 
         return error(&err);
     }
     if let Some(retry_after) = shared.with_admin(|admin, _| admin.rate.take()) {
-        return error(&ApiError::throttled(retry_after));
+        // The scripted budget always sends its `Retry-After`, 0 included.
+        return error(&ApiError {
+            retry_after: Some(retry_after),
+            ..ApiError::throttled(retry_after)
+        });
     }
     let host = input.header("host").unwrap_or("127.0.0.1");
     let ctx = Ctx {

@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::request::Ctx;
 use super::links::encode;
+use super::request::Ctx;
 use crate::ingest::decode::url_pairs;
 
 /// Page size when the request gives no `limit`.

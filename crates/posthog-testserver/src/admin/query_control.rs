@@ -138,9 +138,9 @@ pub(crate) fn query_throttle(value: &Value) -> Result<QueryThrottle, String> {
                 Some(Value::Array(items)) => items
                     .iter()
                     .map(|r| {
-                        r.as_str()
-                            .and_then(Rate::parse)
-                            .ok_or_else(|| format!("bad rate {r}: use \"N/second|minute|hour|day\""))
+                        r.as_str().and_then(Rate::parse).ok_or_else(|| {
+                            format!("bad rate {r}: use \"N/second|minute|hour|day\"")
+                        })
                     })
                     .collect::<Result<_, _>>()?,
                 Some(_) => return Err("`rates` must be an array of strings".into()),

@@ -50,16 +50,25 @@ impl Ctx<'_> {
         }
         match serde_json::from_slice(self.body) {
             Ok(Value::Object(o)) => Ok(o),
-            Ok(_) => Err(ApiError::invalid(
-                "parse_error",
-                None,
-                "The body must be a JSON object.",
-            )),
-            Err(e) => Err(ApiError::invalid(
-                "parse_error",
-                None,
-                format!("JSON parse error - {e}"),
-            )),
+            Ok(other) => {
+                let kind = match other {
+                    Value::Array(_) => "list",
+                    Value::String(_) => "str",
+                    Value::Bool(_) => "bool",
+                    Value::Null => "NoneType",
+                    _ => "int",
+                };
+                Err(ApiError::invalid(
+                    "invalid",
+                    None,
+                    format!("Invalid data. Expected a dictionary, but got {kind}."),
+                ))
+            }
+            // DRF's `ParseError`: drf-exceptions-hog answers it as an `invalid_request`.
+            Err(e) => Err(ApiError {
+                kind: "invalid_request",
+                ..ApiError::invalid("parse_error", None, format!("JSON parse error - {e}"))
+            }),
         }
     }
 

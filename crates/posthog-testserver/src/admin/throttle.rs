@@ -11,7 +11,7 @@ use axum::http::Method;
 use super::settings::{QueryThrottle, Rate};
 
 /// One throttle class: its cache scope and rate.
-pub(crate) type Class = (&'static str, Rate);
+pub(crate) type Class = (String, Rate);
 
 /// The windows of every (scope, key).
 #[derive(Debug, Default)]
@@ -28,7 +28,7 @@ impl Windows {
         for (scope, rate) in classes {
             let history = self
                 .history
-                .entry(((*scope).to_owned(), key.to_owned()))
+                .entry((scope.clone(), key.to_owned()))
                 .or_default();
             while history
                 .back()
@@ -54,8 +54,11 @@ fn ceil_secs(d: Duration) -> u64 {
     d.as_secs() + u64::from(d.subsec_nanos() > 0)
 }
 
-fn rate(requests: u32, secs: u64) -> Rate {
-    Rate::new(requests, Duration::from_secs(secs))
+fn class(scope: &str, requests: u32, secs: u64) -> Class {
+    (
+        scope.to_owned(),
+        Rate::new(requests, Duration::from_secs(secs)),
+    )
 }
 
 /// The throttle classes of one query-API request: `hogql_submit` is a `POST` whose body
@@ -64,24 +67,21 @@ pub(crate) fn query_classes(setting: &QueryThrottle, method: &Method, hogql: boo
     match setting {
         QueryThrottle::Off => Vec::new(),
         QueryThrottle::Legacy if *method == Method::POST && hogql => {
-            vec![("query", rate(120, 3600))]
+            vec![class("query", 120, 3600)]
         }
         QueryThrottle::Legacy => vec![
-            ("clickhouse_burst", rate(240, 60)),
-            ("clickhouse_sustained", rate(1200, 3600)),
+            class("clickhouse_burst", 240, 60),
+            class("clickhouse_sustained", 1200, 3600),
         ],
         QueryThrottle::Current => vec![
-            ("api_queries_burst", rate(240, 60)),
-            ("api_queries_sustained", rate(2400, 3600)),
+            class("api_queries_burst", 240, 60),
+            class("api_queries_sustained", 2400, 3600),
         ],
-        QueryThrottle::Custom { rates, .. } => {
-            const SCOPES: [&str; 4] = ["custom_0", "custom_1", "custom_2", "custom_3"];
-            rates
-                .iter()
-                .enumerate()
-                .map(|(i, r)| (SCOPES.get(i).copied().unwrap_or("custom_n"), *r))
-                .collect()
-        }
+        QueryThrottle::Custom { rates, .. } => rates
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (format!("custom_{i}"), *r))
+            .collect(),
     }
 }
 
@@ -101,7 +101,7 @@ mod tests {
     #[test]
     fn sliding_window_refuses_then_recovers() {
         let mut w = Windows::default();
-        let classes = [("s", rate(2, 10))];
+        let classes = [class("s", 2, 10)];
         let t0 = Instant::now();
         assert_eq!(w.check(&classes, "k", t0), None);
         assert_eq!(w.check(&classes, "k", t0 + Duration::from_secs(1)), None);
@@ -113,11 +113,15 @@ mod tests {
     #[test]
     fn longest_wait_wins_and_passing_classes_record() {
         let mut w = Windows::default();
-        let classes = [("burst", rate(1, 60)), ("sustained", rate(5, 3600))];
+        let classes = [class("burst", 1, 60), class("sustained", 5, 3600)];
         let t0 = Instant::now();
         assert_eq!(w.check(&classes, "k", t0), None);
         assert_eq!(w.check(&classes, "k", t0), Some(60));
         let h = &w.history[&("sustained".to_owned(), "k".to_owned())];
-        assert_eq!(h.len(), 2, "the refused request still counts where it passed");
+        assert_eq!(
+            h.len(),
+            2,
+            "the refused request still counts where it passed"
+        );
     }
 }

@@ -93,7 +93,10 @@ fn selects_columns_with_types() {
         "a query with its own LIMIT runs without PostHog's paginator"
     );
     assert_eq!(r["query_status"], Value::Null);
-    assert_eq!((r["is_cached"].clone(), r["timezone"].clone()), (json!(false), json!("UTC")));
+    assert_eq!(
+        (r["is_cached"].clone(), r["timezone"].clone()),
+        (json!(false), json!("UTC"))
+    );
     // the +01:00 timestamp was normalised to UTC
     let bob = query(
         port,
@@ -275,7 +278,11 @@ fn aggregates_group_order_limit_offset() {
             r["types"].clone(),
             r["columns"].clone()
         ),
-        (json!([[4]]), json!([["count()", "UInt64"]]), json!(["count()"]))
+        (
+            json!([[4]]),
+            json!([["count()", "UInt64"]]),
+            json!(["count()"])
+        )
     );
     let r = query(
         port,
@@ -432,7 +439,12 @@ fn async_queries_need_one_incomplete_poll() {
     let r = post(port, "/api/environments/1/query/", &body);
     assert_eq!(r.status, 202, "a cache miss starts the query: 202");
     let submitted = r.json();
-    assert!(submitted["cache_key"].as_str().unwrap().starts_with("cache_"));
+    assert!(
+        submitted["cache_key"]
+            .as_str()
+            .unwrap()
+            .starts_with("cache_")
+    );
     let status = submitted["query_status"].clone();
     assert_eq!(
         (
@@ -456,7 +468,13 @@ fn async_queries_need_one_incomplete_poll() {
     assert_eq!(status["results"]["results"], json!([[4]]));
     assert_eq!(status["results"]["columns"], json!(["count()"]));
     // a complete query is not cancelled
-    let r = call(port, "DELETE", "/api/projects/1/query/my-query-1/", KEY, None);
+    let r = call(
+        port,
+        "DELETE",
+        "/api/projects/1/query/my-query-1/",
+        KEY,
+        None,
+    );
     assert_eq!(
         (r.status, r.json()),
         (200, json!({"message": "Query already complete"}))
@@ -467,10 +485,19 @@ fn async_queries_need_one_incomplete_poll() {
     let r = post(port, "/api/projects/1/query/", &body);
     assert_eq!(r.status, 202);
     let submitted = r.json();
-    assert!(submitted.get("cache_key").is_none(), "force_async: only query_status");
+    assert!(
+        submitted.get("cache_key").is_none(),
+        "force_async: only query_status"
+    );
     let id = submitted["query_status"]["id"].as_str().unwrap().to_owned();
     assert_eq!(id.len(), 32, "a uuid7's hex digits: {id}");
-    let r = call(port, "DELETE", &format!("/api/projects/1/query/{id}/"), KEY, None);
+    let r = call(
+        port,
+        "DELETE",
+        &format!("/api/projects/1/query/{id}/"),
+        KEY,
+        None,
+    );
     assert_eq!(
         (r.status, r.json()),
         (200, json!({"message": "Cancelled query on clickhouse"}))

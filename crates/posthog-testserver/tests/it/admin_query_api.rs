@@ -60,11 +60,19 @@ fn answers_are_cached_within_the_ttl_even_when_data_changes() {
     .json();
     assert_eq!(other["is_cached"], false);
     // an async submission that hits the cache answers the full result at once
-    let r = post(port, QUERY, &body("SELECT count() FROM events", Some("async")));
+    let r = post(
+        port,
+        QUERY,
+        &body("SELECT count() FROM events", Some("async")),
+    );
     assert_eq!(r.status, 200);
     let hit = r.json();
     assert_eq!(
-        (hit["is_cached"].clone(), hit["query_status"].clone(), hit["results"].clone()),
+        (
+            hit["is_cached"].clone(),
+            hit["query_status"].clone(),
+            hit["results"].clone()
+        ),
         (json!(true), Value::Null, json!([[1]]))
     );
     // force_blocking recomputes and refreshes the cache
@@ -75,7 +83,11 @@ fn answers_are_cached_within_the_ttl_even_when_data_changes() {
     );
     assert_eq!(count(port, None)["results"], json!([[2]]));
     // force_async always starts a query
-    let r = post(port, QUERY, &body("SELECT count() FROM events", Some("force_async")));
+    let r = post(
+        port,
+        QUERY,
+        &body("SELECT count() FROM events", Some("force_async")),
+    );
     assert_eq!(r.status, 202);
     // a TTL of zero turns the cache off (control API)
     let r = post_json(port, "/_test/admin/query_cache", &json!({"ttl_seconds": 0})).unwrap();
@@ -102,11 +114,17 @@ fn async_answers_go_to_the_cache_when_complete() {
     assert_eq!(post(port, QUERY, &b).status, 202);
     // the same id again, not forced: the existing status
     let r = post(port, QUERY, &b);
-    assert_eq!((r.status, r.json()["query_status"]["id"].clone()), (202, json!("c1")));
+    assert_eq!(
+        (r.status, r.json()["query_status"]["id"].clone()),
+        (202, json!("c1"))
+    );
     assert_eq!(get(port, "/api/projects/1/query/c1/").status, 202);
     let done = get(port, "/api/projects/1/query/c1/");
     assert_eq!(done.status, 200);
-    assert_eq!(done.json()["query_status"]["results"]["results"], json!([[1]]));
+    assert_eq!(
+        done.json()["query_status"]["results"]["results"],
+        json!([[1]])
+    );
     assert_eq!(count(port, None)["is_cached"], true);
 }
 
@@ -127,11 +145,19 @@ fn async_failures_answer_400_with_a_message_and_500_without() {
     let r = poll_twice("bad");
     assert_eq!(r.status, 400);
     let status = &r.json()["query_status"];
-    assert_eq!((status["complete"].clone(), status["error"].clone()), (json!(true), json!(true)));
+    assert_eq!(
+        (status["complete"].clone(), status["error"].clone()),
+        (json!(true), json!(true))
+    );
     assert!(status["error_message"].as_str().unwrap().contains("nope"));
     // scripted: an internal error, then a message
     server.push_query_failure(None);
-    let r = post_json(port, "/_test/admin/query_failures", &json!([{"error_message": "Out of memory"}])).unwrap();
+    let r = post_json(
+        port,
+        "/_test/admin/query_failures",
+        &json!([{"error_message": "Out of memory"}]),
+    )
+    .unwrap();
     assert_eq!(r.json(), json!({"queued": 1, "pending": 2}));
     submit("SELECT count() FROM events", "internal");
     let r = poll_twice("internal");
@@ -139,7 +165,10 @@ fn async_failures_answer_400_with_a_message_and_500_without() {
     assert_eq!(r.json()["query_status"]["error_message"], Value::Null);
     submit("SELECT count() FROM events", "scripted");
     let r = poll_twice("scripted");
-    assert_eq!((r.status, r.json()["query_status"]["error_message"].clone()), (400, json!("Out of memory")));
+    assert_eq!(
+        (r.status, r.json()["query_status"]["error_message"].clone()),
+        (400, json!("Out of memory"))
+    );
     // the next one succeeds
     submit("SELECT count() FROM events", "fine");
     assert_eq!(poll_twice("fine").status, 200);
@@ -149,8 +178,15 @@ fn async_failures_answer_400_with_a_message_and_500_without() {
         (r.status, r.json()["code"].clone()),
         (400, json!("hogql_syntax_error"))
     );
-    let r = post(port, QUERY, &body("SELECT x FROM events", Some("sometimes")));
-    assert_eq!((r.status, r.json()["attr"].clone()), (400, json!("refresh")));
+    let r = post(
+        port,
+        QUERY,
+        &body("SELECT x FROM events", Some("sometimes")),
+    );
+    assert_eq!(
+        (r.status, r.json()["attr"].clone()),
+        (400, json!("refresh"))
+    );
 }
 
 #[test]
@@ -169,7 +205,10 @@ fn too_many_rows_is_a_504_timeout() {
         post(
             port,
             QUERY,
-            &body(&format!("SELECT uuid FROM events ORDER BY uuid LIMIT {limit}"), Some("force_blocking")),
+            &body(
+                &format!("SELECT uuid FROM events ORDER BY uuid LIMIT {limit}"),
+                Some("force_blocking"),
+            ),
         )
     };
     let r = page(20);
@@ -178,14 +217,23 @@ fn too_many_rows_is_a_504_timeout() {
         r.json(),
         json!({"type": "server_error", "code": "error", "detail": "Query has hit the max execution time before completing. See our docs for how to improve your query performance. You may need to materialize.", "attr": null})
     );
-    assert_eq!(page(10).status, 200, "halving the page gets under the limit");
+    assert_eq!(
+        page(10).status,
+        200,
+        "halving the page gets under the limit"
+    );
     // async: the poll answers 400 with the timeout message
     let b = json!({"query": {"kind": "HogQLQuery", "query": "SELECT uuid FROM events"}, "refresh": "force_async", "client_query_id": "slow"});
     assert_eq!(post(port, QUERY, &b).status, 202);
     get(port, "/api/projects/1/query/slow/");
     let r = get(port, "/api/projects/1/query/slow/");
     assert_eq!(r.status, 400);
-    assert!(r.json()["query_status"]["error_message"].as_str().unwrap().starts_with("Query has hit the max execution time"));
+    assert!(
+        r.json()["query_status"]["error_message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Query has hit the max execution time")
+    );
     server.set_query_max_rows(None);
     assert_eq!(page(20).status, 200);
 }
@@ -257,7 +305,12 @@ fn custom_rates_answer_the_longest_wait() {
 fn current_teams_run_at_most_three_queries_at_once() {
     let server = TestServer::spawn();
     let port = server.port();
-    let r = post_json(port, "/_test/admin/rate_limit", &json!({"query": "current"})).unwrap();
+    let r = post_json(
+        port,
+        "/_test/admin/rate_limit",
+        &json!({"query": "current"}),
+    )
+    .unwrap();
     assert_eq!(r.status, 200);
     for i in 0..3 {
         let b = json!({"query": {"kind": "HogQLQuery", "query": "SELECT count() FROM events"}, "refresh": "force_async", "client_query_id": format!("slot-{i}")});
@@ -275,7 +328,10 @@ fn current_teams_run_at_most_three_queries_at_once() {
     assert_eq!(get(port, "/api/projects/1/query/slot-0/").status, 202);
     assert_eq!(post(port, QUERY, &blocked).status, 200);
     // a cancel frees one too
-    assert_eq!(call(port, "DELETE", "/api/projects/1/query/slot-1/", KEY, None).status, 200);
+    assert_eq!(
+        call(port, "DELETE", "/api/projects/1/query/slot-1/", KEY, None).status,
+        200
+    );
 }
 
 #[test]
@@ -293,7 +349,15 @@ fn slow_blocking_queries_hold_their_slots() {
             .map(|i| {
                 s.spawn(move || {
                     std::thread::sleep(Duration::from_millis(i * 100));
-                    post(port, QUERY, &body(&format!("SELECT count() FROM events WHERE event = 'e{i}'"), None)).status
+                    post(
+                        port,
+                        QUERY,
+                        &body(
+                            &format!("SELECT count() FROM events WHERE event = 'e{i}'"),
+                            None,
+                        ),
+                    )
+                    .status
                 })
             })
             .collect();
@@ -301,5 +365,8 @@ fn slow_blocking_queries_hold_their_slots() {
     });
     assert_eq!(statuses, [200, 200, 429]);
     server.set_query_delay(Duration::ZERO);
-    assert_eq!(post(port, QUERY, &body("SELECT count() FROM events", None)).status, 200);
+    assert_eq!(
+        post(port, QUERY, &body("SELECT count() FROM events", None)).status,
+        200
+    );
 }

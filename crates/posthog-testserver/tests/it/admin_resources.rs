@@ -45,7 +45,10 @@ fn persons_come_from_captured_events() {
     let (people, _) = all_pages(port, "/api/projects/1/persons/?limit=1");
     assert_eq!(people.len(), 2);
     let alice = get(port, "/api/projects/1/persons/?distinct_id=alice").json();
-    assert!(alice.get("count").is_none(), "PostHog's person list has no count");
+    assert!(
+        alice.get("count").is_none(),
+        "PostHog's person list has no count"
+    );
     assert_eq!(alice["results"].as_array().unwrap().len(), 1);
     let alice = &alice["results"][0];
     assert_eq!(alice["distinct_ids"], json!(["anon-1", "alice"]));
@@ -80,7 +83,12 @@ fn persons_come_from_captured_events() {
         get(port, &format!("/api/projects/1/persons/{id}/")).status,
         404
     );
-    let persons = |target: &str| get(port, target).json()["results"].as_array().unwrap().len();
+    let persons = |target: &str| {
+        get(port, target).json()["results"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
     assert_eq!(persons("/api/projects/1/persons/"), 1);
     assert_eq!(
         get(port, "/api/projects/1/persons/?include_total").json()["count"],

@@ -63,7 +63,12 @@ fn seeded() -> TestServer {
                 json!({"$browser": "Chrome", "$set": {"email": "alice@example.com", "plan": "pro"}}),
             ),
             ("$pageview", "bob", "2025-11-04T09:01:00Z", json!({})),
-            ("signed_up", "alice", "2025-11-04T09:05:00Z", json!({"plan": "pro"})),
+            (
+                "signed_up",
+                "alice",
+                "2025-11-04T09:05:00Z",
+                json!({"plan": "pro"}),
+            ),
             ("$pageview", "carol", "2025-11-04T09:06:00Z", json!({})),
         ],
     );
@@ -122,12 +127,20 @@ fn drive(name: &str) -> (TestServer, RawResponse) {
         }
         "query_force_async_submitted" => {
             let s = seeded();
-            let r = post(s.port(), QUERY, &hogql(OWN_LIMIT, Some("force_async"), None));
+            let r = post(
+                s.port(),
+                QUERY,
+                &hogql(OWN_LIMIT, Some("force_async"), None),
+            );
             (s, r)
         }
         "query_async_running" | "query_async_complete" => {
             let s = seeded();
-            post(s.port(), QUERY, &hogql(OWN_LIMIT, Some("async"), Some("q1")));
+            post(
+                s.port(),
+                QUERY,
+                &hogql(OWN_LIMIT, Some("async"), Some("q1")),
+            );
             let mut r = get(s.port(), "/api/projects/1/query/q1/");
             if name == "query_async_complete" {
                 r = get(s.port(), "/api/projects/1/query/q1/");
@@ -142,7 +155,11 @@ fn drive(name: &str) -> (TestServer, RawResponse) {
                 s.push_query_failure(None);
                 OWN_LIMIT
             };
-            let submitted = post(s.port(), QUERY, &hogql(text, Some("force_async"), Some("q2")));
+            let submitted = post(
+                s.port(),
+                QUERY,
+                &hogql(text, Some("force_async"), Some("q2")),
+            );
             assert_eq!(submitted.status, 202);
             get(s.port(), "/api/projects/1/query/q2/");
             let r = get(s.port(), "/api/projects/1/query/q2/");
@@ -150,7 +167,11 @@ fn drive(name: &str) -> (TestServer, RawResponse) {
         }
         "query_cancel" => {
             let s = seeded();
-            post(s.port(), QUERY, &hogql(OWN_LIMIT, Some("force_async"), Some("q3")));
+            post(
+                s.port(),
+                QUERY,
+                &hogql(OWN_LIMIT, Some("force_async"), Some("q3")),
+            );
             let r = call(s.port(), "DELETE", "/api/projects/1/query/q3/", KEY, None);
             (s, r)
         }
@@ -166,7 +187,10 @@ fn drive(name: &str) -> (TestServer, RawResponse) {
                 rates: vec![Rate::new(1, Duration::from_secs(3600))],
                 max_concurrent: None,
             });
-            assert_eq!(post(s.port(), QUERY, &hogql(OWN_LIMIT, None, None)).status, 200);
+            assert_eq!(
+                post(s.port(), QUERY, &hogql(OWN_LIMIT, None, None)).status,
+                200
+            );
             let r = post(s.port(), QUERY, &hogql(OWN_LIMIT, None, None));
             let wait = r.header("retry-after").unwrap().to_owned();
             assert_eq!(
@@ -180,33 +204,72 @@ fn drive(name: &str) -> (TestServer, RawResponse) {
             s.set_query_throttle(QueryThrottle::Current);
             for i in 0..3 {
                 let id = format!("running-{i}");
-                let r = post(s.port(), QUERY, &hogql(OWN_LIMIT, Some("force_async"), Some(&id)));
+                let r = post(
+                    s.port(),
+                    QUERY,
+                    &hogql(OWN_LIMIT, Some("force_async"), Some(&id)),
+                );
                 assert_eq!(r.status, 202);
             }
-            let r = post(s.port(), QUERY, &hogql(DEFAULT_LIMIT, Some("force_blocking"), None));
-            assert_eq!(r.header("retry-after"), None, "no wait with a concurrency 429");
+            let r = post(
+                s.port(),
+                QUERY,
+                &hogql(DEFAULT_LIMIT, Some("force_blocking"), None),
+            );
+            assert_eq!(
+                r.header("retry-after"),
+                None,
+                "no wait with a concurrency 429"
+            );
             (s, r)
         }
         "flag_activity_page" => {
             let s = TestServer::spawn();
-            let flag = post(s.port(), "/api/projects/1/feature_flags/", &json!({"key": "new-checkout"})).json();
+            let flag = post(
+                s.port(),
+                "/api/projects/1/feature_flags/",
+                &json!({"key": "new-checkout"}),
+            )
+            .json();
             let id = flag["id"].as_i64().unwrap();
-            patch(s.port(), &format!("/api/projects/1/feature_flags/{id}/"), &json!({"active": false}));
-            let r = get(s.port(), &format!("/api/projects/1/feature_flags/{id}/activity/?limit=1"));
+            patch(
+                s.port(),
+                &format!("/api/projects/1/feature_flags/{id}/"),
+                &json!({"active": false}),
+            );
+            let r = get(
+                s.port(),
+                &format!("/api/projects/1/feature_flags/{id}/activity/?limit=1"),
+            );
             (s, r)
         }
         "flag_activity_missing_scope_403" => {
             let s = TestServer::spawn();
             s.register_key("phx_flagsonly", &["feature_flag:read"]);
-            let r = call(s.port(), "GET", "/api/projects/1/feature_flags/1001/activity/", "phx_flagsonly", None);
+            let r = call(
+                s.port(),
+                "GET",
+                "/api/projects/1/feature_flags/1001/activity/",
+                "phx_flagsonly",
+                None,
+            );
             (s, r)
         }
         "activity_log_page" => {
             let s = TestServer::spawn();
-            let flag = post(s.port(), "/api/projects/1/feature_flags/", &json!({"key": "new-checkout"})).json();
+            let flag = post(
+                s.port(),
+                "/api/projects/1/feature_flags/",
+                &json!({"key": "new-checkout"}),
+            )
+            .json();
             let id = flag["id"].as_i64().unwrap();
             for i in 0..100 {
-                patch(s.port(), &format!("/api/projects/1/feature_flags/{id}/"), &json!({"active": i % 2 == 1}));
+                patch(
+                    s.port(),
+                    &format!("/api/projects/1/feature_flags/{id}/"),
+                    &json!({"active": i % 2 == 1}),
+                );
             }
             let r = get(s.port(), "/api/projects/1/activity_log/?scope=FeatureFlag");
             (s, r)
@@ -216,7 +279,11 @@ fn drive(name: &str) -> (TestServer, RawResponse) {
             let base = "/api/projects/1/batch_exports/";
             let export = post(s.port(), base, &json!({"name": "s3", "destination": {"type": "S3", "config": {}}, "interval": "hour"})).json();
             let id = export["id"].as_str().unwrap().to_owned();
-            let r = post(s.port(), &format!("{base}{id}/backfills/"), &json!({"start_at": "2025-11-04T09:00:00Z", "end_at": "2025-11-04T10:00:00Z"}));
+            let r = post(
+                s.port(),
+                &format!("{base}{id}/backfills/"),
+                &json!({"start_at": "2025-11-04T09:00:00Z", "end_at": "2025-11-04T10:00:00Z"}),
+            );
             if name == "batch_export_backfill" {
                 return (s, r);
             }
@@ -232,13 +299,25 @@ fn drive(name: &str) -> (TestServer, RawResponse) {
             let s = seeded();
             let people = get(s.port(), "/api/projects/1/persons/").json();
             let id = people["results"][0]["id"].as_str().unwrap().to_owned();
-            let r = call(s.port(), "DELETE", &format!("/api/projects/1/persons/{id}/"), KEY, None);
+            let r = call(
+                s.port(),
+                "DELETE",
+                &format!("/api/projects/1/persons/{id}/"),
+                KEY,
+                None,
+            );
             (s, r)
         }
         "personal_key_current" => {
             let (s, key) = legacy_with_key();
             let value = key["value"].as_str().unwrap().to_owned();
-            let r = call(s.port(), "GET", "/api/personal_api_keys/@current/", &value, None);
+            let r = call(
+                s.port(),
+                "GET",
+                "/api/personal_api_keys/@current/",
+                &value,
+                None,
+            );
             (s, r)
         }
         "personal_key_create" => {
@@ -254,8 +333,17 @@ fn drive(name: &str) -> (TestServer, RawResponse) {
             let (s, key) = legacy_with_key();
             let (id, value) = (key["id"].as_str().unwrap(), key["value"].as_str().unwrap());
             s.register_key(value, &["*"]);
-            assert_eq!(call(s.port(), "GET", "/api/users/@me/", value, None).status, 200);
-            let r = call(s.port(), "POST", &format!("/api/personal_api_keys/{id}/roll/"), value, None);
+            assert_eq!(
+                call(s.port(), "GET", "/api/users/@me/", value, None).status,
+                200
+            );
+            let r = call(
+                s.port(),
+                "POST",
+                &format!("/api/personal_api_keys/{id}/roll/"),
+                value,
+                None,
+            );
             (s, r)
         }
         "personal_key_current_api_403" => {
@@ -267,7 +355,13 @@ fn drive(name: &str) -> (TestServer, RawResponse) {
             let s = TestServer::spawn();
             s.set_personal_api_keys(PersonalApiKeys::Legacy);
             s.register_key("phx_queryonly", &["query:read"]);
-            let r = call(s.port(), "GET", "/api/personal_api_keys/", "phx_queryonly", None);
+            let r = call(
+                s.port(),
+                "GET",
+                "/api/personal_api_keys/",
+                "phx_queryonly",
+                None,
+            );
             (s, r)
         }
         "users_me_missing_scope_403" => {
@@ -338,6 +432,9 @@ fn shape_diff_sees_keys_nulls_and_types() {
     assert!(shape_diff(&json!({"a": 1}), &json!({"a": null}), "x").is_some());
     assert!(shape_diff(&json!({"a": 1}), &json!({"a": 1, "b": 2}), "x").is_some());
     assert!(shape_diff(&json!([["a", 1]]), &json!([["a", "1"]]), "x").is_some());
-    assert_eq!(shape_diff(&json!([["a", 1]]), &json!([["b", 2], ["c", 3]]), "x"), None);
+    assert_eq!(
+        shape_diff(&json!([["a", 1]]), &json!([["b", 2], ["c", 3]]), "x"),
+        None
+    );
     assert!(shape_diff(&json!([1]), &json!([]), "x").is_some());
 }

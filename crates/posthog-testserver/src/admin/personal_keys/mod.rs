@@ -76,9 +76,9 @@ fn record(ctx: &Ctx<'_>, id: &str) -> Option<KeyRecord> {
 }
 
 fn list(ctx: &Ctx<'_>) -> Outcome {
-    let records: Vec<KeyRecord> = ctx.shared.with_admin(|admin, _| {
-        admin.keys.newest_first().into_iter().cloned().collect()
-    });
+    let records: Vec<KeyRecord> = ctx
+        .shared
+        .with_admin(|admin, _| admin.keys.newest_first().into_iter().cloned().collect());
     let items: Vec<Value> = records
         .iter()
         .map(|r| r.to_json(&scopes_of(ctx, &r.value), None))
@@ -109,9 +109,8 @@ fn fields(
     version: PersonalApiKeys,
     partial: bool,
 ) -> Result<Fields, ApiError> {
-    let required = |attr: &'static str| {
-        ApiError::invalid("required", Some(attr), "This field is required.")
-    };
+    let required =
+        |attr: &'static str| ApiError::invalid("required", Some(attr), "This field is required.");
     let list = |attr: &'static str| -> Result<Option<&Vec<Value>>, ApiError> {
         match body.get(attr) {
             None if partial => Ok(None),
@@ -310,13 +309,14 @@ fn update(ctx: &Ctx<'_>, segment: &str, version: PersonalApiKeys, partial: bool)
 
 fn delete(ctx: &Ctx<'_>, segment: &str) -> Outcome {
     let id = resolve_id(ctx, segment).ok_or_else(ApiError::not_found)?;
-    ctx.shared.with_admin(|admin, flags| match admin.keys.remove(&id) {
-        Some(value) => {
-            flags.keys.remove(&value);
-            Ok(Answer::Empty(204))
-        }
-        None => Err(ApiError::not_found()),
-    })
+    ctx.shared
+        .with_admin(|admin, flags| match admin.keys.remove(&id) {
+            Some(value) => {
+                flags.keys.remove(&value);
+                Ok(Answer::Empty(204))
+            }
+            None => Err(ApiError::not_found()),
+        })
 }
 
 fn roll(ctx: &Ctx<'_>, segment: &str) -> Outcome {
@@ -343,15 +343,30 @@ mod tests {
     fn create_body_is_validated_like_the_serializer() {
         let body = |v: Value| v.as_object().cloned().unwrap_or_default();
         let legacy = PersonalApiKeys::Legacy;
-        let ok = body(json!({"label": "k", "scopes": ["query:read"], "scoped_teams": [1], "scoped_organizations": []}));
+        let ok = body(
+            json!({"label": "k", "scopes": ["query:read"], "scoped_teams": [1], "scoped_organizations": []}),
+        );
         assert!(fields(&ok, legacy, false).is_ok());
-        let bad = body(json!({"label": "k", "scopes": ["query:nope"], "scoped_teams": [], "scoped_organizations": []}));
+        let bad = body(
+            json!({"label": "k", "scopes": ["query:nope"], "scoped_teams": [], "scoped_organizations": []}),
+        );
         let err = fields(&bad, legacy, false).unwrap_err();
-        assert_eq!((err.attr, err.detail.as_str()), (Some("scopes"), "Invalid scope: query:nope"));
+        assert_eq!(
+            (err.attr, err.detail.as_str()),
+            (Some("scopes"), "Invalid scope: query:nope")
+        );
         let missing = body(json!({"label": "k"}));
-        assert_eq!(fields(&missing, legacy, false).unwrap_err().code, "required");
+        assert_eq!(
+            fields(&missing, legacy, false).unwrap_err().code,
+            "required"
+        );
         assert!(fields(&missing, legacy, true).is_ok());
-        let team = body(json!({"label": "k", "scopes": [], "scoped_teams": [2], "scoped_organizations": []}));
-        assert_eq!(fields(&team, legacy, false).unwrap_err().attr, Some("scoped_teams"));
+        let team = body(
+            json!({"label": "k", "scopes": [], "scoped_teams": [2], "scoped_organizations": []}),
+        );
+        assert_eq!(
+            fields(&team, legacy, false).unwrap_err().attr,
+            Some("scoped_teams")
+        );
     }
 }

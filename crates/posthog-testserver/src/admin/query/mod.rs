@@ -55,7 +55,10 @@ fn check_throttles(ctx: &Ctx<'_>) -> Result<(), ApiError> {
     let hogql = request::is_hogql(ctx.body);
     let wait = ctx.shared.with_admin(|admin, _| {
         let classes = throttle::query_classes(&admin.query.throttle, ctx.method, hogql);
-        admin.query.windows.check(&classes, &ctx.key, Instant::now())
+        admin
+            .query
+            .windows
+            .check(&classes, &ctx.key, Instant::now())
     });
     match wait {
         Some(wait) => Err(ApiError::throttled(wait)),
@@ -145,7 +148,9 @@ async fn blocking(ctx: &Ctx<'_>, sub: &Submission, key: String) -> Outcome {
     let result = compute(ctx.shared, sub);
     drop(guard);
     let output = result.map_err(|e| ApiError::query(e.code, e.message))??;
-    let ttl = ctx.shared.with_admin(|admin, _| admin.query.cache.ttl.as_secs());
+    let ttl = ctx
+        .shared
+        .with_admin(|admin, _| admin.query.cache.ttl.as_secs());
     let body = answer::fresh(output, &sub.text, &key, at, ttl);
     ctx.shared.with_admin(|admin, _| {
         admin.query.cache.put(key, body.clone(), Instant::now());
@@ -166,7 +171,10 @@ fn submit_async(ctx: &Ctx<'_>, sub: &Submission, key: String) -> Outcome {
     });
     if let Some((running, status)) = existing {
         let code = if running { 202 } else { 200 };
-        return Ok(Answer::Json(code, json!({"cache_key": key, "query_status": status})));
+        return Ok(Answer::Json(
+            code,
+            json!({"cache_key": key, "query_status": status}),
+        ));
     }
     let scripted = ctx
         .shared
@@ -177,7 +185,9 @@ fn submit_async(ctx: &Ctx<'_>, sub: &Submission, key: String) -> Outcome {
             let at = Utc::now();
             match compute(ctx.shared, sub) {
                 Ok(Ok(output)) => {
-                    let ttl = ctx.shared.with_admin(|admin, _| admin.query.cache.ttl.as_secs());
+                    let ttl = ctx
+                        .shared
+                        .with_admin(|admin, _| admin.query.cache.ttl.as_secs());
                     status::Outcome::Done(answer::fresh(output, &sub.text, &key, at, ttl))
                 }
                 Ok(Err(api)) => status::Outcome::Failed(Some(api.detail)),
@@ -213,7 +223,9 @@ fn poll(ctx: &Ctx<'_>, id: &str) -> Outcome {
         if query.running() {
             query.end_time = Some(Utc::now());
             if let status::Outcome::Done(answer) = &query.outcome {
-                state.cache.put(query.cache_key.clone(), answer.clone(), Instant::now());
+                state
+                    .cache
+                    .put(query.cache_key.clone(), answer.clone(), Instant::now());
             }
         }
         query.polls = query.polls.saturating_add(1);

@@ -51,7 +51,9 @@ fn mode(body: &Map<String, Value>) -> Result<Mode, ApiError> {
                 return Err(ApiError::invalid(
                     "invalid_input",
                     Some("refresh"),
-                    format!("Input should be 'async', 'async_except_on_cache_miss', 'blocking', 'force_async', 'force_blocking', 'force_cache' or 'lazy_async', got {other:?}"),
+                    format!(
+                        "Input should be 'async', 'async_except_on_cache_miss', 'blocking', 'force_async', 'force_blocking', 'force_cache' or 'lazy_async', got {other:?}"
+                    ),
                 ));
             }
         },
@@ -133,7 +135,8 @@ mod tests {
     #[test]
     fn refresh_values_map_to_modes() {
         let q = json!({"kind": "HogQLQuery", "query": "SELECT 1"});
-        let m = |refresh: Value| parse(&body(json!({"query": q, "refresh": refresh}))).map(|s| s.mode);
+        let m =
+            |refresh: Value| parse(&body(json!({"query": q, "refresh": refresh}))).map(|s| s.mode);
         assert_eq!(m(Value::Null), Ok(Mode::Blocking));
         assert_eq!(m(json!("async")), Ok(Mode::Async));
         assert_eq!(m(json!("force_async")), Ok(Mode::ForceAsync));

@@ -42,6 +42,8 @@ impl QueryState {
     /// Queries running now: async ones not yet complete and blocking ones in flight.
     pub(crate) fn running(&self) -> u32 {
         let asyncs = self.asyncs.values().filter(|q| q.running()).count();
-        u32::try_from(asyncs).unwrap_or(u32::MAX).saturating_add(self.in_flight)
+        u32::try_from(asyncs)
+            .unwrap_or(u32::MAX)
+            .saturating_add(self.in_flight)
     }
 }

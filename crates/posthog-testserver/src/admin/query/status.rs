@@ -52,7 +52,12 @@ impl AsyncQuery {
 
     /// The `QueryStatus` object: `dates` formats its times (DRF's encoder on the submit
     /// answer, Django's on polls); a polled query has been picked up by a worker.
-    pub(crate) fn status(&self, id: &str, dates: fn(DateTime<Utc>) -> String, polled: bool) -> Value {
+    pub(crate) fn status(
+        &self,
+        id: &str,
+        dates: fn(DateTime<Utc>) -> String,
+        polled: bool,
+    ) -> Value {
         let running = self.running();
         let (error, message, results) = match (&self.outcome, running) {
             (_, true) => (false, Value::Null, Value::Null),
@@ -60,7 +65,8 @@ impl AsyncQuery {
             (Outcome::Failed(message), false) => (true, json!(message), Value::Null),
         };
         let picked_up = polled || self.polls > 0;
-        let expiration = self.end_time.unwrap_or(self.start_time) + chrono::Duration::seconds(STATUS_TTL);
+        let expiration =
+            self.end_time.unwrap_or(self.start_time) + chrono::Duration::seconds(STATUS_TTL);
         json!({
             "complete": !running,
             "dashboard_id": null,
@@ -115,10 +121,19 @@ mod tests {
         q.polls = 1;
         q.end_time = Some(Utc::now());
         assert_eq!(q.poll_status(), 200);
-        assert_eq!(q.status("id", django_time, true)["results"]["results"], json!([]));
+        assert_eq!(
+            q.status("id", django_time, true)["results"]["results"],
+            json!([])
+        );
         q.outcome = Outcome::Failed(None);
         assert_eq!(q.poll_status(), 500);
         q.outcome = Outcome::Failed(Some("bad".into()));
-        assert_eq!((q.poll_status(), q.status("id", drf_time, true)["error_message"].clone()), (400, json!("bad")));
+        assert_eq!(
+            (
+                q.poll_status(),
+                q.status("id", drf_time, true)["error_message"].clone()
+            ),
+            (400, json!("bad"))
+        );
     }
 }
