@@ -52,13 +52,28 @@ export declare class NativeAdmin {
   batchExportsUnpause(projectId: string | undefined | null, exportId: string): Promise<string>
   /** `start`, `end`: RFC 3339 times. */
   batchExportsBackfill(projectId: string | undefined | null, exportId: string, start: string, end: string): Promise<string>
-  batchExportsRuns(projectId: string | undefined | null, exportId: string): NativePager
+  /** `after`/`before`: RFC 3339 times (without `after` PostHog lists the last 7 days). */
+  batchExportsRuns(projectId: string | undefined | null, exportId: string, after?: string | undefined | null, before?: string | undefined | null): NativePager
+  /** The smallest set of scopes for these operation names, as JSON text. */
+  static requiredScopes(operations: Array<string>): Array<string>
+  /** Every operation and its scopes, as JSON text. */
+  static operations(): string
+  preflight(operations: Array<string>): Promise<string>
+  /** `[perMinute, perHour]` of `"general"`, `"analytics"` or `"query"`; null when off. */
+  rateBudget(class: string): Array<number> | null
+  keysCurrent(): Promise<string>
+  keysList(): Promise<string>
+  keysCreate(label: string, scopes: Array<string>): Promise<string>
+  keysRoll(keyId: string): Promise<string>
+  keysDelete(keyId: string): Promise<void>
+  activityLog(projectId?: string | undefined | null, user?: string | undefined | null, scope?: string | undefined | null, itemId?: string | undefined | null): NativePager
   /** `values`: JSON text of the placeholder values. */
-  query(projectId: string | undefined | null, hogql: string, values?: string | undefined | null, clientQueryId?: string | undefined | null, name?: string | undefined | null): Promise<string>
-  queryAsync(projectId: string | undefined | null, hogql: string, values?: string | undefined | null, clientQueryId?: string | undefined | null, name?: string | undefined | null): Promise<string>
+  query(projectId: string | undefined | null, hogql: string, values?: string | undefined | null, clientQueryId?: string | undefined | null, name?: string | undefined | null, fresh?: boolean | undefined | null): Promise<string>
+  queryAsync(projectId: string | undefined | null, hogql: string, values?: string | undefined | null, clientQueryId?: string | undefined | null, name?: string | undefined | null, fresh?: boolean | undefined | null): Promise<string>
   queryStatus(projectId: string | undefined | null, queryId: string): Promise<string>
   waitForQuery(projectId: string | undefined | null, queryId: string, timeoutMs: number): Promise<string>
-  cancelQuery(projectId: string | undefined | null, queryId: string): Promise<void>
+  /** PostHog's message, or null. */
+  cancelQuery(projectId: string | undefined | null, queryId: string): Promise<string>
   /**
    * Validates the options (`personalApiKey`, `host`, `timeoutMs`, `maxRetries`,
    * `maxConcurrency`, `retryWrites`) and starts the core's admin worker. Without

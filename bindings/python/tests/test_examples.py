@@ -63,16 +63,15 @@ def test_export_events_jsonl_resumes_after_a_failure(server: TestServer, tmp_pat
     _generate(server, 2500, 3)
     out = tmp_path / "events.jsonl"
     # The preflight, the count and the first page answer; then the private API fails past the
-    # client's retries: the export stops after one page, with its checkpoint kept.
-    server.faults(
-        [{"latency_ms": 0, "route": "admin"}] * 3 + [{"status": 500, "route": "admin"}] * 8
-    )
+    # client's retries (one attempt and three retries): the export stops after one page, with its
+    # checkpoint kept.
+    server.faults([{"latency_ms": 0, "route": "admin"}] * 3 + [{"status": 500, "route": "admin"}] * 4)
     first = run(server, "export_events.py", str(out), "--page-size", "1000")
     assert first.returncode == 1, first.stderr
     assert "run the same command again" in first.stderr
     state = Path(str(out) + ".checkpoint.json")
     assert json.loads(state.read_text())["checkpoint"]["rows"] == 1000
-    server.faults([])
+    assert server.stats()["faults_pending"] == 0, "every fault was met by the first run"
     second = run(server, "export_events.py", str(out), "--page-size", "1000")
     assert second.returncode == 0, second.stderr
     assert "resuming after 1000 rows" in second.stderr

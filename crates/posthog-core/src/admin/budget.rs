@@ -49,7 +49,7 @@ impl Bucket {
 
     /// After a 429 of the request just counted: lowers the capacity to what the server let
     /// through in the window (the limit it enforces); the bucket is empty afterwards.
-    fn shrink_to_spent(&mut self, window: Duration) {
+    fn shrink_to_spent(&mut self, window: Duration, retry_after: Duration) {
         // What PostHog let through: what we spent, less the request it refused. Nothing let
         // through: the 429 came from others sharing the key, no lesson for us.
         let allowed = (self.capacity - self.tokens).floor() - 1.0;
@@ -57,7 +57,9 @@ impl Bucket {
             self.capacity = allowed;
             self.per_sec = allowed / window.as_secs_f64();
         }
-        self.tokens = 0.0;
+        // The next token comes when PostHog said to retry (DRF's Retry-After paces the
+        // requests left in its window), the later ones at the learnt rate.
+        self.tokens = (1.0 - retry_after.as_secs_f64() * self.per_sec).clamp(0.0, 1.0);
     }
 
     /// How long until one token is there (zero when one is).
@@ -159,11 +161,12 @@ impl Budget {
         pair.hour.refill(now);
         match retry_after {
             Some(d) if d > Duration::from_secs(60) => {
-                pair.hour.shrink_to_spent(Duration::from_secs(3600));
+                pair.hour.shrink_to_spent(Duration::from_secs(3600), d);
             }
-            Some(_) => pair.minute.shrink_to_spent(Duration::from_secs(60)),
-            // A 429 without a wait (e.g. too many concurrent queries) says nothing of the rate.
-            None => {}
+            Some(d) if !d.is_zero() => pair.minute.shrink_to_spent(Duration::from_secs(60), d),
+            // A 429 without a wait (e.g. too many concurrent queries), or one that may be retried
+            // at once, says nothing of the rate.
+            _ => {}
         }
         tracing::debug!(
             ?class,
@@ -255,9 +258,35 @@ mod tests {
         });
         b.learn(RateClass::General, Some(Duration::from_secs(20)), &clock);
         assert_eq!(b.limits(RateClass::General), Some((4, 4800)));
-        // no wait given: nothing learnt
+        // no wait given, or a retry at once allowed: nothing learnt
+        run(async {
+            for _ in 0..5 {
+                b.acquire(RateClass::Analytics, &clock).await;
+            }
+        });
         b.learn(RateClass::Analytics, None, &clock);
+        b.learn(RateClass::Analytics, Some(Duration::ZERO), &clock);
         assert_eq!(b.limits(RateClass::Analytics), Some((240, 1200)));
+    }
+
+    #[test]
+    fn after_a_lesson_the_next_request_waits_for_retry_after_only() {
+        let clock = ManualClock::new(Utc::now());
+        let b = Budget::new(Some(RateLimits::default()));
+        run(async {
+            for _ in 0..3 {
+                b.acquire(RateClass::General, &clock).await;
+            }
+            b.learn(RateClass::General, Some(Duration::from_secs(1)), &clock);
+            assert_eq!(b.limits(RateClass::General), Some((2, 4800)));
+            b.acquire(RateClass::General, &clock).await;
+            let waited: Duration = clock.sleeps().iter().sum();
+            assert!(waited <= Duration::from_millis(1001), "{waited:?}");
+            // the one after it comes at the learnt pace: two a minute
+            b.acquire(RateClass::General, &clock).await;
+            let waited: Duration = clock.sleeps().iter().sum();
+            assert!(waited >= Duration::from_secs(29), "{waited:?}");
+        });
     }
 
     #[test]
