@@ -46,7 +46,8 @@ impl<T> Pager<T> {
         }
     }
 
-    /// The total the server announced (`count`), once a page has been fetched.
+    /// The total the server announced (`count`, or `total_count` for activity pages), once a
+    /// page has been fetched; `None` for lists PostHog does not count (persons, cursors).
     pub fn total(&self) -> Option<u64> {
         self.count
     }
@@ -81,7 +82,11 @@ impl<T> Pager<T> {
                     }
                 };
                 let next = map.get("next").and_then(Value::as_str).map(str::to_string);
-                let count = map.get("count").and_then(Value::as_u64);
+                // DRF's `count`, or the `total_count` of PostHog's activity pages
+                let count = map
+                    .get("count")
+                    .or_else(|| map.get("total_count"))
+                    .and_then(Value::as_u64);
                 (results, next, count)
             }
             _ => return Err(Error::Unexpected("a list answer is not an object".into())),

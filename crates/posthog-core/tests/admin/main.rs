@@ -5,6 +5,7 @@
 mod scripted;
 
 mod export_fake;
+mod fixtures;
 mod live;
 #[cfg(feature = "parquet")]
 mod parquet_export;
