@@ -124,7 +124,13 @@ impl PersonalApiKeys<'_> {
                 "give the new key its scopes (least privilege); [\"*\"] grants everything".into(),
             ));
         }
-        let body = json!({"label": label, "scopes": scopes});
+        // PersonalAPIKeySerializer requires both lists: empty means every team and organization
+        let body = json!({
+            "label": label,
+            "scopes": scopes,
+            "scoped_teams": [],
+            "scoped_organizations": [],
+        });
         let v = self.send(Method::Post, "/api/personal_api_keys/", Some(body))?;
         super::http::decode(v, "personal API key")
     }

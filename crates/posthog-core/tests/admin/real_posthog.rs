@@ -273,7 +273,7 @@ fn key_management_and_the_activity_log() {
     let k = c.personal_api_keys().create("ci", &["query:read"]).unwrap();
     assert_eq!(
         body(&t.last()),
-        json!({"label": "ci", "scopes": ["query:read"]})
+        json!({"label": "ci", "scopes": ["query:read"], "scoped_teams": [], "scoped_organizations": []})
     );
     assert_eq!(
         k.value.as_ref().unwrap().expose(),
