@@ -13,6 +13,11 @@ function invalidInput(message) {
   return new PostHogError(message, 'invalid_input')
 }
 
+/** What a key provider threw, by name only: its message might quote a secret. */
+function errorName(e) {
+  return (e && typeof e === 'object' && typeof e.name === 'string' && e.name) || typeof e
+}
+
 /** A native error → PostHogError, with the checkpoint of a stopped export decoded. */
 function adminError(e) {
   const err = PostHogError.from(e)
@@ -114,8 +119,43 @@ class AdminClient {
    * option). `personalApiKey` defaults to `POSTHOG_PERSONAL_API_KEY`.
    */
   constructor(options) {
+    const { keyProvider, ...rest } = options && typeof options === 'object' ? options : {}
+    let opts = options
+    let askKey
+    if (keyProvider !== undefined && keyProvider !== null) {
+      if (typeof keyProvider !== 'function') throw invalidInput('keyProvider must be a function')
+      opts = { ...rest }
+      if (opts.personalApiKey === undefined || opts.personalApiKey === null) {
+        let first
+        try {
+          first = keyProvider()
+        } catch (e) {
+          throw new PostHogError(`invalid key: the key provider raised ${errorName(e)}`, 'invalid_key')
+        }
+        if (first && typeof first.then === 'function') {
+          first.catch(() => {}) // AdminClient.create awaits it; here it is refused
+          throw new PostHogError(
+            'invalid configuration: the key provider returned a Promise; use `await AdminClient.create({ keyProvider })`',
+            'config',
+          )
+        }
+        opts.personalApiKey = first
+      }
+      // Asked again after a 401, off the JS thread: the request waits for provideKey.
+      askKey = (ticket) => {
+        Promise.resolve()
+          .then(() => keyProvider())
+          .then(
+            (key) =>
+              typeof key === 'string'
+                ? this.#native.provideKey(ticket, key, null)
+                : this.#native.provideKey(ticket, null, 'a value that is not a string'),
+            (e) => this.#native.provideKey(ticket, null, errorName(e)),
+          )
+      }
+    }
     try {
-      this.#native = new native.NativeAdmin(options)
+      this.#native = new native.NativeAdmin(opts, askKey)
     } catch (e) {
       throw PostHogError.from(e)
     }
@@ -199,6 +239,22 @@ class AdminClient {
         }),
       },
     })
+  }
+
+  /**
+   * A client whose key comes from `options.keyProvider`, which may be async (a secret
+   * manager): it is awaited for the first key, then asked again whenever PostHog answers 401.
+   */
+  static async create(options) {
+    const o = options && typeof options === 'object' ? { ...options } : {}
+    if (typeof o.keyProvider === 'function' && (o.personalApiKey === undefined || o.personalApiKey === null)) {
+      try {
+        o.personalApiKey = await o.keyProvider()
+      } catch (e) {
+        throw new PostHogError(`invalid key: the key provider raised ${errorName(e)}`, 'invalid_key')
+      }
+    }
+    return new AdminClient(o)
   }
 
   /** The user the key belongs to (`/api/users/@me/`). */

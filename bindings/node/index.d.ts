@@ -79,8 +79,14 @@ export declare class NativeAdmin {
    * `maxConcurrency`, `retryWrites`) and starts the core's admin worker. Without
    * `personalApiKey` the core reads `POSTHOG_PERSONAL_API_KEY` (and `POSTHOG_HOST`).
    * Throws an error with `code` `invalid_key` or `config`.
+   *
+   * `askKey(ticket)`, when given, is called on the JS thread whenever PostHog answers 401
+   * (the request then waits, off the JS thread, for `provideKey(ticket, …)`) — the engine of
+   * the `keyProvider` option.
    */
-  constructor(options?: Record<string, unknown> | undefined | null)
+  constructor(options?: Record<string, unknown> | undefined | null, askKey?: ((ticket: number) => void) | undefined | null)
+  /** The `keyProvider`'s answer to `askKey(ticket)`: the key, or the name of what it threw. */
+  provideKey(ticket: number, key?: string | undefined | null, error?: string | undefined | null): void
   /** The app origin this client talks to. */
   get host(): string
   /** Swaps the personal key for every later request. Throws `invalid_key` (a `phc_` key…). */

@@ -533,6 +533,13 @@ export interface AdminClientOptions {
   maxConcurrency?: number
   /** Also retry writes (POST, PATCH, DELETE) after a 5xx or transport error (default false). */
   retryWrites?: boolean
+  /**
+   * Where the key comes from when it may change (a secret manager, a file a job rewrites):
+   * asked for the first key when `personalApiKey` is not given (a Promise needs
+   * `AdminClient.create`), and again whenever PostHog answers 401 — the request is then sent
+   * once more with the new key. What it throws becomes `invalid_key`, named by type only.
+   */
+  keyProvider?: () => string | Promise<string>
 }
 
 /** A project: a numeric id or `'@current'` (the key's default project, the default). */
@@ -689,6 +696,8 @@ export interface ExportResult {
 export declare class AdminClient {
   /** Throws `PostHogError`: `invalid_key` (missing or `phc_` key), `config`. */
   constructor(options?: AdminClientOptions)
+  /** A client whose first key is awaited from an async `keyProvider`. */
+  static create(options: AdminClientOptions): Promise<AdminClient>
   readonly host: string
   /** Swaps the personal key for every later request. Throws `invalid_key`. */
   rotateKey(personalApiKey: string): void

@@ -303,3 +303,80 @@ test('queries: fresh, hasMore null with an own LIMIT, pair types', async () => {
   assert.equal(limited.hasMore, null)
   assert.deepEqual(limited.types[0], ['uuid', 'UUID'])
 })
+
+test('a keyProvider (async, like a secret manager) is asked again after a 401', async () => {
+  await server.control.post('/_test/admin/personal_api_keys', { version: 'legacy' })
+  let secret = PERSONAL_KEY
+  let asked = 0
+  const keyProvider = async () => {
+    asked += 1
+    await new Promise((r) => setImmediate(r))
+    return secret
+  }
+  assert.throws(() => new AdminClient({ host: server.url, keyProvider }), (e) => e.code === 'config')
+  asked = 0
+  const a = await AdminClient.create({ host: server.url, keyProvider })
+  assert.equal(asked, 1, 'asked once at start')
+  assert.ok((await a.me()).email)
+  // a rotation job rolls the key elsewhere and stores the new secret
+  const job = admin()
+  const rolled = await job.rollKey((await job.currentKey()).id)
+  assert.ok(rolled.value.startsWith('phx_') && rolled.value !== PERSONAL_KEY)
+  secret = rolled.value
+  assert.ok((await a.me()).email, 'the 401 was met by re-reading the provider')
+  assert.equal(asked, 2)
+  const auths = (await server.control.requests()).filter((r) => r.path === '/api/users/@me/').map((r) => r.headers.authorization)
+  assert.deepEqual(auths.slice(-2), [`Bearer ${PERSONAL_KEY}`, `Bearer ${rolled.value}`])
+  assert.ok(!util.inspect(a).includes(rolled.value))
+  // a provider that still answers the revoked key: the 401 surfaces
+  const stale = new AdminClient({ host: server.url, keyProvider: () => PERSONAL_KEY })
+  await rejectsWith(stale.me(), 'unauthorized', 401)
+  // a provider that throws: invalid_key naming only what it threw
+  const broken = new AdminClient({
+    host: server.url,
+    personalApiKey: PERSONAL_KEY,
+    keyProvider: () => {
+      throw new TypeError('vault token phx_leaked')
+    },
+  })
+  await assert.rejects(broken.me(), (e) => e.code === 'invalid_key' && e.message.includes('TypeError') && !e.message.includes('leaked'))
+})
+
+test('key management on older PostHog, refused by current PostHog', async () => {
+  const a = admin()
+  assert.ok((await a.currentKey()).id)
+  await rejectsWith(a.listKeys(), 'forbidden', 403)
+  await server.control.post('/_test/admin/personal_api_keys', { version: 'legacy' })
+  const made = await a.createKey('nightly export', ['query:read'])
+  assert.ok(made.value.startsWith('phx_'))
+  assert.deepEqual(made.scopes, ['query:read'])
+  const listed = await a.listKeys()
+  assert.ok(listed.some((k) => k.label === 'nightly export') && listed.every((k) => k.value == null))
+  await rejectsWith(a.createKey('too wide', []), 'invalid_input')
+  await a.deleteKey(made.id)
+  await rejectsWith(admin({ personalApiKey: made.value }).me(), 'unauthorized', 401)
+})
+
+test('activity log, flag activity with its own scope, runs by window, cached queries', async () => {
+  const a = admin()
+  const flag = await a.featureFlags.create({ key: 'audited', rolloutPercentage: 5 })
+  await a.featureFlags.update(flag.id, { name: 'Audited' })
+  const entries = await all(a.activityLog({ scope: 'FeatureFlag', itemId: String(flag.id) }))
+  assert.deepEqual(entries.slice(0, 2).map((e) => e.activity), ['updated', 'created'])
+  const key = `phx_node_flags_${uid()}`
+  await server.control.post('/_test/keys', { [key]: ['feature_flag:read'] })
+  await assert.rejects(all(admin({ personalApiKey: key }).featureFlags.activity(flag.id)), (e) => e.code === 'forbidden' && e.scope === 'activity_log:read')
+
+  const be = await a.batchExports.create({ name: 's3', interval: 'day', destination: { type: 'S3', config: {} } })
+  await a.batchExports.backfill(be.id, '2026-01-01T00:00:00Z', '2026-01-03T00:00:00Z')
+  const now = Date.now()
+  assert.equal((await all(a.batchExports.runs(be.id))).length, 2)
+  assert.equal((await all(a.batchExports.runs(be.id, { after: new Date(now + 3600_000) }))).length, 0)
+  assert.equal((await all(a.batchExports.runs(be.id, { after: new Date(now - 30 * 86400_000), before: new Date(now - 86400_000) }))).length, 0)
+
+  const first = await a.query('SELECT count() FROM events')
+  const again = await a.query('SELECT count() FROM events')
+  assert.equal(first.is_cached, false)
+  assert.equal(again.is_cached, true)
+  assert.equal((await a.query('SELECT count() FROM events', { fresh: true })).is_cached, false)
+})

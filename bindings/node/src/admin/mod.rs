@@ -35,12 +35,17 @@ macro_rules! pager {
 }
 
 mod export;
+mod key_provider;
 mod resources;
+
+use key_provider::{Asker, JsKeyProvider};
 
 /// The native admin client. Use `AdminClient` of the package; this one is its engine.
 #[napi]
 pub struct NativeAdmin {
     pub(crate) client: AdminClient,
+    /// Set when the key comes from a JS `keyProvider`: the answers it is waiting for.
+    provider: Option<Arc<JsKeyProvider>>,
 }
 
 #[napi]
@@ -49,17 +54,44 @@ impl NativeAdmin {
     /// `maxConcurrency`, `retryWrites`) and starts the core's admin worker. Without
     /// `personalApiKey` the core reads `POSTHOG_PERSONAL_API_KEY` (and `POSTHOG_HOST`).
     /// Throws an error with `code` `invalid_key` or `config`.
+    ///
+    /// `askKey(ticket)`, when given, is called on the JS thread whenever PostHog answers 401
+    /// (the request then waits, off the JS thread, for `provideKey(ticket, …)`) — the engine of
+    /// the `keyProvider` option.
     #[napi(constructor)]
     pub fn new(
         env: Env,
         #[napi(ts_arg_type = "Record<string, unknown> | undefined | null")] options: Option<
             Unknown,
         >,
+        #[napi(ts_arg_type = "((ticket: number) => void) | undefined | null")] ask_key: Option<
+            Unknown,
+        >,
     ) -> Result<Self> {
-        crate::options::admin(options)
-            .and_then(AdminClient::new)
-            .map(|client| NativeAdmin { client })
-            .map_err(|e| errors::to_js(&env, &e))
+        let fail = |e: CoreError| errors::to_js(&env, &e);
+        let mut opts = crate::options::admin(options).map_err(fail)?;
+        let mut provider = None;
+        if let Some(f) = ask_key.filter(|f| matches!(f.get_type(), Ok(ValueType::Function))) {
+            let f: Function<u32, ()> = Function::from_unknown(f)?;
+            let ask: Asker = f
+                .build_threadsafe_function::<u32>()
+                .callee_handled::<false>()
+                .weak::<true>()
+                .build_callback(|ctx| Ok(ctx.value))?;
+            let p = Arc::new(JsKeyProvider::new(ask));
+            opts = opts.key_provider(p.clone());
+            provider = Some(p);
+        }
+        let client = AdminClient::new(opts).map_err(fail)?;
+        Ok(NativeAdmin { client, provider })
+    }
+
+    /// The `keyProvider`'s answer to `askKey(ticket)`: the key, or the name of what it threw.
+    #[napi]
+    pub fn provide_key(&self, ticket: u32, key: Option<String>, error: Option<String>) {
+        if let Some(p) = &self.provider {
+            p.answer(ticket, key.ok_or_else(|| error.unwrap_or_else(|| "no key".into())));
+        }
     }
 
     /// The app origin this client talks to.
