@@ -38,7 +38,11 @@ pub struct AdminOptions {
 
 impl AdminOptions {
     pub(crate) fn into_core(self, key: String) -> core::AdminOptions {
-        let mut o = core::AdminOptions::new(key);
+        self.apply(core::AdminOptions::new(key))
+    }
+
+    /// These options over `o` (a key or a key provider already in it).
+    pub(crate) fn apply(self, mut o: core::AdminOptions) -> core::AdminOptions {
         if let Some(h) = self.host {
             o = o.host(h);
         }
@@ -116,6 +120,11 @@ pub struct QueryResultRecord {
     /// Whether more rows exist beyond PostHog's default limit; null when the query has a
     /// `LIMIT` of its own (PostHog sends `null` then: count the rows).
     pub has_more: Option<bool>,
+    /// Whether PostHog answered from its cache (`is_cached`; null when it did not say): pass
+    /// `fresh = true` to have it computed again.
+    pub is_cached: Option<bool>,
+    /// Every other field PostHog sent (`limit`, `timezone`, `hogql`…), as a JSON object.
+    pub extra_json: String,
 }
 
 impl From<core::QueryResult> for QueryResultRecord {
@@ -129,6 +138,8 @@ impl From<core::QueryResult> for QueryResultRecord {
                 .map(|row| Value::Array(row).to_string())
                 .collect(),
             has_more: r.has_more,
+            is_cached: r.extra.get("is_cached").and_then(Value::as_bool),
+            extra_json: Value::Object(r.extra).to_string(),
         }
     }
 }

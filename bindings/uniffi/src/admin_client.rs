@@ -19,16 +19,16 @@ use std::time::Duration;
 #[derive(Debug, uniffi::Object)]
 #[uniffi::export(Debug)]
 pub struct PostHogAdminClient {
-    inner: core::AdminClient,
+    pub(crate) inner: core::AdminClient,
 }
 
-fn object(text: &str, what: &str) -> Result<Value, PostHogError> {
+pub(crate) fn object(text: &str, what: &str) -> Result<Value, PostHogError> {
     json_object(text, what)
         .map(Value::Object)
         .map_err(PostHogError::invalid_input)
 }
 
-fn optional_object(text: Option<String>, what: &str) -> Result<Value, PostHogError> {
+pub(crate) fn optional_object(text: Option<String>, what: &str) -> Result<Value, PostHogError> {
     text.map_or(Ok(Value::Null), |t| object(&t, what))
 }
 
@@ -372,15 +372,24 @@ impl PostHogAdminClient {
 
     /// Runs a HogQL query and waits for its rows. `valuesJson` (a JSON object) fills the
     /// query's `{name}` placeholders: pass every outside value that way, never in the text.
-    #[uniffi::method(default(values_json = None, project = "@current"))]
+    /// `fresh` asks PostHog to compute again rather than answer from its cache.
+    #[uniffi::method(default(values_json = None, fresh = false, project = "@current"))]
     pub fn query(
         &self,
         hogql: String,
         values_json: Option<String>,
+        fresh: bool,
         project: String,
     ) -> Result<QueryResultRecord, PostHogError> {
         let values = optional_object(values_json, "values_json")?;
-        Ok(self.inner.query(p(&project)?, &hogql, values)?.into())
+        let opts = core::QueryOptions {
+            fresh,
+            ..core::QueryOptions::default()
+        };
+        Ok(self
+            .inner
+            .query_with(p(&project)?, &hogql, values, &opts)?
+            .into())
     }
 
     /// Starts a query in the background; poll with `queryStatus` or `waitForQuery`.

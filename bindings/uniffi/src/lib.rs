@@ -15,6 +15,8 @@ uniffi::setup_scaffolding!();
 mod admin;
 #[cfg(feature = "admin")]
 mod admin_client;
+#[cfg(feature = "admin")]
+mod admin_security;
 mod cipher;
 mod client;
 mod convert;
@@ -32,6 +34,11 @@ pub use admin::{
 #[cfg(feature = "admin")]
 pub use admin_client::{
     ExportFormat, ExportListener, ExportReportRecord, ExportSource, PostHogAdminClient,
+};
+#[cfg(feature = "admin")]
+pub use admin_security::{
+    KeyProvider, KeyProviderError, PreflightRecord, RateBudget, admin_operations,
+    admin_required_scopes,
 };
 pub use cipher::{CipherError, RecordCipher};
 pub use client::{CaptureEvent, FlushReport, PostHogClient, Stats};

@@ -54,7 +54,11 @@ impl KeyProvider for JsKeyProvider {
         let ticket = self.next.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::channel();
         self.lock().insert(ticket, tx);
-        if self.ask.call(ticket, ThreadsafeFunctionCallMode::NonBlocking) != Status::Ok {
+        if self
+            .ask
+            .call(ticket, ThreadsafeFunctionCallMode::NonBlocking)
+            != Status::Ok
+        {
             self.lock().remove(&ticket);
             return Err(CoreError::InvalidKey(
                 "the key provider cannot be called (the JS environment is gone)".into(),

@@ -90,7 +90,10 @@ impl NativeAdmin {
     #[napi]
     pub fn provide_key(&self, ticket: u32, key: Option<String>, error: Option<String>) {
         if let Some(p) = &self.provider {
-            p.answer(ticket, key.ok_or_else(|| error.unwrap_or_else(|| "no key".into())));
+            p.answer(
+                ticket,
+                key.ok_or_else(|| error.unwrap_or_else(|| "no key".into())),
+            );
         }
     }
 

@@ -4,7 +4,7 @@
 
 use super::{AdminTask, CoreResult, NativeAdmin, NativePager, id, parse, project};
 use napi::bindgen_prelude::*;
-use posthog_core::admin::{AdminClient, NewFeatureFlag, QueryOptions};
+use posthog_core::admin::{AdminClient, NewFeatureFlag, PersonalApiKey, QueryOptions};
 use posthog_core::{Error as CoreError, parse_timestamp};
 use serde_json::Value;
 use std::time::Duration;
@@ -399,40 +399,32 @@ impl NativeAdmin {
     pub fn preflight(&self, operations: Vec<String>) -> AsyncTask<AdminTask> {
         self.task(move |c| {
             let p = c.preflight(&operations)?;
-            Ok(serde_json::json!({"granted": p.granted, "required": p.required}))
+            Ok(serde_json::to_value(p).unwrap_or(Value::Null))
         })
     }
 
     /// `[perMinute, perHour]` of `"general"`, `"analytics"` or `"query"`; null when off.
     #[napi]
     pub fn rate_budget(&self, env: Env, class: String) -> Result<Option<Vec<u32>>> {
-        use posthog_core::admin::RateClass;
-        let class = match class.as_str() {
-            "general" => RateClass::General,
-            "analytics" => RateClass::Analytics,
-            "query" => RateClass::Query,
-            other => {
-                return Err(crate::errors::to_js(
-                    &env,
-                    &CoreError::InvalidInput(format!(
-                        "no rate class {other:?} (general, analytics, query)"
-                    )),
-                ));
-            }
-        };
+        let class: posthog_core::admin::RateClass =
+            class.parse().map_err(|e| crate::errors::to_js(&env, &e))?;
         Ok(self.client.rate_budget(class).map(|(m, h)| vec![m, h]))
     }
 
     #[napi(ts_return_type = "Promise<string>")]
     pub fn keys_current(&self) -> AsyncTask<AdminTask> {
-        self.task(|c| Ok(key_json(&c.personal_api_keys().current()?)))
+        self.task(|c| Ok(c.personal_api_keys().current()?.to_json_with_secret()))
     }
 
     #[napi(ts_return_type = "Promise<string>")]
     pub fn keys_list(&self) -> AsyncTask<AdminTask> {
         self.task(|c| {
             let keys = c.personal_api_keys().list()?;
-            Ok(Value::Array(keys.iter().map(key_json).collect()))
+            Ok(Value::Array(
+                keys.iter()
+                    .map(PersonalApiKey::to_json_with_secret)
+                    .collect(),
+            ))
         })
     }
 
@@ -440,13 +432,15 @@ impl NativeAdmin {
     pub fn keys_create(&self, label: String, scopes: Vec<String>) -> AsyncTask<AdminTask> {
         self.task(move |c| {
             let refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
-            Ok(key_json(&c.personal_api_keys().create(&label, &refs)?))
+            Ok(c.personal_api_keys()
+                .create(&label, &refs)?
+                .to_json_with_secret())
         })
     }
 
     #[napi(ts_return_type = "Promise<string>")]
     pub fn keys_roll(&self, key_id: String) -> AsyncTask<AdminTask> {
-        self.task(move |c| Ok(key_json(&c.personal_api_keys().roll(&key_id)?)))
+        self.task(move |c| Ok(c.personal_api_keys().roll(&key_id)?.to_json_with_secret()))
     }
 
     #[napi(ts_return_type = "Promise<void>")]
@@ -543,18 +537,4 @@ impl NativeAdmin {
     ) -> AsyncTask<AdminTask> {
         self.task(move |c| json!(c.cancel_query(project(project_id)?, &query_id)?))
     }
-}
-
-/// A key as JSON, with its new `value` when PostHog sent one (create, roll).
-fn key_json(k: &posthog_core::admin::PersonalApiKey) -> Value {
-    let mut v = serde_json::to_value(k).unwrap_or(Value::Null);
-    if let Value::Object(m) = &mut v {
-        m.insert(
-            "value".into(),
-            k.value
-                .as_ref()
-                .map_or(Value::Null, |s| Value::String(s.expose().to_string())),
-        );
-    }
-    v
 }

@@ -519,19 +519,8 @@ impl NativeAdminClient {
     /// The client-side budget of a rate class (`"general"`, `"analytics"`, `"query"`):
     /// `(per_minute, per_hour)`, or `None` when off.
     fn rate_budget(&self, py: Python<'_>, class: &str) -> PyResult<Option<(u32, u32)>> {
-        let class = match class {
-            "general" => posthog_core::admin::RateClass::General,
-            "analytics" => posthog_core::admin::RateClass::Analytics,
-            "query" => posthog_core::admin::RateClass::Query,
-            other => {
-                return Err(crate::errors::to_pyerr(
-                    py,
-                    &input(format!(
-                        "no rate class {other:?} (general, analytics, query)"
-                    )),
-                ));
-            }
-        };
+        let class: posthog_core::admin::RateClass =
+            class.parse().map_err(|e| crate::errors::to_pyerr(py, &e))?;
         Ok(self.inner.rate_budget(class))
     }
 

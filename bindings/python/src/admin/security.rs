@@ -48,20 +48,6 @@ pub(super) fn provider(
     }
 }
 
-/// A key as a dict, with its new `value` (a `str`) when PostHog sent one.
-fn key_value(k: &PersonalApiKey) -> Value {
-    let mut v = serde_json::to_value(k).unwrap_or(Value::Null);
-    if let Value::Object(m) = &mut v {
-        m.insert(
-            "value".into(),
-            k.value
-                .as_ref()
-                .map_or(Value::Null, |s| Value::String(s.expose().to_string())),
-        );
-    }
-    v
-}
-
 /// The operations argument: a list of names.
 pub(super) fn operations(obj: &Bound<'_, PyAny>) -> Result<Vec<String>, Error> {
     if obj.is_instance_of::<pyo3::types::PyString>() {
@@ -86,21 +72,25 @@ pub(super) fn preflight<'py>(
     let ops = args(py, operations(ops))?;
     call(py, || {
         let p = client.preflight(&ops)?;
-        Ok(serde_json::json!({"granted": p.granted, "required": p.required}))
+        Ok(serde_json::to_value(p).unwrap_or(Value::Null))
     })
 }
 
 pub(super) fn keys_current<'py>(py: Python<'py>, c: &AdminClient) -> PyResult<Bound<'py, PyAny>> {
     call(py, || {
-        c.personal_api_keys().current().map(|k| key_value(&k))
+        c.personal_api_keys()
+            .current()
+            .map(|k| k.to_json_with_secret())
     })
 }
 
 pub(super) fn keys_list<'py>(py: Python<'py>, c: &AdminClient) -> PyResult<Bound<'py, PyAny>> {
     call(py, || {
-        c.personal_api_keys()
-            .list()
-            .map(|ks| ks.iter().map(key_value).collect::<Vec<_>>())
+        c.personal_api_keys().list().map(|ks| {
+            ks.iter()
+                .map(PersonalApiKey::to_json_with_secret)
+                .collect::<Vec<_>>()
+        })
     })
 }
 
@@ -115,7 +105,7 @@ pub(super) fn keys_create<'py>(
         let refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
         c.personal_api_keys()
             .create(&label, &refs)
-            .map(|k| key_value(&k))
+            .map(|k| k.to_json_with_secret())
     })
 }
 
@@ -125,7 +115,9 @@ pub(super) fn keys_roll<'py>(
     id: String,
 ) -> PyResult<Bound<'py, PyAny>> {
     call(py, || {
-        c.personal_api_keys().roll(&id).map(|k| key_value(&k))
+        c.personal_api_keys()
+            .roll(&id)
+            .map(|k| k.to_json_with_secret())
     })
 }
 

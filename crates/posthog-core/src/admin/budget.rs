@@ -19,6 +19,22 @@ pub enum RateClass {
     Query,
 }
 
+impl std::str::FromStr for RateClass {
+    type Err = crate::error::Error;
+
+    /// `"general"`, `"analytics"` or `"query"` (the names every binding takes).
+    fn from_str(name: &str) -> Result<RateClass, Self::Err> {
+        match name {
+            "general" => Ok(RateClass::General),
+            "analytics" => Ok(RateClass::Analytics),
+            "query" => Ok(RateClass::Query),
+            other => Err(crate::error::Error::InvalidInput(format!(
+                "no rate class {other:?} (general, analytics, query)"
+            ))),
+        }
+    }
+}
+
 /// One token bucket: `capacity` tokens, refilled continuously over `window`.
 #[derive(Debug)]
 struct Bucket {

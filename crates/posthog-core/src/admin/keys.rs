@@ -63,6 +63,18 @@ impl PersonalApiKey {
             self.scopes.clone()
         }
     }
+
+    /// The key as PostHog's JSON, with `value` the new secret in clear when PostHog sent one
+    /// (create, roll) and `null` otherwise: what the bindings hand a rotation script, which
+    /// asked for the secret to store it.
+    pub fn to_json_with_secret(&self) -> Value {
+        let mut v = serde_json::to_value(self).unwrap_or(Value::Null);
+        if let Value::Object(m) = &mut v {
+            let secret = self.value.as_ref().map(|s| s.expose().to_owned());
+            m.insert("value".into(), secret.map_or(Value::Null, Value::String));
+        }
+        v
+    }
 }
 
 fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PersonalKey>, D::Error> {

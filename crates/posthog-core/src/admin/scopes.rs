@@ -106,7 +106,7 @@ pub fn grants(granted: &[String], needed: &str) -> bool {
 }
 
 /// What a preflight found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Preflight {
     /// The key's scopes as PostHog answered them; `None` when the server cannot say (an
     /// older PostHog without `/api/personal_api_keys/@current/`), so nothing was checked.

@@ -31,7 +31,9 @@ fn fixtures() -> Vec<Fixture> {
         .map(|p| {
             let v: Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
             assert!(
-                v["source"].as_str().is_some_and(|s| s.starts_with("posthog/")),
+                v["source"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with("posthog/")),
                 "{p:?} names the PostHog source it was written from"
             );
             Fixture {
@@ -171,7 +173,11 @@ fn decode(c: &AdminClient, f: &Fixture) {
             let r = c.query(1u64, sql, none).unwrap();
             assert_eq!(r.has_more, Some(false));
             assert_eq!(r.types.len(), r.columns.len());
-            assert!(r.types.iter().all(|t| t.as_array().is_some_and(|p| p.len() == 2)));
+            assert!(
+                r.types
+                    .iter()
+                    .all(|t| t.as_array().is_some_and(|p| p.len() == 2))
+            );
             assert!(!r.results.is_empty());
         }
         "query_hogql_own_limit" | "query_hogql_cached" => {
@@ -182,12 +188,10 @@ fn decode(c: &AdminClient, f: &Fixture) {
         "query_timeout_504" => {
             assert_eq!(kind(c.query(1u64, sql, none)), ErrorKind::Timeout);
         }
-        "users_me_missing_scope_403" => {
-            match c.users().me().unwrap_err() {
-                Error::Forbidden { scope, .. } => assert_eq!(scope.as_deref(), Some("user:read")),
-                other => panic!("{other:?}"),
-            }
-        }
+        "users_me_missing_scope_403" => match c.users().me().unwrap_err() {
+            Error::Forbidden { scope, .. } => assert_eq!(scope.as_deref(), Some("user:read")),
+            other => panic!("{other:?}"),
+        },
         other => panic!("fixture {other} has no decoding case: add one"),
     }
 }

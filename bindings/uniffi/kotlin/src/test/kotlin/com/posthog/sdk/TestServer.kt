@@ -117,6 +117,11 @@ class TestServer : AutoCloseable {
         post("/_test/admin/rate_limit", """{"limit": ${limit ?: "null"}, "retry_after": $retryAfter}""", idempotent = true)
     }
 
+    /** Which `/api/personal_api_keys/` generation the server imitates: `"current"` or `"legacy"`. */
+    fun personalApiKeys(version: String) {
+        post("/_test/admin/personal_api_keys", """{"version": "$version"}""", idempotent = true)
+    }
+
     fun reset() {
         // No body: the server does not read one, and an unread body can make it close the
         // connection the client pools.
