@@ -21,7 +21,7 @@ fi
 export PYO3_PYTHON="$PY"
 export VIRTUAL_ENV="$VENV"
 
-"$PY" -m pip install --quiet --disable-pip-version-check "maturin==1.16.0" "pytest>=7"
+"$PY" -m pip install --quiet --disable-pip-version-check "maturin==1.16.0" "pytest>=7" "mypy>=1.10"
 
 cargo build --quiet --manifest-path "$REPO/Cargo.toml" -p posthog-testserver
 export POSTHOG_TESTSERVER_BIN="${POSTHOG_TESTSERVER_BIN:-$REPO/target/debug/posthog-testserver}"
@@ -32,7 +32,7 @@ cd "$HERE"
 "$PY" -m pytest -q tests "$@"
 
 # Types of the public API and the examples: pyright (from the npm registry, into
-# target/pyright; skipped without npm) and mypy --strict (when installed in the venv).
+# target/pyright; skipped without npm) and mypy --strict.
 if command -v npm >/dev/null 2>&1; then
     PYRIGHT="$REPO/target/pyright/node_modules/.bin/pyright"
     [ -x "$PYRIGHT" ] || npm install --silent --prefix "$REPO/target/pyright" pyright

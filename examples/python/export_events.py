@@ -38,7 +38,7 @@ def parse_time(text: str) -> datetime:
 def progress_bar(total: int) -> Callable[[int], None]:
     """tqdm when installed, else a small bar of our own on stderr."""
     try:
-        from tqdm import tqdm  # type: ignore[import-untyped]
+        from tqdm import tqdm  # type: ignore[import-untyped, import-not-found, unused-ignore]
     except ImportError:
         tqdm = None
     if tqdm is not None:
@@ -66,14 +66,14 @@ def convert(jsonl: str, out: str, fmt: str) -> None:
     """Turns the exported JSON Lines into Parquet (pyarrow) or a pickled DataFrame (pandas)."""
     if fmt == "parquet":
         try:
-            import pyarrow.json as pj  # type: ignore[import-untyped]
-            import pyarrow.parquet as pq  # type: ignore[import-untyped]
+            import pyarrow.json as pj  # type: ignore[import-untyped, import-not-found, unused-ignore]
+            import pyarrow.parquet as pq  # type: ignore[import-untyped, import-not-found, unused-ignore]
         except ImportError:
             raise SystemExit("--format parquet needs pyarrow: pip install pyarrow")
         pq.write_table(pj.read_json(jsonl), out)
     else:
         try:
-            import pandas  # type: ignore[import-untyped]
+            import pandas  # type: ignore[import-untyped, import-not-found, unused-ignore]
         except ImportError:
             raise SystemExit("--format pandas needs pandas: pip install pandas")
         frame = pandas.read_json(jsonl, lines=True)
@@ -83,7 +83,7 @@ def convert(jsonl: str, out: str, fmt: str) -> None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("output")
     ap.add_argument("--after", type=parse_time, help="start (inclusive); default 7 days ago")
     ap.add_argument("--before", type=parse_time, help="end (exclusive); default now")
@@ -108,8 +108,9 @@ def main() -> int:
         if saved["job"] != job:
             print(f"{state_path} belongs to another export ({saved['job']}); remove it to start over", file=sys.stderr)
             return 2
-        checkpoint = saved["checkpoint"]
-        print(f"resuming after {checkpoint['rows']} rows", file=sys.stderr)
+        resumed: Dict[str, Any] = saved["checkpoint"]
+        checkpoint = resumed
+        print(f"resuming after {resumed['rows']} rows", file=sys.stderr)
     after, before = parse_time(job["after"]), parse_time(job["before"])
 
     def save(cp: Dict[str, Any]) -> None:

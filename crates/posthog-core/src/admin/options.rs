@@ -91,6 +91,21 @@ where
 
 impl AdminOptions {
     /// Options whose key comes from `provider` (asked at build and after every 401).
+    ///
+    /// ```no_run
+    /// use posthog_core::admin::{AdminClient, AdminOptions};
+    /// use std::sync::Arc;
+    /// # fn main() -> Result<(), posthog_core::Error> {
+    /// let provider = || {
+    ///     std::fs::read_to_string("/run/secrets/posthog")
+    ///         .map(|k| k.trim().to_string())
+    ///         .map_err(|e| posthog_core::Error::InvalidKey(format!("cannot read the key file: {}", e.kind())))
+    /// };
+    /// let admin = AdminClient::new(AdminOptions::from_provider(Arc::new(provider)))?;
+    /// admin.preflight(&["feature_flags.list", "export"])?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn from_provider(provider: Arc<dyn KeyProvider>) -> AdminOptions {
         let mut o = AdminOptions::new(String::new());
         o.key_provider = Some(provider);
