@@ -155,3 +155,30 @@ def test_fresh_queries_skip_the_cache(admin: AdminClient, server: TestServer) ->
     fresh = admin.query(hogql, fresh=True)
     assert fresh.extra["is_cached"] is False
     assert admin.query("SELECT event FROM events LIMIT 5").has_more is None
+
+
+def test_a_project_time_zone_changes_answers_not_exports(admin: AdminClient, server: TestServer, tmp_path: Path) -> None:
+    import json
+
+    server.post(
+        "/_test/events/generate",
+        {"count": 300, "start": "2025-01-01T00:00:00Z", "end": "2025-01-01T01:00:00Z"},
+    )
+    assert server.post("/_test/admin/project", {"timezone": "Asia/Kolkata"})["ok"] is True
+    assert admin.projects.get()["timezone"] == "Asia/Kolkata"
+    r = admin.query("SELECT timestamp FROM events ORDER BY timestamp LIMIT 1")
+    assert r.results[0][0] == "2025-01-01T05:30:00.000000+05:30"
+    assert r.types == [["timestamp", "DateTime64(6, 'Asia/Kolkata')"]]
+    out = tmp_path / "e.jsonl"
+    report = admin.export(
+        str(out),
+        events={"after": "2025-01-01T00:00:00Z", "before": "2025-01-02T00:00:00Z"},
+        page_size=70,
+    )
+    uuids = [json.loads(line)["uuid"] for line in out.read_text().splitlines()]
+    assert report.rows == 300 and len(set(uuids)) == 300
+    assert report.checkpoint["position"]["timestamp"].endswith("Z")
+    import urllib.error
+
+    with pytest.raises(urllib.error.HTTPError):
+        server.post("/_test/admin/project", {"timezone": "Mars/Olympus"})

@@ -41,6 +41,7 @@ pub(crate) fn build(shared: Arc<Shared>) -> Router {
         .route("/_test/admin/rate_limit", post(admin_control::rate_limit))
         .route("/_test/admin/query_cache", post(query_control::query_cache))
         .route("/_test/admin/query_limit", post(query_control::query_limit))
+        .route("/_test/admin/project", post(query_control::project))
         .route(
             "/_test/admin/query_failures",
             post(query_control::query_failures),

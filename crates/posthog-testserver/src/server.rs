@@ -206,6 +206,18 @@ impl TestServer {
             .with_admin(|admin, _| admin.query.failures.push_back(failure));
     }
 
+    /// Sets the project's time zone (an IANA name such as `"Europe/Berlin"`): HogQL answers
+    /// DateTime columns in it. Answers false for an unknown name.
+    pub fn set_project_timezone(&self, name: &str) -> bool {
+        match name.parse::<chrono_tz::Tz>() {
+            Ok(tz) => {
+                self.shared.with_admin(|admin, _| admin.timezone = tz);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
     /// Chooses the `/api/personal_api_keys/` generation served; see [`PersonalApiKeys`].
     pub fn set_personal_api_keys(&self, version: PersonalApiKeys) {
         self.shared

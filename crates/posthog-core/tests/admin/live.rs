@@ -356,3 +356,92 @@ fn export_resumes_after_an_injected_failure() {
         .collect();
     assert_eq!(got, want, "no duplicate, no gap");
 }
+
+/// PostHog answers timestamps in the project's time zone: the export's pages and checkpoint
+/// stay in UTC (nothing repeated or skipped); a numeric property filter matches as text.
+#[test]
+fn export_in_a_project_time_zone_with_a_numeric_filter() {
+    let Some((server, c)) = admin_server() else {
+        return;
+    };
+    generate(
+        &server,
+        1500,
+        "2025-01-01T00:00:00Z",
+        "2025-01-01T00:10:00Z",
+    );
+    assert!(server.set_project_timezone("America/New_York"));
+    let r = c
+        .query(
+            ProjectId::Current,
+            "SELECT uuid, timestamp FROM events ORDER BY timestamp LIMIT 1",
+            Value::Null,
+        )
+        .unwrap();
+    assert_eq!(r.extra["timezone"], "America/New_York");
+    assert_eq!(
+        r.types[1],
+        json!(["timestamp", "DateTime64(6, 'America/New_York')"])
+    );
+    assert_eq!(r.results[0][1], "2024-12-31T19:00:00.000000-05:00");
+
+    let src = ExportSource::events(
+        "2025-01-01T00:00:00Z".parse().unwrap(),
+        "2025-01-02T00:00:00Z".parse().unwrap(),
+    );
+    let mut jsonl = Vec::new();
+    let report = c
+        .export(
+            ProjectId::Current,
+            &src,
+            ExportFormat::Jsonl,
+            &mut jsonl,
+            ExportOptions {
+                page_size: 400,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(report.rows, 1500);
+    let uuids: std::collections::HashSet<String> = String::from_utf8(jsonl)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["uuid"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(uuids.len(), 1500, "nothing repeated or skipped");
+    match &report.checkpoint.position {
+        posthog_core::admin::Position::Keyset { timestamp, .. } => {
+            assert!(timestamp.ends_with('Z'), "{timestamp}")
+        }
+        other => panic!("{other:?}"),
+    }
+
+    let ExportSource::Events { after, before, .. } = src else {
+        unreachable!()
+    };
+    let filtered = ExportSource::Events {
+        after,
+        before,
+        event: None,
+        properties: vec![("index".into(), json!(7))],
+    };
+    let mut out = Vec::new();
+    let report = c
+        .export(
+            ProjectId::Current,
+            &filtered,
+            ExportFormat::Jsonl,
+            &mut out,
+            ExportOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(
+        report.rows, 1,
+        "the numeric filter matches the event whose index is 7"
+    );
+}

@@ -14,15 +14,15 @@ pub(crate) const PROJECT_NAME: &str = "Default project";
 /// The project (API) key of the project.
 pub(crate) const PROJECT_API_TOKEN: &str = "phc_testprojectkey";
 
-/// The project's JSON.
-pub(crate) fn project() -> Value {
+/// The project's JSON, in time zone `tz`.
+pub(crate) fn project(tz: chrono_tz::Tz) -> Value {
     json!({
         "id": 1,
         "uuid": PROJECT_UUID,
         "organization": ORGANIZATION_ID,
         "api_token": PROJECT_API_TOKEN,
         "name": PROJECT_NAME,
-        "timezone": "UTC",
+        "timezone": tz.name(),
         "created_at": "2024-01-01T00:00:00.000000Z",
         "is_demo": false,
         "access_control": false,
@@ -34,7 +34,8 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Outcome {
     if ctx.method != axum::http::Method::GET {
         return ctx.not_allowed();
     }
-    ok(paging::page(ctx, vec![project()]))
+    let tz = ctx.shared.with_admin(|admin, _| admin.timezone);
+    ok(paging::page(ctx, vec![project(tz)]))
 }
 
 /// `GET /api/projects/{id}/`.
@@ -42,5 +43,5 @@ pub(crate) fn get(ctx: &Ctx<'_>) -> Outcome {
     if ctx.method != axum::http::Method::GET {
         return ctx.not_allowed();
     }
-    ok(project())
+    ok(project(ctx.shared.with_admin(|admin, _| admin.timezone)))
 }

@@ -182,6 +182,25 @@ pub(crate) async fn personal_api_keys(State(shared): State<Arc<Shared>>, body: B
     Json(json!({"ok": true, "version": name})).into_response()
 }
 
+/// `POST /_test/admin/project`: `{"timezone": "Europe/Berlin"}` sets the project's time zone
+/// (IANA name): HogQL answers DateTime columns in it and reads offset-less times in it.
+pub(crate) async fn project(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let value = match parse(&body) {
+        Ok(v) => v,
+        Err(m) => return bad_request(m),
+    };
+    let tz: chrono_tz::Tz = match value
+        .get("timezone")
+        .and_then(Value::as_str)
+        .map(str::parse)
+    {
+        Some(Ok(tz)) => tz,
+        _ => return bad_request("`timezone` must be an IANA time zone name".into()),
+    };
+    shared.with_admin(|admin, _| admin.timezone = tz);
+    Json(json!({"ok": true, "timezone": tz.name()})).into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -75,6 +75,8 @@ pub(crate) struct AdminState {
     pub(crate) keys: KeyStore,
     /// Which `/api/personal_api_keys/` generation is served.
     pub(crate) personal_api_keys: PersonalApiKeys,
+    /// The project's time zone: HogQL answers its DateTime columns in it.
+    pub(crate) timezone: chrono_tz::Tz,
     /// The highest flag id ever handed out or seen (ids are never reused).
     pub(crate) max_flag_id: i64,
     next_id: i64,
@@ -98,6 +100,7 @@ impl AdminState {
             flag_list_requests: 0,
             keys: KeyStore::default(),
             personal_api_keys: options.personal_api_keys,
+            timezone: chrono_tz::Tz::UTC,
             max_flag_id: 0,
             next_id: 1,
         }

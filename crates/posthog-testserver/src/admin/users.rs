@@ -31,6 +31,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Outcome {
     if ctx.method != Method::GET {
         return ctx.not_allowed();
     }
+    let tz = ctx.shared.with_admin(|admin, _| admin.timezone);
     ok(json!({
         "id": USER_ID,
         "uuid": USER_UUID,
@@ -45,7 +46,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Outcome {
             "project_id": 1,
             "api_token": PROJECT_API_TOKEN,
             "name": PROJECT_NAME,
-            "timezone": "UTC",
+            "timezone": tz.name(),
         },
         "organization": {
             "id": ORGANIZATION_ID,

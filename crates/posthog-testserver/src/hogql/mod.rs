@@ -57,13 +57,14 @@ pub(crate) fn run(
     query: &str,
     values: &Map<String, Value>,
     now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
 ) -> Result<QueryOutput, QueryError> {
     let began = Instant::now();
     let tokens = lexer::lex(query).map_err(|e| QueryError::syntax(e.message))?;
     let select = parser::parse(&tokens).map_err(|e| QueryError::syntax(e.message))?;
     let parsed = began.elapsed();
     let own_limit = select.limit.is_some();
-    let plan = translate::translate(&select, values, now)?;
+    let plan = translate::translate(&select, values, now, tz)?;
     let translated = began.elapsed();
     let sqlite = |e: rusqlite::Error| QueryError::new(format!("Query failed: {e}"));
     let mut stmt = db.conn.prepare(&plan.sql).map_err(sqlite)?;
@@ -95,7 +96,7 @@ pub(crate) fn run(
         .columns
         .iter()
         .zip(&plan.types)
-        .map(|(name, ty)| (name.clone(), ty.name()))
+        .map(|(name, ty)| (name.clone(), ty.name().to_owned()))
         .collect();
     let paging = (!own_limit).then_some(Paging {
         has_more,
@@ -111,6 +112,7 @@ pub(crate) fn run(
         results,
         columns: plan.columns,
         types,
+        timezone: tz.name().to_owned(),
         paging,
         hogql,
         sql: plan.sql,

@@ -33,7 +33,7 @@ impl Ty {
         match self {
             Ty::String => "String",
             Ty::Uuid => "UUID",
-            Ty::DateTime => "DateTime64(6, 'UTC')",
+            Ty::DateTime => super::output::DATETIME_UTC,
             Ty::UInt64 => "UInt64",
             Ty::Int64 => "Int64",
             Ty::Float64 => "Float64",
@@ -69,11 +69,13 @@ const PERSON_COLUMNS: [(&str, Ty); 3] = [
     ("properties", Ty::String),
 ];
 
-/// Translates `select` with these placeholder values, `now` standing for `now()`.
+/// Translates `select` with these placeholder values, `now` standing for `now()`, and
+/// `tz` the project's time zone (a `toDateTime` text without an offset is a time there).
 pub(crate) fn translate(
     select: &Select,
     values: &Map<String, Value>,
     now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
 ) -> Result<Plan, QueryError> {
     let columns: &[(&str, Ty)] = match select.from.as_str() {
         "events" => &EVENT_COLUMNS,
@@ -89,6 +91,7 @@ pub(crate) fn translate(
         columns,
         values,
         now,
+        tz,
         params: Vec::new(),
         aliases: Vec::new(),
     };
@@ -168,6 +171,7 @@ struct Translator<'a> {
     columns: &'a [(&'a str, Ty)],
     values: &'a Map<String, Value>,
     now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
     params: Vec<Sql>,
     aliases: Vec<(String, Ty)>,
 }
@@ -330,6 +334,9 @@ impl Translator<'_> {
                 json_path.push_str(&format!(".\"{key}\""));
             }
             let p = self.bind(Sql::Text(json_path));
+            // Each value keeps its JSON type, as after PostHog's automatic property
+            // definitions (numbers Numeric, text String): a property sent as text ("5")
+            // compared with a number matches nothing.
             return Ok((format!("json_extract(\"properties\", {p})"), Ty::String));
         }
         if let Some((alias, ty)) = self
@@ -429,7 +436,18 @@ impl Translator<'_> {
                     },
                     _ => return Ok(None),
                 };
-                time::parse(&text)
+                let parsed = match chrono::DateTime::parse_from_rfc3339(text.trim()) {
+                    Ok(t) => Some(t.with_timezone(&Utc)),
+                    // No offset: a wall-clock time in the project's time zone, as in HogQL.
+                    Err(_) => time::parse(&text).and_then(|t| {
+                        use chrono::TimeZone;
+                        self.tz
+                            .from_local_datetime(&t.naive_utc())
+                            .earliest()
+                            .map(|local| local.with_timezone(&Utc))
+                    }),
+                };
+                parsed
                     .map(Some)
                     .ok_or_else(|| QueryError::new(format!("Cannot parse {text:?} as a DateTime")))
             }

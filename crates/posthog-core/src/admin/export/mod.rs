@@ -282,7 +282,7 @@ impl<S: Sink> Run<'_, S> {
                     }
                 };
                 Ok(Position::Keyset {
-                    timestamp: col("timestamp")?,
+                    timestamp: utc(&col("timestamp")?),
                     uuid: col("uuid")?,
                 })
             }
@@ -296,5 +296,15 @@ impl<S: Sink> Run<'_, S> {
                 })
             }
         }
+    }
+}
+/// A timestamp PostHog answered in the project's time zone (`…+01:00`), in UTC (`…Z`): the
+/// checkpoint and the next page's bound stay the same whatever the project's zone is.
+fn utc(text: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(text) {
+        Ok(t) => t
+            .with_timezone(&chrono::Utc)
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        Err(_) => text.to_owned(),
     }
 }

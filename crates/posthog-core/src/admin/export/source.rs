@@ -68,10 +68,15 @@ impl ExportSource {
                         "the export window is empty (before <= after)".into(),
                     ));
                 }
-                for (k, _) in properties {
+                for (k, v) in properties {
                     if !is_ident(k) {
                         return Err(Error::InvalidInput(format!(
                             "property filter {k:?} is not a plain property name"
+                        )));
+                    }
+                    if v.is_object() || v.is_array() {
+                        return Err(Error::InvalidInput(format!(
+                            "property filter {k:?}: compare with a string, number, boolean or null"
                         )));
                     }
                 }
@@ -113,9 +118,22 @@ impl ExportSource {
                     q.push_str(" AND event = {event}");
                     values.insert("event".into(), json!(e));
                 }
+                // HogQL reads a property as text unless its property definition types it
+                // (Numeric, Boolean): a number or boolean is compared as text through
+                // `toString`, so 5 matches a property sent as 5 or as "5" whatever PostHog
+                // decided its type is; text is compared as is (materialised columns stay usable).
                 for (i, (k, v)) in properties.iter().enumerate() {
-                    q.push_str(&format!(" AND properties.{k} = {{p{i}}}"));
-                    values.insert(format!("p{i}"), v.clone());
+                    match v {
+                        Value::Null => q.push_str(&format!(" AND properties.{k} IS NULL")),
+                        Value::String(s) => {
+                            q.push_str(&format!(" AND properties.{k} = {{p{i}}}"));
+                            values.insert(format!("p{i}"), json!(s));
+                        }
+                        other => {
+                            q.push_str(&format!(" AND toString(properties.{k}) = {{p{i}}}"));
+                            values.insert(format!("p{i}"), json!(other.to_string()));
+                        }
+                    }
                 }
                 match pos {
                     Position::Start => {}

@@ -76,7 +76,7 @@ pub(crate) fn fresh(
         "query": text,
         "query_status": null,
         "results": output.results,
-        "timezone": "UTC",
+        "timezone": output.timezone,
         "timings": timings,
         "types": types,
     })

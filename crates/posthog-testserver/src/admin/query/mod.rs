@@ -107,8 +107,9 @@ async fn submit(ctx: &Ctx<'_>, path_kind: Option<&str>) -> Outcome {
 
 /// Runs the query; `Err` is the HogQL error; `Ok(Err)` the row limit was hit.
 fn compute(shared: &Shared, sub: &Submission) -> Result<Result<QueryOutput, ApiError>, QueryError> {
-    let max_rows = shared.with_admin(|admin, _| admin.query.max_rows);
-    let output = shared.with_db(|db| hogql::run(db, &sub.text, &sub.values, Utc::now()))?;
+    let (max_rows, tz) = shared.with_admin(|admin, _| (admin.query.max_rows, admin.timezone));
+    let mut output = shared.with_db(|db| hogql::run(db, &sub.text, &sub.values, Utc::now(), tz))?;
+    output.in_timezone(tz);
     Ok(match max_rows {
         Some(max) if output.results.len() > max => Err(ApiError::query_timeout()),
         _ => Ok(output),
