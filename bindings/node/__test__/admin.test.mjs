@@ -148,7 +148,7 @@ test('async query: queryAsync, queryStatus, waitForQuery, cancelQuery', async ()
   const r = await a.waitForQuery(status.id, { timeoutMs: 10_000 })
   assert.deepEqual(r.results, [[7]])
   assert.equal((await a.queryStatus('q-1')).complete, true)
-  await a.cancelQuery('q-1')
+  assert.equal(await a.cancelQuery('q-1'), 'Query already complete')
   await rejectsWith(a.queryStatus('missing'), 'not_found', 404)
 })
 
@@ -314,6 +314,7 @@ test('a keyProvider (async, like a secret manager) is asked again after a 401', 
     return secret
   }
   assert.throws(() => new AdminClient({ host: server.url, keyProvider }), (e) => e.code === 'config')
+  assert.throws(() => new AdminClient({ host: server.url, keyProvider: 'phx_not_a_function' }), (e) => e.code === 'invalid_input')
   asked = 0
   const a = await AdminClient.create({ host: server.url, keyProvider })
   assert.equal(asked, 1, 'asked once at start')

@@ -130,7 +130,7 @@ def test_async_query(admin: AdminClient, server: TestServer) -> None:
     assert done.complete and done.result() is not None
     assert done.result().results == [[7]]  # type: ignore[union-attr]
     assert admin.wait_for_query(status.id, timeout=10).results == [[7]]
-    admin.cancel_query(status.id)
+    assert admin.cancel_query(status.id) == "Query already complete"  # PostHog's message
     with pytest.raises(posthog_sdk.NotFoundError):
         admin.query_status("no-such-query")
 

@@ -33,6 +33,9 @@ def test_preflight_fails_early_naming_the_missing_scope(server: TestServer) -> N
     with AdminClient(key, host=server.url) as a:
         ok = a.preflight(["feature_flags.list", "export"])
         assert sorted(ok["granted"]) == ["feature_flag:read", "query:read"]
+        assert a.rate_budget("query") == (240, 2400)  # PostHog's published limits until a 429
+        with pytest.raises(posthog_sdk.InvalidInputError):
+            a.rate_budget("bulk")
         with pytest.raises(posthog_sdk.ForbiddenError) as info:
             a.preflight(["feature_flags.list", "feature_flags.activity"])
         assert info.value.scope == "activity_log:read"
@@ -87,6 +90,8 @@ def test_a_failing_provider_is_a_typed_error(server: TestServer) -> None:
         AdminClient(host=server.url, key_provider=provider)
     # the exception's type, not its text (which might quote a secret)
     assert "RuntimeError" in str(info.value) and "vault" not in str(info.value)
+    with pytest.raises(posthog_sdk.ConfigError):
+        AdminClient(host=server.url, key_provider="phx_not_callable")  # type: ignore[arg-type]
 
 
 def test_key_management_on_older_posthog(server: TestServer) -> None:
