@@ -25,7 +25,7 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for KeyProviderError {
     fn from(_: uniffi::UnexpectedUniFFICallbackError) -> Self {
         // Not the exception's text: it might quote the secret.
         KeyProviderError::Failed {
-            detail: "the key provider threw".into(),
+            detail: "an unexpected exception".into(),
         }
     }
 }
@@ -46,7 +46,7 @@ impl core::KeyProvider for ForeignKeyProvider {
     fn personal_key(&self) -> Result<String, Error> {
         self.0
             .personal_api_key()
-            .map_err(|e| Error::InvalidKey(format!("the key provider failed: {e}")))
+            .map_err(|e| Error::key_provider_raised(&format!("KeyProviderError ({e})")))
     }
 }
 

@@ -270,6 +270,12 @@ impl std::fmt::Display for ErrorKind {
 }
 
 impl Error {
+    /// A key provider that failed, named by `what` it raised (a type name, never its text,
+    /// which might quote a secret): the one wording every binding reports.
+    pub fn key_provider_raised(what: &str) -> Error {
+        Error::InvalidKey(format!("the key provider raised {what}"))
+    }
+
     /// The stable kind of this error.
     pub fn kind(&self) -> ErrorKind {
         match self {

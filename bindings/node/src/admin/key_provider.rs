@@ -67,9 +67,7 @@ impl KeyProvider for JsKeyProvider {
         match rx.recv_timeout(ANSWER_TIMEOUT) {
             Ok(Ok(key)) => Ok(key),
             // Only the thrown value's name: its message might quote a secret.
-            Ok(Err(name)) => Err(CoreError::InvalidKey(format!(
-                "the key provider raised {name}"
-            ))),
+            Ok(Err(name)) => Err(CoreError::key_provider_raised(&name)),
             Err(_) => {
                 self.lock().remove(&ticket);
                 Err(CoreError::InvalidKey(format!(

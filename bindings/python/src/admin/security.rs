@@ -23,7 +23,7 @@ impl KeyProvider for PyKeyProvider {
                     .name()
                     .map(|n| n.to_string())
                     .unwrap_or_else(|_| "an exception".into());
-                Error::InvalidKey(format!("the key provider raised {kind}"))
+                Error::key_provider_raised(&kind)
             })?;
             to_str(&got, "the key provider's answer")
                 .map_err(|_| Error::InvalidKey("the key provider must return a str".into()))

@@ -104,7 +104,8 @@ fn window() -> ExportSource {
     )
 }
 
-fn jsonl_uuids(out: &[u8]) -> Vec<String> {
+/// The `uuid` of every JSON Lines row, in file order.
+pub fn jsonl_uuids(out: &[u8]) -> Vec<String> {
     String::from_utf8_lossy(out)
         .lines()
         .map(|l| {

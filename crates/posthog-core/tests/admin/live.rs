@@ -1,6 +1,7 @@
 //! The admin client against the local PostHog test server (its private API, HogQL over
 //! SQLite, synthetic events).
 
+use crate::export_fake::jsonl_uuids;
 use crate::scripted::manual_clock;
 use posthog_core::ErrorKind;
 use posthog_core::admin::{
@@ -244,17 +245,7 @@ fn export_matches_a_direct_query() {
         )
         .unwrap();
     assert_eq!(report.rows, 3000);
-    let got: Vec<String> = String::from_utf8(jsonl)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["uuid"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
-    assert_eq!(got, want);
+    assert_eq!(jsonl_uuids(&jsonl), want);
     let mut csv = Vec::new();
     c.export(
         ProjectId::Current,
@@ -403,16 +394,7 @@ fn export_in_a_project_time_zone_with_a_numeric_filter() {
         )
         .unwrap();
     assert_eq!(report.rows, 1500);
-    let uuids: std::collections::HashSet<String> = String::from_utf8(jsonl)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["uuid"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
+    let uuids: std::collections::HashSet<String> = jsonl_uuids(&jsonl).into_iter().collect();
     assert_eq!(uuids.len(), 1500, "nothing repeated or skipped");
     match &report.checkpoint.position {
         posthog_core::admin::Position::Keyset { timestamp, .. } => {
