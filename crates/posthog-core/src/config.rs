@@ -67,6 +67,7 @@ pub struct ClientOptions {
     max_queue_bytes: usize,
     max_batch_bytes: usize,
     max_event_bytes: usize,
+    max_batch_size: Option<usize>,
     max_retries: Option<u32>,
     retry_for: Option<Duration>,
     request_timeout: Duration,
@@ -125,6 +126,7 @@ impl ClientOptions {
             max_queue_bytes: 64 * 1024 * 1024,
             max_batch_bytes: 5 * 1024 * 1024,
             max_event_bytes: 1_000_000,
+            max_batch_size: rules.max_batch_size,
             max_retries: rules.max_retries,
             retry_for: None,
             request_timeout: rules.request_timeout,
@@ -258,6 +260,13 @@ impl ClientOptions {
     /// The most serialised event bytes in one request (default 5 MiB, under PostHog's 20 MB cap).
     pub fn max_batch_bytes(mut self, n: usize) -> Self {
         self.max_batch_bytes = n;
+        self
+    }
+    /// The most events in one request (default: `flush_at`; posthog-node's profile 100, as its
+    /// `maxBatchSize`). `flush_at` queued events start a send; when more are queued by then (a
+    /// burst, a flush), one request carries up to this many. Never below `flush_at`.
+    pub fn max_batch_size(mut self, n: usize) -> Self {
+        self.max_batch_size = Some(n);
         self
     }
     /// The largest single event accepted (default 1 000 000 bytes serialised).
@@ -525,6 +534,10 @@ impl ClientOptions {
             key,
             host,
             flush_at: self.flush_at,
+            max_batch_size: self
+                .max_batch_size
+                .unwrap_or(self.flush_at)
+                .max(self.flush_at),
             flush_interval: self.flush_interval,
             max_queue_size: self.max_queue_size,
             max_queue_bytes: self.max_queue_bytes,
@@ -606,6 +619,8 @@ pub struct Config {
     pub host: String,
     /// See [`ClientOptions::flush_at`].
     pub flush_at: usize,
+    /// See [`ClientOptions::max_batch_size`] (resolved: at least `flush_at`).
+    pub max_batch_size: usize,
     /// See [`ClientOptions::flush_interval`].
     pub flush_interval: Duration,
     /// See [`ClientOptions::max_queue_size`].

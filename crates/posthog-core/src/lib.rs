@@ -25,6 +25,7 @@ mod disk;
 pub mod error;
 pub mod event;
 pub mod flags;
+pub mod intake;
 pub mod keys;
 pub mod mobile;
 pub mod options;
@@ -47,6 +48,7 @@ pub use config::{ClientOptions, Config, FsyncPolicy, OverflowPolicy, Protocol, R
 pub use error::{Error, ErrorAttributes, ErrorKind};
 pub use event::{Event, EventMessage, parse_timestamp, parse_uuid};
 pub use flags::{CaptureFlags, FlagOptions, FlagResult, FlagValue, FlagsSnapshot};
+pub use intake::Intake;
 pub use keys::{FlagsSecureKey, KeyType, PersonalKey, ProjectKey};
 pub use mobile::{DeviceContext, MobileClient, MobileOptions};
 pub use options::Options;

@@ -35,6 +35,8 @@ pub struct Options {
     pub max_batch_bytes: Option<usize>,
     /// Largest single event.
     pub max_event_bytes: Option<usize>,
+    /// Most events in one request (at least `flush_at`).
+    pub max_batch_size: Option<usize>,
     /// Resends after the first attempt (default: no count limit, see `retry_for`).
     pub max_retries: Option<u32>,
     /// How long a batch keeps being retried after its first attempt.
@@ -132,6 +134,10 @@ pub const OPTION_DOCS: &[OptionDoc] = &[
     OptionDoc {
         name: "max_event_bytes",
         doc: "largest single event",
+    },
+    OptionDoc {
+        name: "max_batch_size",
+        doc: "most events in one request (at least flush_at, which starts a send)",
     },
     OptionDoc {
         name: "max_retries",
@@ -478,12 +484,6 @@ const UNSUPPORTED: &[Unsupported] = &[
     ),
     un(
         N,
-        "maxBatchSize",
-        &[],
-        "the core cuts batches by flushAt and by bytes (maxBatchBytes), halving a batch on 413",
-    ),
-    un(
-        N,
         "featureFlagsRequestMaxRetries",
         &[],
         "the core retries /flags once on transport errors, 502 and 504",
@@ -826,6 +826,9 @@ impl Options {
         }
         if let Some(v) = self.max_batch_bytes {
             o = o.max_batch_bytes(v);
+        }
+        if let Some(v) = self.max_batch_size {
+            o = o.max_batch_size(v);
         }
         if let Some(v) = self.max_event_bytes {
             o = o.max_event_bytes(v);

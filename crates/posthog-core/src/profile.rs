@@ -48,8 +48,11 @@ impl TimeUnit {
 pub struct Rules {
     /// `$lib` of the events.
     pub sdk_name: &'static str,
-    /// Batch size.
+    /// Queued events that start a send.
     pub flush_at: usize,
+    /// Most events in one request; `None`: `flush_at` (see
+    /// [`crate::ClientOptions::max_batch_size`]).
+    pub max_batch_size: Option<usize>,
     /// Time between timed flushes.
     pub flush_interval: Duration,
     /// Queue bound in events.
@@ -195,6 +198,7 @@ pub enum HookMessage {
 const PYTHON: Rules = Rules {
     sdk_name: "posthog-sdk-python",
     flush_at: 100,
+    max_batch_size: None,
     flush_interval: Duration::from_secs(5),
     max_queue_size: 100_000,
     max_disk_bytes: 1024 * 1024 * 1024,
@@ -236,6 +240,8 @@ const PYTHON: Rules = Rules {
 const NODE: Rules = Rules {
     sdk_name: "posthog-sdk-node",
     flush_at: 20,
+    // posthog-node's `maxBatchSize`: 20 queued events start a send, one request takes up to 100.
+    max_batch_size: Some(100),
     flush_interval: Duration::from_secs(10),
     // posthog-node holds 1 000 and drops the oldest beyond; the core keeps a 100 000-event
     // burst (lossless defaults; the byte bound, 64 MiB, holds as well).
@@ -279,6 +285,7 @@ const NODE: Rules = Rules {
 const CORE: Rules = Rules {
     sdk_name: "posthog-sdk-rust",
     flush_at: 100,
+    max_batch_size: None,
     flush_interval: Duration::from_secs(5),
     max_queue_size: 100_000,
     max_disk_bytes: 1024 * 1024 * 1024,
@@ -320,6 +327,7 @@ const CORE: Rules = Rules {
 const MOBILE: Rules = Rules {
     sdk_name: "posthog-sdk-mobile",
     flush_at: 20,
+    max_batch_size: None,
     flush_interval: Duration::from_secs(30),
     max_queue_size: 1_000,
     max_disk_bytes: 64 * 1024 * 1024,

@@ -38,7 +38,7 @@ fn read_back(shared: &Shared) {
             return;
         }
         st.to_load(
-            cfg.flush_at.saturating_mul(cfg.max_in_flight),
+            cfg.max_batch_size.saturating_mul(cfg.max_in_flight),
             cfg.max_batch_bytes.saturating_mul(cfg.max_in_flight),
         )
     };
@@ -109,7 +109,7 @@ async fn run(shared: Arc<Shared>) {
                     return;
                 }
                 if !st.offline && st.ready(cfg.flush_at, cfg.max_batch_bytes) {
-                    st.cut(cfg.flush_at, cfg.max_batch_bytes)
+                    st.cut(cfg.max_batch_size, cfg.max_batch_bytes)
                 } else {
                     None
                 }

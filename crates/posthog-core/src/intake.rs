@@ -1,0 +1,214 @@
+//! A binding's captures, handed over in order to a dedicated thread that builds, serialises and
+//! queues them with [`Client::capture`], so the caller's thread only records what it was given.
+//!
+//! The caller fixes each event's uuid and timestamp before submitting it (they are what the
+//! event carries, whenever it is built). Every rule of [`Client::capture`] — the queue bound,
+//! drop counting, super properties, opt-out — applies when the item is processed; a binding
+//! calls [`Intake::drain`] before anything that must see the earlier captures (flush, stats,
+//! register, opt out, shutdown, a direct capture).
+
+use crate::client::Client;
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+/// What processes one submitted item on the intake thread (or on the caller's, when the
+/// intake is full or drained): typically converts it and calls [`Client::capture`].
+pub type Handler<T> = Box<dyn Fn(&Client, T) + Send + Sync>;
+
+/// Submitted items waiting for the intake thread.
+struct Waiting<T> {
+    items: VecDeque<T>,
+    /// The intake thread sleeps on `ready`: a submit wakes it.
+    idle: bool,
+    stop: bool,
+}
+
+struct Inner<T> {
+    client: Arc<Client>,
+    handler: Handler<T>,
+    waiting: Mutex<Waiting<T>>,
+    ready: Condvar,
+    /// Held while items are processed: whoever holds it pops the next one, so items reach the
+    /// client in the order they were submitted.
+    turn: Mutex<()>,
+    max_waiting: usize,
+}
+
+impl<T> Inner<T> {
+    fn waiting(&self) -> MutexGuard<'_, Waiting<T>> {
+        self.waiting.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn turn(&self) -> MutexGuard<'_, ()> {
+        self.turn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Processes every waiting item, in order, on the calling thread.
+    fn process_all(&self) {
+        let _turn = self.turn();
+        while let Some(item) = self.waiting().items.pop_front() {
+            (self.handler)(&self.client, item);
+        }
+    }
+}
+
+/// An ordered hand-over of captures to a dedicated thread. Dropping it processes what is left.
+pub struct Intake<T: Send + 'static> {
+    inner: Arc<Inner<T>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl<T: Send + 'static> Intake<T> {
+    /// Starts the intake thread. At most `max_waiting` items wait for it; a submit beyond
+    /// that processes the waiting items on the caller's thread (back-pressure, never a drop).
+    pub fn new(
+        client: Arc<Client>,
+        max_waiting: usize,
+        handler: Handler<T>,
+    ) -> Result<Intake<T>, crate::Error> {
+        let inner = Arc::new(Inner {
+            client,
+            handler,
+            waiting: Mutex::new(Waiting {
+                items: VecDeque::new(),
+                idle: false,
+                stop: false,
+            }),
+            ready: Condvar::new(),
+            turn: Mutex::new(()),
+            max_waiting: max_waiting.max(1),
+        });
+        let worker = inner.clone();
+        let thread = std::thread::Builder::new()
+            .name("posthog-intake".into())
+            .spawn(move || run(&worker))
+            .map_err(|e| crate::Error::Config(format!("cannot start the intake thread: {e}")))?;
+        Ok(Intake {
+            inner,
+            thread: Some(thread),
+        })
+    }
+
+    /// Hands one item over. Cheap: a lock and a push, and a wake-up only when the thread sleeps.
+    pub fn submit(&self, item: T) {
+        let mut w = self.inner.waiting();
+        if w.stop {
+            drop(w);
+            let _turn = self.inner.turn();
+            (self.inner.handler)(&self.inner.client, item);
+            return;
+        }
+        w.items.push_back(item);
+        let full = w.items.len() > self.inner.max_waiting;
+        let wake = std::mem::take(&mut w.idle);
+        drop(w);
+        if full {
+            self.inner.process_all();
+        } else if wake {
+            self.inner.ready.notify_one();
+        }
+    }
+
+    /// Returns once every item submitted before the call has been processed (the waiting ones
+    /// on this thread, the one in progress by the intake thread).
+    pub fn drain(&self) {
+        self.inner.process_all();
+    }
+
+    /// The client the items go to.
+    pub fn client(&self) -> &Arc<Client> {
+        &self.inner.client
+    }
+}
+
+fn run<T>(inner: &Inner<T>) {
+    loop {
+        {
+            let mut w = inner.waiting();
+            while w.items.is_empty() && !w.stop {
+                w.idle = true;
+                w = inner.ready.wait(w).unwrap_or_else(|p| p.into_inner());
+            }
+            w.idle = false;
+            if w.items.is_empty() && w.stop {
+                return;
+            }
+        }
+        inner.process_all();
+    }
+}
+
+impl<T: Send + 'static> Drop for Intake<T> {
+    fn drop(&mut self) {
+        self.inner.waiting().stop = true;
+        self.inner.ready.notify_one();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.inner.process_all();
+    }
+}
+
+impl<T: Send + 'static> std::fmt::Debug for Intake<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Intake")
+            .field("waiting", &self.inner.waiting().items.len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ClientOptions, Event};
+    use std::time::Duration;
+
+    fn client() -> Arc<Client> {
+        let opts = ClientOptions::new("phc_test")
+            .host("http://127.0.0.1:9")
+            .flush_interval(Duration::ZERO)
+            .flush_at(1_000_000);
+        Arc::new(Client::new(opts).unwrap())
+    }
+
+    #[test]
+    fn drain_sees_every_submitted_item_in_order() {
+        let c = client();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s2 = seen.clone();
+        let intake: Intake<u32> = Intake::new(
+            c.clone(),
+            8,
+            Box::new(move |client, i| {
+                s2.lock().unwrap().push(i);
+                client.capture(Event::new("e", format!("u{i}")));
+            }),
+        )
+        .unwrap();
+        for i in 0..1000 {
+            intake.submit(i);
+        }
+        intake.drain();
+        assert_eq!(*seen.lock().unwrap(), (0..1000).collect::<Vec<_>>());
+        assert_eq!(c.stats().queued, 1000);
+    }
+
+    #[test]
+    fn drop_processes_what_is_left() {
+        let c = client();
+        let intake: Intake<u32> = Intake::new(
+            c.clone(),
+            1_000_000,
+            Box::new(|client, i| {
+                client.capture(Event::new("e", format!("u{i}")));
+            }),
+        )
+        .unwrap();
+        for i in 0..500 {
+            intake.submit(i);
+        }
+        drop(intake);
+        assert_eq!(c.stats().queued, 500);
+    }
+}
