@@ -47,7 +47,13 @@ impl<T> Inner<T> {
     /// Processes every waiting item, in order, on the calling thread.
     fn process_all(&self) {
         let _turn = self.turn();
-        while let Some(item) = self.waiting().items.pop_front() {
+        loop {
+            // Popped in its own statement: the `waiting` lock must not be held while the
+            // handler runs (a `while let` keeps it for the whole body), or a submit would wait
+            // for the item in progress — and deadlock a binding whose handler needs a lock
+            // (e.g. Python's GIL for `on_error`) that the submitting thread holds.
+            let next = self.waiting().items.pop_front();
+            let Some(item) = next else { break };
             (self.handler)(&self.client, item);
         }
     }
@@ -192,6 +198,40 @@ mod tests {
         intake.drain();
         assert_eq!(*seen.lock().unwrap(), (0..1000).collect::<Vec<_>>());
         assert_eq!(c.stats().queued, 1000);
+    }
+
+    #[test]
+    fn submit_does_not_wait_for_the_item_in_progress() {
+        let c = client();
+        let (started_tx, started) = std::sync::mpsc::channel::<()>();
+        let (release, release_rx) = std::sync::mpsc::channel::<()>();
+        let release_rx = Mutex::new(release_rx);
+        let started_tx = Mutex::new(started_tx);
+        let intake: Intake<u32> = Intake::new(
+            c.clone(),
+            8,
+            Box::new(move |_, i| {
+                if i == 0 {
+                    let _ = started_tx.lock().unwrap().send(());
+                    let _ = release_rx.lock().unwrap().recv();
+                }
+            }),
+        )
+        .unwrap();
+        intake.submit(0);
+        started.recv_timeout(Duration::from_secs(5)).unwrap();
+        // The handler is busy with item 0: a submit only queues.
+        let (done_tx, done) = std::sync::mpsc::channel();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                intake.submit(1);
+                done_tx.send(()).unwrap();
+            });
+            let waited = done.recv_timeout(Duration::from_secs(5));
+            release.send(()).unwrap();
+            waited.expect("submit waited for the handler");
+        });
+        intake.drain();
     }
 
     #[test]
