@@ -2,10 +2,12 @@
 # Every test in every language: Rust (fmt, clippy, unit + integration + examples), Python
 # (pytest), Node (node --test) and Kotlin on the JVM (JUnit via Maven). Installs what it needs
 # (maturin and pytest into a venv under target/, npm packages, Maven artefacts).
+# Then the npm package as users install it (tests/npm-install: npm pack, npm install of the
+# tarball, which builds the addon from the packed Rust sources, and a round trip).
 # Then PostHog's SDK compliance-harness adapters (Rust, Python, Node) against the test server,
 # and the differential suites: the same usage code through posthog==7.91.1 / posthog-node@5.70.0
 # and through this package, compared (tests/differential).
-# Usage: scripts/test-all.sh [rust|python|node|kotlin|compliance|differential ...]   (default: all)
+# Usage: scripts/test-all.sh [rust|python|node|npm-install|kotlin|compliance|differential ...]   (default: all)
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -16,7 +18,7 @@ export CARGO_TERM_COLOR=never
 export POSTHOG_TESTSERVER_BIN="$root/target/debug/posthog-testserver"
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(rust python node kotlin compliance differential)
+[ ${#suites[@]} -eq 0 ] && suites=(rust python node npm-install kotlin compliance differential)
 
 passed=0
 failed=0
@@ -53,6 +55,7 @@ for s in "${suites[@]}"; do
     rust) run rust rust ;;
     python) run python bash bindings/python/test.sh ;;
     node) run node bash bindings/node/test.sh ;;
+    npm-install) run npm-install bash tests/npm-install/test.sh ;;
     kotlin) run kotlin bash bindings/uniffi/test.sh ;;
     compliance) run compliance bash tests/compliance/test.sh ;;
     differential)
