@@ -7,28 +7,27 @@ const { notSupported } = require('./compat.js')
 const { PostHogError, invalidInput } = require('./errors.js')
 const { json, jsonText, parse } = require('./convert.js')
 
-/** Per-call flag options for the native layer (property maps as JSON text). */
+/**
+ * Per-call flag options for the native layer: one JSON text (the native side reads it once,
+ * for the local answer and, when needed, the `/flags` request), or `undefined`.
+ */
 function flagOptions(o) {
   if (o === undefined || o === null) return undefined
   if (typeof o !== 'object') throw invalidInput('flag options must be an object')
-  let groups, personProperties, groupProperties
   try {
-    groups = json(o.groups)
-    personProperties = json(o.personProperties)
-    groupProperties = json(o.groupProperties)
+    return JSON.stringify({
+      groups: o.groups,
+      personProperties: o.personProperties,
+      groupProperties: o.groupProperties,
+      onlyEvaluateLocally: o.onlyEvaluateLocally,
+      sendFeatureFlagEvents: o.sendFeatureFlagEvents,
+      disableGeoip: o.disableGeoip,
+      forceRemote: o.forceRemote,
+      deviceId: o.deviceId,
+      flagKeys: o.flagKeys,
+    })
   } catch {
     throw invalidInput('groups, personProperties and groupProperties must be JSON-serialisable')
-  }
-  return {
-    groups,
-    personProperties,
-    groupProperties,
-    onlyEvaluateLocally: o.onlyEvaluateLocally,
-    sendFeatureFlagEvents: o.sendFeatureFlagEvents,
-    disableGeoip: o.disableGeoip,
-    forceRemote: o.forceRemote,
-    deviceId: o.deviceId,
-    flagKeys: o.flagKeys,
   }
 }
 

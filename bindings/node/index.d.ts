@@ -189,31 +189,41 @@ export declare class NativeClient {
    * worker and releases the error listener.
    */
   shutdown(timeoutMs?: number | undefined | null): Promise<JsFlushReport>
+  /**
+   * Hands over a chunk of recorded captures (newline-separated JSON lines, see
+   * `intake.rs`): the core's intake thread queues them in order. Their uuid and timestamp
+   * were fixed when they were recorded.
+   */
+  captureLines(lines: string): void
+  /**
+   * Whether a capture would be taken now (not disabled, opted out or closed): the JS layer
+   * records captures only while this holds, and asks again after each state change.
+   */
+  get acceptsEvents(): boolean
   /** Whether `shutdown` has run. */
   get isShutDown(): boolean
   /**
-   * Answers from the loaded definitions, synchronously and without I/O, when they decide:
-   * the value as JSON text (`null` when decided to nothing); nothing when the server must be
-   * asked (then `getFeatureFlag` runs on the libuv pool). Throws `invalid_input`.
-   */
-  tryGetFeatureFlag(key: string, distinctId: string, options?: NativeFlagOptions | undefined | null): string | null
-  /**
-   * The flag's value as JSON text (`true`, `false`, `"variant"`), or nothing. Throws
+   * The flag's value as JSON text (`true`, `false`, `"variant"`, `null` when decided to
+   * nothing), at once when the loaded definitions decide it (no I/O: the core's
+   * `try_get_feature_flag_result`), else a Promise of it from the libuv pool (`/flags`;
+   * nothing when unknown or unavailable; with `enabled`, `"true"`/`"false"` as
+   * `isFeatureEnabled`). The options are read once, for both. Throws
    * `invalid_input` for bad arguments.
    */
-  getFeatureFlag(key: string, distinctId: string, options?: NativeFlagOptions | undefined | null): Promise<string | null>
+  lookupFlag(key: string, distinctId: string, options: string | undefined | null, enabled: boolean): string | Promise<string | null>
+  /**
+   * `getAllFlags` (`{ key: value }`) or, with `withPayloads`, `getAllFlagsAndPayloads`
+   * (`{ featureFlags, featureFlagPayloads }`) as JSON text: at once when the loaded
+   * definitions decide every flag, else a Promise of it from the libuv pool. The options
+   * are read once, for both.
+   */
+  allFlags(distinctId: string, options: string | undefined | null, withPayloads: boolean): string | Promise<string>
   /** posthog-node's `getFeatureFlagResult` as JSON text (the core's shape), or nothing. */
-  getFeatureFlagResult(key: string, distinctId: string, options?: NativeFlagOptions | undefined | null): Promise<string | null>
-  /** `"true"`, `"false"` or nothing. */
-  isFeatureEnabled(key: string, distinctId: string, options?: NativeFlagOptions | undefined | null): Promise<string | null>
+  getFeatureFlagResult(key: string, distinctId: string, options?: string | undefined | null): Promise<string | null>
   /** The payload as JSON text, or nothing. */
-  getFeatureFlagPayload(key: string, distinctId: string, matchValue?: boolean | string | undefined | null, options?: NativeFlagOptions | undefined | null): Promise<string | null>
-  /** Every known flag as JSON text `{ key: value }`. */
-  getAllFlags(distinctId: string, options?: NativeFlagOptions | undefined | null): Promise<string>
-  /** JSON text `{ featureFlags, featureFlagPayloads }`. */
-  getAllFlagsAndPayloads(distinctId: string, options?: NativeFlagOptions | undefined | null): Promise<string>
+  getFeatureFlagPayload(key: string, distinctId: string, matchValue?: boolean | string | undefined | null, options?: string | undefined | null): Promise<string | null>
   /** Every flag (or `options.flagKeys`) in one snapshot; rejects with every error. */
-  evaluateFlags(distinctId: string, options?: NativeFlagOptions | undefined | null): Promise<NativeFlagsSnapshot>
+  evaluateFlags(distinctId: string, options?: string | undefined | null): Promise<NativeFlagsSnapshot>
   /**
    * Fetches the flag definitions now; rejects with every error (`config` without
    * `personalApiKey`).
@@ -394,19 +404,6 @@ export declare function matchProperty(property: string, values: string, property
 export interface NativeEvaluation {
   value: boolean | string
   payload?: string
-}
-
-/** What the JS layer passes as flag options (property maps as JSON text). Only its type is used. */
-export interface NativeFlagOptions {
-  groups?: string
-  personProperties?: string
-  groupProperties?: string
-  onlyEvaluateLocally?: boolean
-  sendFeatureFlagEvents?: boolean
-  disableGeoip?: boolean
-  forceRemote?: boolean
-  deviceId?: string
-  flagKeys?: Array<string>
 }
 
 /** Which hook a posthog-node option holds (`before_send`, `on_error`, `cipher`), if any. */

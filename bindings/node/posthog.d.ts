@@ -291,13 +291,15 @@ export interface PostHogOptions {
   host?: string
   /** Send a batch once this many events are queued (default 20, as posthog-node). */
   flushAt?: number
-  /** Send what is queued at least this often, in ms (default 5000). */
+  /** Send what is queued at least this often, in ms (default 10 000, as posthog-node; `0`: no timed flush). */
+  /** Most events in one request (default 100, at least `flushAt`): `flushAt` queued events start a send. */
+  maxBatchSize?: number
   flushInterval?: number
-  /** The most events queued (default 10 000); the queue is also bounded by `maxQueueBytes`. */
+  /** The most events queued (default 100 000); the queue is also bounded by `maxQueueBytes`. */
   maxQueueSize?: number
   /** Timeout of one HTTP request, in ms (default 10 000, as posthog-node). */
   requestTimeout?: number
-  /** Resends after the first attempt (default 3); the same as `maxRetries`. */
+  /** At most this many resends (the same as `maxRetries`); by default a batch is retried until `retryFor`. */
   fetchRetryCount?: number
   /** Send request bodies uncompressed (default false: gzip). */
   disableCompression?: boolean

@@ -13,6 +13,7 @@ const native = require('./index.js')
 const { resolveOptions, notSupported, UNSUPPORTED_METHODS, UNSUPPORTED_GETTERS } = require('./compat.js')
 const { PostHogError, NotSupportedError, rethrow, call } = require('./errors.js')
 const { json, parse, payloadsParse, time, ms, enabled } = require('./convert.js')
+const { Recorder, uuidv7 } = require('./intake.js')
 const { FlagsSnapshot, LocalEvaluator, matchProperty, flagHash, flagOptions, snapshotNative } = require('./flags.js')
 
 const DEFAULT_WAIT_MS = 30_000
@@ -29,6 +30,11 @@ class PostHog extends EventEmitter {
   #debugListener = null
   /** Captures waiting for their flags (`sendFeatureFlags`); `flush`/`shutdown` wait for them. */
   #pending = new Set()
+  /** Plain captures recorded for the native intake (`intake.js`). */
+  #recorder
+  /** Whether captures may be recorded: no `beforeSend` and the core accepts events now (asked
+   *  again after each state change: opt out/in, shutdown). */
+  #record = false
 
   /**
    * @param {string} apiKey the project API key (`phc_…`)
@@ -58,6 +64,18 @@ class PostHog extends EventEmitter {
       throw PostHogError.from(e)
     }
     this.#localEvaluation = this.#native.localEvaluation
+    this.#recorder = new Recorder(this.#native)
+    this.#refresh()
+  }
+
+  /** Re-reads whether captures may be recorded. */
+  #refresh() {
+    this.#record = this.#beforeSend.length === 0 && this.#native.acceptsEvents
+  }
+
+  /** Hands the recorded captures over: every call that must see them in order runs this first. */
+  #handOver() {
+    this.#recorder.handOver()
   }
 
   /**
@@ -129,6 +147,11 @@ class PostHog extends EventEmitter {
   }
 
   #enqueue(msg) {
+    if (this.#record && msg !== null && typeof msg === 'object') {
+      const id = this.#recorded(msg)
+      if (id !== null) return id
+    }
+    this.#handOver()
     let stage = 'expects an object argument'
     try {
       const { distinctId, event, groups, timestamp, uuid, flags, disableGeoip } = msg
@@ -161,10 +184,46 @@ class PostHog extends EventEmitter {
   }
 
   /**
+   * The fast path: a plain capture becomes one recorded line (its uuid and timestamp fixed
+   * now). `null` when the message needs the direct path (a uuid or timestamp text to check,
+   * flags, an argument of the wrong type, an empty name or id: the core refuses those at once).
+   */
+  #recorded(msg) {
+    const { distinctId, event, groups, timestamp, uuid, flags, disableGeoip, properties } = msg
+    if (typeof event !== 'string' || event === '' || uuid !== undefined || (flags !== undefined && flags !== null)) return null
+    if (disableGeoip !== undefined && disableGeoip !== null && typeof disableGeoip !== 'boolean') return null
+    let id
+    if (typeof distinctId === 'string') {
+      if (distinctId === '') return null
+      id = distinctId
+    } else if (distinctId === undefined || distinctId === null) id = null
+    else if (typeof distinctId === 'number' && Number.isFinite(distinctId)) id = String(distinctId)
+    else return null
+    let t
+    if (timestamp === undefined || timestamp === null) t = Date.now()
+    else if (timestamp instanceof Date) {
+      t = timestamp.getTime()
+      if (!Number.isFinite(t)) return null
+    } else return null
+    const u = uuidv7(Date.now())
+    let line
+    try {
+      line = JSON.stringify([event, id, properties ?? null, groups ?? null, t, u, disableGeoip ?? null])
+    } catch {
+      this.#native.rejectInput('capture: properties and groups must be JSON-serialisable')
+      return undefined
+    }
+    this.#recorder.push(line)
+    if (this.#debugListener) console.log('[PostHog] capture', JSON.stringify({ event, distinctId, uuid: u }))
+    return u
+  }
+
+  /**
    * Runs a native `identify`/`alias`/`groupIdentify` (or its `prepare*` twin through
    * `beforeSend`) on `fields` (property maps already JSON text).
    */
   #personCall(what, direct, prepare, fields) {
+    this.#handOver()
     return this.#beforeSend.length > 0 ? this.#hooked(prepare(fields), what) : (direct(fields) ?? undefined)
   }
 
@@ -254,22 +313,28 @@ class PostHog extends EventEmitter {
   /** Adds super properties to every later event (the core keeps them; event properties win). */
   async register(properties) {
     if (properties === null || typeof properties !== 'object') return
+    this.#handOver()
     this.#native.register(JSON.stringify(properties))
   }
 
   /** Removes a property added by `register`. */
   async unregister(property) {
+    this.#handOver()
     this.#native.unregister(String(property))
   }
 
   /** Sends events again after `optOut`/`disable`. */
   async optIn() {
+    this.#handOver()
     this.#native.optIn()
+    this.#refresh()
   }
 
   /** Stops sending events (captures return `undefined`; no `$feature_flag_called`). */
   async optOut() {
+    this.#handOver()
     this.#native.optOut()
+    this.#refresh()
   }
 
   /** `optIn`. */
@@ -335,13 +400,21 @@ class PostHog extends EventEmitter {
 
   async flush(timeoutMs) {
     if (this.#pending.size > 0) await Promise.allSettled([...this.#pending])
+    this.#handOver()
     return this.#native.flush(ms(timeoutMs)).catch(rethrow)
   }
 
   /** Stops accepting events and drains the queue within `shutdownTimeoutMs` (default 30 s). */
   async shutdown(shutdownTimeoutMs) {
     if (this.#pending.size > 0) await Promise.allSettled([...this.#pending])
-    return this.#native.shutdown(ms(shutdownTimeoutMs)).catch(rethrow)
+    this.#handOver()
+    try {
+      return await this.#native.shutdown(ms(shutdownTimeoutMs))
+    } catch (e) {
+      return rethrow(e)
+    } finally {
+      this.#refresh()
+    }
   }
 
   // Feature flags. The getters resolve `undefined` when the value is unknown or unavailable
@@ -352,16 +425,12 @@ class PostHog extends EventEmitter {
 
   /** The flag's value: `true`, `false`, a variant key, or `undefined`. */
   getFeatureFlag(key, distinctId, options) {
-    return this.#lookup(key, distinctId, options, (v) => v ?? undefined, (o) =>
-      this.#native.getFeatureFlag(key, distinctId, o).then(parse, rethrow),
-    )
+    return this.#lookup(key, distinctId, options, false, (v) => v ?? undefined, parse)
   }
 
   /** Whether the flag is on, or `undefined`. */
   isFeatureEnabled(key, distinctId, options) {
-    return this.#lookup(key, distinctId, options, (v) => (v === null ? undefined : v !== false), (o) =>
-      this.#native.isFeatureEnabled(key, distinctId, o).then(enabled, rethrow),
-    )
+    return this.#lookup(key, distinctId, options, true, (v) => (v === null ? undefined : v !== false), enabled)
   }
 
   /** `{ key, enabled, variant, payload }`, or `undefined` when the flag is not decided. */
@@ -378,21 +447,33 @@ class PostHog extends EventEmitter {
     return { key: r.key, enabled: r.enabled, variant: r.variant, payload: r.payload, reason: r.reason, reasonCode: r.reasonCode }
   }
 
-  /** Local answer now when the definitions decide, else the pooled (possibly remote) lookup. */
-  #lookup(key, distinctId, options, local, pooled) {
-    let o, quick
+  /**
+   * One crossing: the local answer (JSON text) now when the definitions decide, else the
+   * native Promise of the pooled (possibly remote) lookup, decoded by `remote`.
+   */
+  #lookup(key, distinctId, options, isEnabled, local, remote) {
+    this.#handOver()
+    let r
     try {
-      o = this.#flagOptions(options)
-      quick = this.#native.tryGetFeatureFlag(key, distinctId, o)
+      r = this.#native.lookupFlag(key, distinctId, this.#flagOptions(options), isEnabled)
     } catch (e) {
       return Promise.reject(PostHogError.from(e))
     }
-    if (quick !== null && quick !== undefined) return Promise.resolve(local(JSON.parse(quick)))
+    if (typeof r === 'string') return Promise.resolve(local(JSON.parse(r)))
+    return r.then(remote, rethrow)
+  }
+
+  /** `getAllFlags` / `getAllFlagsAndPayloads`: answered now when the definitions decide. */
+  #allFlags(distinctId, options, withPayloads, decode) {
+    this.#handOver()
+    let r
     try {
-      return pooled(o)
+      r = this.#native.allFlags(distinctId, this.#flagOptions(options), withPayloads)
     } catch (e) {
       return Promise.reject(PostHogError.from(e))
     }
+    if (typeof r === 'string') return Promise.resolve(decode(r))
+    return r.then(decode, rethrow)
   }
 
   /** Per-call flag options, with the client's `strictLocalEvaluation` and opt-out applied. */
@@ -415,13 +496,13 @@ class PostHog extends EventEmitter {
   /** Every known flag value (the locally decided ones when the server cannot be asked). */
   getAllFlags(distinctId, options) {
     if (distinctId !== null && typeof distinctId === 'object') return Promise.reject(contextOverload('getAllFlags'))
-    return call(() => this.#native.getAllFlags(distinctId, this.#flagOptions(options)), parse)
+    return this.#allFlags(distinctId, options, false, parse)
   }
 
   /** `{ featureFlags, featureFlagPayloads }` (as `getAllFlags`). */
   getAllFlagsAndPayloads(distinctId, options) {
     if (distinctId !== null && typeof distinctId === 'object') return Promise.reject(contextOverload('getAllFlagsAndPayloads'))
-    return call(() => this.#native.getAllFlagsAndPayloads(distinctId, this.#flagOptions(options)), payloadsParse)
+    return this.#allFlags(distinctId, options, true, payloadsParse)
   }
 
   /** Every flag (or `options.flagKeys`) in one `FlagsSnapshot`; rejects with every error. */
@@ -453,6 +534,7 @@ class PostHog extends EventEmitter {
   /** Swaps the project key for every later request. Throws `PostHogError` (`invalid_key`). */
   rotateKey(apiKey) {
     try {
+      this.#handOver()
       this.#native.rotateKey(apiKey)
     } catch (e) {
       throw PostHogError.from(e)
@@ -461,6 +543,7 @@ class PostHog extends EventEmitter {
 
   /** The client's counters (queued, sent, failed, dropped by cause…). */
   stats() {
+    this.#handOver()
     return this.#native.stats()
   }
 

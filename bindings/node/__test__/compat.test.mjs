@@ -91,6 +91,7 @@ const SAMPLE = {
   host: () => server.url,
   flushAt: 10,
   flushInterval: 1000,
+  maxBatchSize: 50,
   maxQueueSize: 1000,
   requestTimeout: 5000,
   fetchRetryCount: 2,

@@ -26,6 +26,8 @@ pub const SDK_NAME: &str = "posthog-sdk-node";
 #[napi]
 pub struct NativeClient {
     pub(crate) client: Arc<Client>,
+    /// `captureLines` hands chunks to it; every other call drains it first (order).
+    intake: Arc<posthog_core::Intake<String>>,
     listener: ListenerSlot,
     /// Kept alive as long as the client; the core's hook holds it.
     _loaded: Option<Arc<LoadedListener>>,
@@ -88,9 +90,11 @@ impl NativeClient {
             }));
             loaded = Some(tsfn);
         }
-        let client = Client::new(opts).map_err(fail)?;
+        let client = Arc::new(Client::new(opts).map_err(fail)?);
+        let intake = Arc::new(crate::intake::start(client.clone()).map_err(fail)?);
         Ok(NativeClient {
-            client: Arc::new(client),
+            intake,
+            client,
             listener,
             _loaded: loaded,
         })
@@ -101,6 +105,7 @@ impl NativeClient {
     pub fn register(&self, properties: String) -> Result<()> {
         match serde_json::from_str::<serde_json::Value>(&properties) {
             Ok(serde_json::Value::Object(m)) => {
+                self.intake.drain();
                 self.client.register(m);
                 Ok(())
             }
@@ -113,18 +118,21 @@ impl NativeClient {
     /// Removes one super property.
     #[napi]
     pub fn unregister(&self, key: String) {
+        self.intake.drain();
         self.client.unregister(&key);
     }
 
     /// Stops capturing until `optIn`.
     #[napi]
     pub fn opt_out(&self) {
+        self.intake.drain();
         self.client.opt_out();
     }
 
     /// Captures again after `optOut`.
     #[napi]
     pub fn opt_in(&self) {
+        self.intake.drain();
         self.client.opt_in();
     }
 
@@ -268,6 +276,7 @@ impl NativeClient {
     #[napi]
     pub fn capture_message(&self, message: String, prepared: String) -> Option<String> {
         let msg = self.accept(convert::message_from_text(&message, &prepared))?;
+        self.intake.drain();
         self.client.capture_message(msg).map(|u| u.to_string())
     }
 
@@ -312,6 +321,7 @@ impl NativeClient {
     /// The counters now.
     #[napi]
     pub fn stats(&self) -> JsStats {
+        self.intake.drain();
         self.client.stats().into()
     }
 
@@ -321,6 +331,7 @@ impl NativeClient {
     pub fn flush(&self, timeout_ms: Option<f64>) -> AsyncTask<Wait> {
         AsyncTask::new(Wait {
             client: self.client.clone(),
+            intake: self.intake.clone(),
             timeout: timeout(timeout_ms),
             listener: None,
         })
@@ -332,9 +343,25 @@ impl NativeClient {
     pub fn shutdown(&self, timeout_ms: Option<f64>) -> AsyncTask<Wait> {
         AsyncTask::new(Wait {
             client: self.client.clone(),
+            intake: self.intake.clone(),
             timeout: timeout(timeout_ms),
             listener: Some(self.listener.clone()),
         })
+    }
+
+    /// Hands over a chunk of recorded captures (newline-separated JSON lines, see
+    /// `intake.rs`): the core's intake thread queues them in order. Their uuid and timestamp
+    /// were fixed when they were recorded.
+    #[napi]
+    pub fn capture_lines(&self, lines: String) {
+        self.intake.submit(lines);
+    }
+
+    /// Whether a capture would be taken now (not disabled, opted out or closed): the JS layer
+    /// records captures only while this holds, and asks again after each state change.
+    #[napi(getter)]
+    pub fn accepts_events(&self) -> bool {
+        self.client.accepts_events()
     }
 
     /// Whether `shutdown` has run.
@@ -350,6 +377,7 @@ impl NativeClient {
     /// Queues a converted event with the core's `capture`.
     fn queue(&self, read: std::result::Result<Event, Rejection>) -> Option<String> {
         let event = self.accept(read)?;
+        self.intake.drain();
         self.client.capture(event).map(|u| u.to_string())
     }
 
@@ -357,6 +385,7 @@ impl NativeClient {
     /// refuses is counted and reported as `capture` would.
     fn prepare(&self, read: std::result::Result<Event, Rejection>) -> Option<String> {
         let event = self.accept(read)?;
+        self.intake.drain();
         match self.client.prepare(event) {
             Ok(msg) => Some(convert::message_text(&msg)),
             Err(CoreError::InvalidInput(m)) => {
@@ -401,6 +430,8 @@ fn timeout(ms: Option<f64>) -> Duration {
 /// A blocking `flush` or `shutdown`, run on the libuv pool.
 pub struct Wait {
     client: Arc<Client>,
+    /// Drained first, so the flush sees every capture made before it.
+    intake: Arc<posthog_core::Intake<String>>,
     timeout: Duration,
     /// `Some` for shutdown: the listener to release once it is done.
     listener: Option<ListenerSlot>,
@@ -411,6 +442,7 @@ impl Task for Wait {
     type JsValue = JsFlushReport;
 
     fn compute(&mut self) -> Result<Self::Output> {
+        self.intake.drain();
         Ok(match self.listener {
             None => self.client.flush(self.timeout),
             Some(_) => self.client.shutdown(self.timeout),

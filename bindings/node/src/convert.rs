@@ -58,16 +58,6 @@ impl<'env> Fields<'env> {
             .map_err(|_| format!("{name} must be a boolean"))
     }
 
-    /// An optional array of strings.
-    pub fn opt_strings(&self, name: &str) -> std::result::Result<Option<Vec<String>>, Rejection> {
-        let Some(v) = self.field(name)? else {
-            return Ok(None);
-        };
-        Vec::<String>::from_unknown(v)
-            .map(Some)
-            .map_err(|_| format!("{name} must be an array of strings"))
-    }
-
     /// A required string field (its emptiness is the core's business).
     pub fn string(&self, name: &str) -> std::result::Result<String, Rejection> {
         self.opt_string(name)?

@@ -4,10 +4,10 @@
 //! (`posthog_core::flags`).
 
 use crate::client::NativeClient;
-use crate::convert::Fields;
 use crate::errors;
 use napi::bindgen_prelude::*;
 use posthog_core::{Client, Error as CoreError, FlagOptions, FlagValue, FlagsSnapshot};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
@@ -25,32 +25,61 @@ pub(crate) fn string_arg(v: Unknown, name: &str) -> std::result::Result<String, 
     }
 }
 
-/// The per-call options `{ groups?, personProperties?, groupProperties? (JSON text),
-/// onlyEvaluateLocally?, sendFeatureFlagEvents?, disableGeoip?, forceRemote?, deviceId?,
-/// flagKeys? }`.
+/// The per-call options as one JSON text (the JS layer serialises them once per call):
+/// `{ groups?, personProperties?, groupProperties?, onlyEvaluateLocally?,
+/// sendFeatureFlagEvents?, disableGeoip?, forceRemote?, deviceId?, flagKeys? }`.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct OptionsText {
+    groups: Option<Map<String, Value>>,
+    person_properties: Option<Map<String, Value>>,
+    group_properties: Option<Map<String, Value>>,
+    only_evaluate_locally: Option<bool>,
+    send_feature_flag_events: Option<bool>,
+    disable_geoip: Option<bool>,
+    force_remote: Option<bool>,
+    device_id: Option<String>,
+    flag_keys: Option<Vec<String>>,
+}
+
+/// Reads the options text once into the core's `FlagOptions` (and `flagKeys`).
 fn flag_options(
-    opts: Option<Unknown>,
+    opts: Option<String>,
 ) -> std::result::Result<(FlagOptions, Option<Vec<String>>), CoreError> {
-    let Some(opts) =
-        opts.filter(|o| !matches!(o.get_type(), Ok(ValueType::Undefined | ValueType::Null)))
-    else {
+    let Some(text) = opts else {
         return Ok((FlagOptions::default(), None));
     };
-    let read = || -> std::result::Result<_, String> {
-        let f = Fields::new(opts, "flag options")?;
-        let o = FlagOptions {
-            groups: f.json_map("groups")?,
-            person_properties: f.json_map("personProperties")?,
-            group_properties: f.json_map("groupProperties")?,
-            disable_geoip: f.opt_bool("disableGeoip")?,
-            only_evaluate_locally: f.opt_bool("onlyEvaluateLocally")?.unwrap_or(false),
-            force_remote: f.opt_bool("forceRemote")?.unwrap_or(false),
-            send_feature_flag_events: f.opt_bool("sendFeatureFlagEvents")?,
-            device_id: f.opt_string("deviceId")?,
-        };
-        Ok((o, f.opt_strings("flagKeys")?))
-    };
-    read().map_err(invalid)
+    let o: OptionsText = serde_json::from_str(&text).map_err(|e| {
+        invalid(format!(
+            "flag options: groups, personProperties and groupProperties must be objects, \
+             onlyEvaluateLocally, sendFeatureFlagEvents, disableGeoip and forceRemote booleans, \
+             deviceId a string, flagKeys an array of strings ({})",
+            category(&e)
+        ))
+    })?;
+    Ok((
+        FlagOptions {
+            groups: o.groups.unwrap_or_default(),
+            person_properties: o.person_properties.unwrap_or_default(),
+            group_properties: o.group_properties.unwrap_or_default(),
+            disable_geoip: o.disable_geoip,
+            only_evaluate_locally: o.only_evaluate_locally.unwrap_or(false),
+            force_remote: o.force_remote.unwrap_or(false),
+            send_feature_flag_events: o.send_feature_flag_events,
+            device_id: o.device_id,
+        },
+        o.flag_keys,
+    ))
+}
+
+/// serde's error category, without the value it failed on.
+fn category(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Io => "unreadable",
+        serde_json::error::Category::Syntax => "not JSON",
+        serde_json::error::Category::Data => "a field has the wrong type",
+        serde_json::error::Category::Eof => "truncated",
+    }
 }
 
 /// `matchValue` of `getFeatureFlagPayload`: `true`, `false`, a variant key, or absent.
@@ -169,7 +198,7 @@ impl NativeClient {
         env: &Env,
         lookup: impl FnOnce() -> std::result::Result<Lookup, CoreError>,
         distinct_id: Unknown,
-        opts: Option<Unknown>,
+        opts: Option<String>,
     ) -> Result<AsyncTask<FlagTask>> {
         let read = || -> std::result::Result<FlagTask, CoreError> {
             let lookup = lookup()?;
@@ -187,51 +216,92 @@ impl NativeClient {
             .map_err(|e| errors::to_js(env, &e))
     }
 
-    /// Answers from the loaded definitions, synchronously and without I/O, when they decide:
-    /// the value as JSON text (`null` when decided to nothing); nothing when the server must be
-    /// asked (then `getFeatureFlag` runs on the libuv pool). Throws `invalid_input`.
+    /// The flag's value as JSON text (`true`, `false`, `"variant"`, `null` when decided to
+    /// nothing), at once when the loaded definitions decide it (no I/O: the core's
+    /// `try_get_feature_flag_result`), else a Promise of it from the libuv pool (`/flags`;
+    /// nothing when unknown or unavailable; with `enabled`, `"true"`/`"false"` as
+    /// `isFeatureEnabled`). The options are read once, for both. Throws
+    /// `invalid_input` for bad arguments.
     #[napi(
-        ts_args_type = "key: string, distinctId: string, options?: NativeFlagOptions | undefined | null"
+        ts_args_type = "key: string, distinctId: string, options: string | undefined | null, enabled: boolean",
+        ts_return_type = "string | Promise<string | null>"
     )]
-    pub fn try_get_feature_flag(
+    pub fn lookup_flag(
         &self,
         env: Env,
         key: Unknown,
         distinct_id: Unknown,
-        options: Option<Unknown>,
-    ) -> Result<Option<String>> {
-        let read = || -> std::result::Result<Option<String>, CoreError> {
+        options: Option<String>,
+        enabled: bool,
+    ) -> Result<Either<String, AsyncTask<FlagTask>>> {
+        let read = || -> std::result::Result<Either<String, AsyncTask<FlagTask>>, CoreError> {
             let key = string_arg(key, "key")?;
             let distinct_id = string_arg(distinct_id, "distinctId")?;
             let (opts, _) = flag_options(options)?;
-            let answer = self
-                .client
-                .try_get_feature_flag_result(&key, &distinct_id, &opts)?;
-            Ok(answer.map(|r| r.map_or_else(|| "null".to_string(), |r| text(&r.value.to_json()))))
+            if let Some(answer) =
+                self.client
+                    .try_get_feature_flag_result(&key, &distinct_id, &opts)?
+            {
+                return Ok(Either::A(
+                    answer.map_or_else(|| "null".to_string(), |r| text(&r.value.to_json())),
+                ));
+            }
+            Ok(Either::B(AsyncTask::new(FlagTask {
+                client: self.client.clone(),
+                lookup: if enabled {
+                    Lookup::Enabled(key)
+                } else {
+                    Lookup::Flag(key)
+                },
+                distinct_id,
+                opts,
+            })))
         };
         read().map_err(|e| errors::to_js(&env, &e))
     }
 
-    /// The flag's value as JSON text (`true`, `false`, `"variant"`), or nothing. Throws
-    /// `invalid_input` for bad arguments.
+    /// `getAllFlags` (`{ key: value }`) or, with `withPayloads`, `getAllFlagsAndPayloads`
+    /// (`{ featureFlags, featureFlagPayloads }`) as JSON text: at once when the loaded
+    /// definitions decide every flag, else a Promise of it from the libuv pool. The options
+    /// are read once, for both.
     #[napi(
-        ts_args_type = "key: string, distinctId: string, options?: NativeFlagOptions | undefined | null",
-        ts_return_type = "Promise<string | null>"
+        ts_args_type = "distinctId: string, options: string | undefined | null, withPayloads: boolean",
+        ts_return_type = "string | Promise<string>"
     )]
-    pub fn get_feature_flag(
+    pub fn all_flags(
         &self,
         env: Env,
-        key: Unknown,
         distinct_id: Unknown,
-        options: Option<Unknown>,
-    ) -> Result<AsyncTask<FlagTask>> {
-        let lookup = || Ok(Lookup::Flag(string_arg(key, "key")?));
-        self.flag_task(&env, lookup, distinct_id, options)
+        options: Option<String>,
+        with_payloads: bool,
+    ) -> Result<Either<String, AsyncTask<FlagTask>>> {
+        let read = || -> std::result::Result<Either<String, AsyncTask<FlagTask>>, CoreError> {
+            let distinct_id = string_arg(distinct_id, "distinctId")?;
+            let (opts, _) = flag_options(options)?;
+            if let Some(v) =
+                self.client
+                    .try_all_flags_json(&distinct_id, &opts, None, with_payloads)?
+            {
+                return Ok(Either::A(text(&v)));
+            }
+            let lookup = if with_payloads {
+                Lookup::AllAndPayloads
+            } else {
+                Lookup::All
+            };
+            Ok(Either::B(AsyncTask::new(FlagTask {
+                client: self.client.clone(),
+                lookup,
+                distinct_id,
+                opts,
+            })))
+        };
+        read().map_err(|e| errors::to_js(&env, &e))
     }
 
     /// posthog-node's `getFeatureFlagResult` as JSON text (the core's shape), or nothing.
     #[napi(
-        ts_args_type = "key: string, distinctId: string, options?: NativeFlagOptions | undefined | null",
+        ts_args_type = "key: string, distinctId: string, options?: string | undefined | null",
         ts_return_type = "Promise<string | null>"
     )]
     pub fn get_feature_flag_result(
@@ -239,31 +309,15 @@ impl NativeClient {
         env: Env,
         key: Unknown,
         distinct_id: Unknown,
-        options: Option<Unknown>,
+        options: Option<String>,
     ) -> Result<AsyncTask<FlagTask>> {
         let lookup = || Ok(Lookup::Result(string_arg(key, "key")?));
         self.flag_task(&env, lookup, distinct_id, options)
     }
 
-    /// `"true"`, `"false"` or nothing.
-    #[napi(
-        ts_args_type = "key: string, distinctId: string, options?: NativeFlagOptions | undefined | null",
-        ts_return_type = "Promise<string | null>"
-    )]
-    pub fn is_feature_enabled(
-        &self,
-        env: Env,
-        key: Unknown,
-        distinct_id: Unknown,
-        options: Option<Unknown>,
-    ) -> Result<AsyncTask<FlagTask>> {
-        let lookup = || Ok(Lookup::Enabled(string_arg(key, "key")?));
-        self.flag_task(&env, lookup, distinct_id, options)
-    }
-
     /// The payload as JSON text, or nothing.
     #[napi(
-        ts_args_type = "key: string, distinctId: string, matchValue?: boolean | string | undefined | null, options?: NativeFlagOptions | undefined | null",
+        ts_args_type = "key: string, distinctId: string, matchValue?: boolean | string | undefined | null, options?: string | undefined | null",
         ts_return_type = "Promise<string | null>"
     )]
     pub fn get_feature_flag_payload(
@@ -272,7 +326,7 @@ impl NativeClient {
         key: Unknown,
         distinct_id: Unknown,
         match_value: Option<Unknown>,
-        options: Option<Unknown>,
+        options: Option<String>,
     ) -> Result<AsyncTask<FlagTask>> {
         let lookup = || {
             Ok(Lookup::Payload(
@@ -283,44 +337,16 @@ impl NativeClient {
         self.flag_task(&env, lookup, distinct_id, options)
     }
 
-    /// Every known flag as JSON text `{ key: value }`.
-    #[napi(
-        ts_args_type = "distinctId: string, options?: NativeFlagOptions | undefined | null",
-        ts_return_type = "Promise<string>"
-    )]
-    pub fn get_all_flags(
-        &self,
-        env: Env,
-        distinct_id: Unknown,
-        options: Option<Unknown>,
-    ) -> Result<AsyncTask<FlagTask>> {
-        self.flag_task(&env, || Ok(Lookup::All), distinct_id, options)
-    }
-
-    /// JSON text `{ featureFlags, featureFlagPayloads }`.
-    #[napi(
-        ts_args_type = "distinctId: string, options?: NativeFlagOptions | undefined | null",
-        ts_return_type = "Promise<string>"
-    )]
-    pub fn get_all_flags_and_payloads(
-        &self,
-        env: Env,
-        distinct_id: Unknown,
-        options: Option<Unknown>,
-    ) -> Result<AsyncTask<FlagTask>> {
-        self.flag_task(&env, || Ok(Lookup::AllAndPayloads), distinct_id, options)
-    }
-
     /// Every flag (or `options.flagKeys`) in one snapshot; rejects with every error.
     #[napi(
-        ts_args_type = "distinctId: string, options?: NativeFlagOptions | undefined | null",
+        ts_args_type = "distinctId: string, options?: string | undefined | null",
         ts_return_type = "Promise<NativeFlagsSnapshot>"
     )]
     pub fn evaluate_flags(
         &self,
         env: Env,
         distinct_id: Unknown,
-        options: Option<Unknown>,
+        options: Option<String>,
     ) -> Result<AsyncTask<SnapshotTask>> {
         let read = || -> std::result::Result<SnapshotTask, CoreError> {
             let distinct_id = string_arg(distinct_id, "distinctId")?;
@@ -343,21 +369,6 @@ impl NativeClient {
     pub fn reload_feature_flags(&self) -> AsyncTask<ReloadTask> {
         AsyncTask::new(ReloadTask(self.client.clone()))
     }
-}
-
-/// What the JS layer passes as flag options (property maps as JSON text). Only its type is used.
-#[allow(dead_code)]
-#[napi(object)]
-pub struct NativeFlagOptions {
-    pub groups: Option<String>,
-    pub person_properties: Option<String>,
-    pub group_properties: Option<String>,
-    pub only_evaluate_locally: Option<bool>,
-    pub send_feature_flag_events: Option<bool>,
-    pub disable_geoip: Option<bool>,
-    pub force_remote: Option<bool>,
-    pub device_id: Option<String>,
-    pub flag_keys: Option<Vec<String>>,
 }
 
 /// The core's `FlagsSnapshot`: values as `boolean | string`, payloads as JSON text.

@@ -18,6 +18,7 @@ mod client;
 mod convert;
 mod errors;
 mod flags;
+mod intake;
 mod local;
 mod options;
 

@@ -159,11 +159,12 @@ impl Shared {
 
     /// A drop for a full queue: the first of a burst is reported (every one is counted in
     /// `stats().dropped_queue_full`), the rest wait for [`Self::queue_has_room`].
-    fn queue_full(&self, n: u64, which: &str, bound: &str) {
+    fn queue_full(&self, n: u64, which: &str, bound: &dyn Fn() -> String) {
         use std::sync::atomic::Ordering;
         if self.full_streak.fetch_add(n, Ordering::Relaxed) == 0 {
             self.report(&Error::QueueFull(format!(
-                "the queue is full ({bound}); dropping {which} events until it has room (counted in stats)"
+                "the queue is full ({}); dropping {which} events until it has room (counted in stats)",
+                bound()
             )));
         }
     }
@@ -598,11 +599,11 @@ impl Client {
             st.push(ev);
             Counters::add(&self.shared.stats.accepted, 1);
         }
-        let due = st.len() >= cfg.flush_at || st.bytes() >= cfg.max_batch_bytes;
+        let due = accepted && became_due(&st, cfg, len);
         drop(st);
         let n = evicted.len() as u64;
         self.release(evicted);
-        let bound = format!("{} events max", cfg.max_queue_size);
+        let bound = || format!("{} events max", cfg.max_queue_size);
         self.settle(accepted, due, n, &bound)
     }
 
@@ -619,7 +620,7 @@ impl Client {
             OverflowPolicy::Block(limit) => Some(Instant::now() + limit),
             _ => None,
         };
-        let bound = format!("max_disk_bytes = {}", cfg.max_disk_bytes);
+        let bound = || format!("max_disk_bytes = {}", cfg.max_disk_bytes);
         let entry = loop {
             match d.append(&ev, self.shared.now_ms()) {
                 Ok(Append::Written(entry)) => break entry,
@@ -684,7 +685,7 @@ impl Client {
             st.push_spilled(len, entry);
         }
         Counters::add(&self.shared.stats.accepted, 1);
-        let due = st.len() >= cfg.flush_at || st.bytes() >= cfg.max_batch_bytes;
+        let due = became_due(&st, cfg, len);
         drop(st);
         self.settle(true, due, evicted, &bound)
     }
@@ -710,7 +711,7 @@ impl Client {
 
     /// After an enqueue: wakes the worker when a batch is due, and counts and reports what a
     /// full queue evicted or refused (once per burst).
-    fn settle(&self, accepted: bool, due: bool, n: u64, bound: &str) -> bool {
+    fn settle(&self, accepted: bool, due: bool, n: u64, bound: &dyn Fn() -> String) -> bool {
         if due {
             self.shared.wake.notify_one();
         }
@@ -843,6 +844,13 @@ impl Client {
         self.shared.opted_out.load(Ordering::SeqCst)
     }
 
+    /// Whether `capture` would take an event now: not disabled, not opted out, not closed by
+    /// a final shutdown. A binding that defers captures ([`crate::Intake`]) asks this once
+    /// after each state change, so a refused event is refused on the caller's thread.
+    pub fn accepts_events(&self) -> bool {
+        !self.shared.config.disabled && !self.is_opted_out() && !self.shared.lock().closed
+    }
+
     /// [`Client::shutdown`] bounded by the options' `shutdown_timeout`.
     pub fn shutdown_default(&self) -> Result<FlushReport, Error> {
         self.shutdown(self.config().shutdown_timeout)
@@ -898,6 +906,22 @@ impl Client {
     /// `beforeSend` in JavaScript), so `stats()` tells the same story in every language.
     pub fn record_filtered(&self) {
         self.shared.drop_event(DropCause::BeforeSend, None);
+    }
+
+    /// Whether `events` more events of about `bytes` serialised bytes in all would be taken
+    /// now: not disabled, not opted out, not shut down, and the memory queue has room for
+    /// them without its overflow policy acting. A binding that hands captures to an
+    /// [`crate::Intake`] asks before promising their uuids, so a capture refused for any of
+    /// these reasons is refused on the caller's thread. (With `storage_dir` the bound is the
+    /// disk's: this answers for the memory queue only.)
+    pub fn has_room_for(&self, events: usize, bytes: usize) -> bool {
+        let cfg = &self.shared.config;
+        if cfg.disabled || self.is_opted_out() {
+            return false;
+        }
+        let st = self.shared.lock();
+        let max_events = cfg.max_queue_size.saturating_sub(events.saturating_sub(1));
+        !st.closed && st.has_room(bytes, max_events, cfg.max_queue_bytes)
     }
 
     /// The counters now.
@@ -1127,12 +1151,61 @@ fn load(shared: &Shared, records: Vec<crate::disk::log::Record>) {
     st.flush_upto = st.next_seq();
 }
 
+/// Whether the event just pushed (`len` bytes) made a batch due: the queue reached `flush_at`
+/// events, another `max_batch_size` beyond it, or crossed the byte bound. One wake per
+/// threshold is enough — the worker re-checks the queue after every batch it finishes — and
+/// under a burst a wake per event would cost a thread wake-up each.
+fn became_due(st: &crate::queue::QueueState, cfg: &Config, len: usize) -> bool {
+    let n = st.len();
+    let bytes = st.bytes();
+    n == cfg.flush_at
+        || (n > cfg.flush_at && (n - cfg.flush_at).is_multiple_of(cfg.max_batch_size))
+        || (bytes >= cfg.max_batch_bytes && bytes.saturating_sub(len) < cfg.max_batch_bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::ErrorBatchHook;
 
     type Reports = Arc<Mutex<Vec<(String, Vec<Value>)>>>;
+
+    #[test]
+    fn the_worker_is_woken_once_per_threshold() {
+        let cfg = ClientOptions::for_profile("phc_test", crate::Profile::PosthogNode)
+            .host("http://127.0.0.1:9")
+            .max_batch_bytes(2_000_000)
+            .max_event_bytes(1_000_000)
+            .resolve()
+            .unwrap();
+        assert_eq!((cfg.flush_at, cfg.max_batch_size), (20, 100));
+        let mut st = crate::queue::QueueState::default();
+        let mut woken = Vec::new();
+        for i in 1..=250 {
+            st.push(crate::event::QueuedEvent {
+                seq: 0,
+                uuid: Uuid::nil(),
+                bytes: vec![b'x'; 10],
+            });
+            if became_due(&st, &cfg, 10) {
+                woken.push(i);
+            }
+        }
+        assert_eq!(woken, vec![20, 120, 220]);
+        // Crossing the byte bound wakes it too, once.
+        let big = crate::event::QueuedEvent {
+            seq: 0,
+            uuid: Uuid::nil(),
+            bytes: vec![b'x'; 1_000_000],
+        };
+        let mut st = crate::queue::QueueState::default();
+        st.push(big.clone());
+        assert!(!became_due(&st, &cfg, 1_000_000));
+        st.push(big.clone());
+        assert!(became_due(&st, &cfg, 1_000_000));
+        st.push(big);
+        assert!(!became_due(&st, &cfg, 1_000_000));
+    }
 
     #[test]
     fn a_failed_batch_reaches_on_error_batch_with_its_events() {

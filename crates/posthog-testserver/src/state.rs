@@ -24,6 +24,10 @@ pub(crate) struct Shared {
     /// Every stored event and the persons they make, for the private API. Lock order:
     /// never take `inner` while holding `db`.
     db: Mutex<Db>,
+    /// Events stored since the database last caught up: inserted (in order, one transaction)
+    /// by the next [`Shared::with_db`], so ingestion never waits for SQLite. A leaf lock:
+    /// taken alone, or while holding `db`.
+    pending_db: Mutex<Vec<StoredEvent>>,
     pub(crate) options: ServerOptions,
 }
 
@@ -65,6 +69,7 @@ impl Shared {
             changed: watch::channel(0).0,
             seq: AtomicU64::new(1),
             db: Mutex::new(db),
+            pending_db: Mutex::new(Vec::new()),
             options,
         })
     }
@@ -127,9 +132,22 @@ impl Shared {
         f(&mut inner.admin, &mut inner.flags)
     }
 
-    /// Runs `f` on the database under its lock.
+    /// Runs `f` on the database under its lock, after inserting the events stored since the
+    /// last call.
     pub(crate) fn with_db<R>(&self, f: impl FnOnce(&mut Db) -> R) -> R {
-        f(&mut self.db.lock().unwrap_or_else(PoisonError::into_inner))
+        let mut db = self.db.lock().unwrap_or_else(PoisonError::into_inner);
+        let pending = std::mem::take(
+            &mut *self
+                .pending_db
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        if !pending.is_empty()
+            && let Err(err) = db.insert_events(&pending)
+        {
+            eprintln!("posthog-testserver: cannot insert events into the database: {err}");
+        }
+        f(&mut db)
     }
 
     /// Sets (and refills) the admin request budget.
@@ -151,9 +169,10 @@ impl Shared {
         if events.is_empty() {
             return;
         }
-        if let Err(err) = self.with_db(|db| db.insert_events(&events)) {
-            eprintln!("posthog-testserver: cannot insert events into the database: {err}");
-        }
+        self.pending_db
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(events.iter().cloned());
         let mut inner = self.lock();
         for event in events {
             inner.stats.events_stored += 1;
@@ -216,8 +235,15 @@ impl Shared {
     }
 
     pub(crate) fn reset(&self) {
-        if let Err(err) = self.with_db(Db::clear) {
-            eprintln!("posthog-testserver: cannot clear the database: {err}");
+        {
+            let mut db = self.db.lock().unwrap_or_else(PoisonError::into_inner);
+            self.pending_db
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clear();
+            if let Err(err) = db.clear() {
+                eprintln!("posthog-testserver: cannot clear the database: {err}");
+            }
         }
         *self.lock() = Inner::new(&self.options);
         self.notify();

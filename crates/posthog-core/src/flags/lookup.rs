@@ -345,24 +345,7 @@ impl Client {
         };
         let ask: Option<Vec<String>> = match defs {
             Some(defs) => {
-                let ctx = opts.context(distinct_id);
-                let results = match keys {
-                    Some(keys) => keys
-                        .iter()
-                        .map(|k| (k.clone(), defs.evaluate(k, &ctx)))
-                        .collect(),
-                    None => defs.evaluate_all(&ctx),
-                };
-                for (k, r) in results {
-                    match r {
-                        Ok(ev) => {
-                            snap.flags.insert(k, FlagResult::local(ev));
-                        }
-                        Err(inc) => {
-                            snap.unresolved.insert(k, inc.reason.as_str().to_string());
-                        }
-                    }
-                }
+                local_results(&defs, &mut snap, opts, keys);
                 if snap.unresolved.is_empty() || opts.only_evaluate_locally {
                     return Ok(snap);
                 }
@@ -470,6 +453,56 @@ impl Client {
             });
         }
         let snap = self.all_flags_snapshot(distinct_id, opts, keys)?;
+        Ok(self.snapshot_json(snap, with_payloads))
+    }
+
+    /// [`Client::all_flags_json`] without any I/O or wait: `Some` when the loaded definitions
+    /// decide every flag asked for (or the lookup is local-only, or the client disabled),
+    /// `None` when the server or the first definitions load is needed — then call
+    /// `all_flags_json` off the JS or UI thread. Lets a binding answer synchronously.
+    pub fn try_all_flags_json(
+        &self,
+        distinct_id: &str,
+        opts: &FlagOptions,
+        keys: Option<&[String]>,
+        with_payloads: bool,
+    ) -> Result<Option<Value>, Error> {
+        check(distinct_id, None)?;
+        if self.config().disabled {
+            return self
+                .all_flags_json(distinct_id, opts, keys, with_payloads)
+                .map(Some);
+        }
+        if opts.force_remote {
+            return Ok(None);
+        }
+        let local = self.config().local_evaluation();
+        let defs = if local {
+            self.shared().flags.definitions.load_full()
+        } else {
+            None
+        };
+        let mut snap = FlagsSnapshot {
+            distinct_id: distinct_id.to_string(),
+            ..FlagsSnapshot::default()
+        };
+        match defs {
+            Some(defs) => {
+                local_results(&defs, &mut snap, opts, keys);
+                if !snap.unresolved.is_empty() && !opts.only_evaluate_locally {
+                    return Ok(None);
+                }
+            }
+            None if opts.only_evaluate_locally
+                && (!local || self.shared().flags.loads.load(Ordering::Relaxed) > 0) => {}
+            None => return Ok(None),
+        }
+        Ok(Some(self.snapshot_json(snap, with_payloads)))
+    }
+
+    /// A snapshot as `all_flags_json` answers it, in the profile's shape.
+    fn snapshot_json(&self, snap: FlagsSnapshot, with_payloads: bool) -> Value {
+        let shape = self.config().profile.rules().all_flags;
         let mut flags = serde_json::Map::new();
         let mut payloads = serde_json::Map::new();
         for (k, f) in snap.flags {
@@ -488,11 +521,11 @@ impl Client {
             }
             flags.insert(k, f.value.to_json());
         }
-        Ok(if with_payloads {
+        if with_payloads {
             serde_json::json!({"featureFlags": flags, "featureFlagPayloads": payloads})
         } else {
             Value::Object(flags)
-        })
+        }
     }
 
     /// posthog-python's `capture(send_feature_flags=…)`: evaluates the event's flags (see
@@ -622,6 +655,34 @@ impl Lookup {
         Lookup {
             result,
             ..Lookup::default()
+        }
+    }
+}
+
+/// Evaluates `keys` (or every flag) with the loaded definitions into `snap`: decided flags in
+/// `flags`, the others in `unresolved` with their reason.
+fn local_results(
+    defs: &Definitions,
+    snap: &mut FlagsSnapshot,
+    opts: &FlagOptions,
+    keys: Option<&[String]>,
+) {
+    let ctx = opts.context(&snap.distinct_id);
+    let results = match keys {
+        Some(keys) => keys
+            .iter()
+            .map(|k| (k.clone(), defs.evaluate(k, &ctx)))
+            .collect(),
+        None => defs.evaluate_all(&ctx),
+    };
+    for (k, r) in results {
+        match r {
+            Ok(ev) => {
+                snap.flags.insert(k, FlagResult::local(ev));
+            }
+            Err(inc) => {
+                snap.unresolved.insert(k, inc.reason.as_str().to_string());
+            }
         }
     }
 }
