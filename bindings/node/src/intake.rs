@@ -5,12 +5,14 @@
 //! in order, so the JS thread pays one crossing per chunk.
 
 use chrono::DateTime;
-use posthog_core::{Client, Event, Intake, Profile, parse_uuid};
+use posthog_core::{Backpressure, Client, Event, Intake, Profile, parse_uuid};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
-/// Chunks waiting for the intake thread before a hand-over processes them on the JS thread.
+/// Chunks waiting for the intake thread before a hand-over waits for it to catch up (a burst
+/// of 64 × 256 captures ahead of it; the JS thread then sleeps, freeing its core for the
+/// intake and the worker, rather than competing for the same items).
 const MAX_WAITING_CHUNKS: usize = 64;
 
 /// One recorded capture.
@@ -27,7 +29,12 @@ struct Line(
 
 /// Starts the intake of `client`.
 pub fn start(client: Arc<Client>) -> Result<Intake<String>, posthog_core::Error> {
-    Intake::new(client, MAX_WAITING_CHUNKS, Box::new(capture_lines))
+    Intake::with_backpressure(
+        client,
+        MAX_WAITING_CHUNKS,
+        Backpressure::Wait,
+        Box::new(capture_lines),
+    )
 }
 
 /// Captures every line of a chunk; a line that cannot be read is counted and reported.

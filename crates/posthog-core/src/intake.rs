@@ -16,9 +16,22 @@ use std::thread::JoinHandle;
 /// intake is full or drained): typically converts it and calls [`Client::capture`].
 pub type Handler<T> = Box<dyn Fn(&Client, T) + Send + Sync>;
 
+/// What a submit does when `max_waiting` items already wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backpressure {
+    /// Processes the waiting items on the submitting thread (a binding whose handler may need
+    /// a lock the submitter holds, such as Python's GIL).
+    Inline,
+    /// Waits until the intake thread has worked the backlog down to half, so both threads
+    /// never compete for the items and the submitter's core is free meanwhile (Node).
+    Wait,
+}
+
 /// Submitted items waiting for the intake thread.
 struct Waiting<T> {
     items: VecDeque<T>,
+    /// Submitters waiting for room ([`Backpressure::Wait`]).
+    blocked: usize,
     /// The intake thread sleeps on `ready`: a submit wakes it.
     idle: bool,
     stop: bool,
@@ -29,6 +42,9 @@ struct Inner<T> {
     handler: Handler<T>,
     waiting: Mutex<Waiting<T>>,
     ready: Condvar,
+    /// Signalled when the backlog is down to half, for blocked submitters.
+    room: Condvar,
+    backpressure: Backpressure,
     /// Held while items are processed: whoever holds it pops the next one, so items reach the
     /// client in the order they were submitted.
     turn: Mutex<()>,
@@ -52,7 +68,14 @@ impl<T> Inner<T> {
             // handler runs (a `while let` keeps it for the whole body), or a submit would wait
             // for the item in progress — and deadlock a binding whose handler needs a lock
             // (e.g. Python's GIL for `on_error`) that the submitting thread holds.
-            let next = self.waiting().items.pop_front();
+            let next = {
+                let mut w = self.waiting();
+                let next = w.items.pop_front();
+                if w.blocked > 0 && w.items.len() <= self.max_waiting / 2 {
+                    self.room.notify_all();
+                }
+                next
+            };
             let Some(item) = next else { break };
             (self.handler)(&self.client, item);
         }
@@ -73,10 +96,23 @@ impl<T: Send + 'static> Intake<T> {
         max_waiting: usize,
         handler: Handler<T>,
     ) -> Result<Intake<T>, crate::Error> {
+        Intake::with_backpressure(client, max_waiting, Backpressure::Inline, handler)
+    }
+
+    /// [`Intake::new`] with the given behaviour beyond `max_waiting` items.
+    pub fn with_backpressure(
+        client: Arc<Client>,
+        max_waiting: usize,
+        backpressure: Backpressure,
+        handler: Handler<T>,
+    ) -> Result<Intake<T>, crate::Error> {
         let inner = Arc::new(Inner {
             client,
             handler,
+            room: Condvar::new(),
+            backpressure,
             waiting: Mutex::new(Waiting {
+                blocked: 0,
                 items: VecDeque::new(),
                 idle: false,
                 stop: false,
@@ -108,12 +144,22 @@ impl<T: Send + 'static> Intake<T> {
         w.items.push_back(item);
         let full = w.items.len() > self.inner.max_waiting;
         let wake = std::mem::take(&mut w.idle);
-        drop(w);
-        if full {
-            self.inner.process_all();
-        } else if wake {
+        if wake {
             self.inner.ready.notify_one();
         }
+        if !full {
+            return;
+        }
+        if self.inner.backpressure == Backpressure::Inline {
+            drop(w);
+            self.inner.process_all();
+            return;
+        }
+        w.blocked += 1;
+        while w.items.len() > self.inner.max_waiting / 2 && !w.stop {
+            w = self.inner.room.wait(w).unwrap_or_else(|p| p.into_inner());
+        }
+        w.blocked -= 1;
     }
 
     /// Returns once every item submitted before the call has been processed (the waiting ones
@@ -232,6 +278,43 @@ mod tests {
             waited.expect("submit waited for the handler");
         });
         intake.drain();
+    }
+
+    #[test]
+    fn a_waiting_submitter_lets_the_intake_thread_work_the_backlog_down() {
+        let c = client();
+        let on = Arc::new(Mutex::new(Vec::new()));
+        let seen = on.clone();
+        let intake: Intake<u32> = Intake::with_backpressure(
+            c.clone(),
+            4,
+            Backpressure::Wait,
+            Box::new(move |client, i| {
+                seen.lock()
+                    .unwrap()
+                    .push((i, std::thread::current().name().map(str::to_string)));
+                client.capture(Event::new("e", format!("u{i}")));
+            }),
+        )
+        .unwrap();
+        for i in 0..200 {
+            intake.submit(i);
+        }
+        // Everything the submitter did not drain itself ran on the intake thread, in order.
+        let before_drain = on.lock().unwrap().len();
+        assert!(
+            before_drain >= 200 - 5,
+            "the backlog never exceeds max_waiting + 1"
+        );
+        assert!(
+            on.lock().unwrap()[..before_drain]
+                .iter()
+                .all(|(_, t)| t.as_deref() == Some("posthog-intake"))
+        );
+        intake.drain();
+        let got: Vec<u32> = on.lock().unwrap().iter().map(|(i, _)| *i).collect();
+        assert_eq!(got, (0..200).collect::<Vec<_>>());
+        assert_eq!(c.stats().queued, 200);
     }
 
     #[test]

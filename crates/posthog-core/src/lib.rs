@@ -48,7 +48,7 @@ pub use config::{ClientOptions, Config, FsyncPolicy, OverflowPolicy, Protocol, R
 pub use error::{Error, ErrorAttributes, ErrorKind};
 pub use event::{Event, EventMessage, parse_timestamp, parse_uuid};
 pub use flags::{CaptureFlags, FlagOptions, FlagResult, FlagValue, FlagsSnapshot};
-pub use intake::Intake;
+pub use intake::{Backpressure, Intake};
 pub use keys::{FlagsSecureKey, KeyType, PersonalKey, ProjectKey};
 pub use mobile::{DeviceContext, MobileClient, MobileOptions};
 pub use options::Options;

@@ -21,18 +21,17 @@ pub(crate) struct Shared {
     cond: Condvar,
     changed: watch::Sender<u64>,
     seq: AtomicU64,
-    /// Every stored event and the persons they make, for the private API. Lock order:
-    /// never take `inner` while holding `db`.
+    /// Every stored event and the persons they make, for the private API. It catches up with
+    /// `inner.events` when read ([`Shared::with_db`]), so ingestion never waits for SQLite.
+    /// Lock order: `db`, then `inner` — never take `db` while holding `inner`.
     db: Mutex<Db>,
-    /// Events stored since the database last caught up: inserted (in order, one transaction)
-    /// by the next [`Shared::with_db`], so ingestion never waits for SQLite. A leaf lock:
-    /// taken alone, or while holding `db`.
-    pending_db: Mutex<Vec<StoredEvent>>,
     pub(crate) options: ServerOptions,
 }
 
 pub(crate) struct Inner {
     pub(crate) events: Vec<StoredEvent>,
+    /// How many of `events` the database holds.
+    db_upto: usize,
     pub(crate) requests: Vec<RecordedRequest>,
     /// One FIFO per route family, indexed by [`FaultRoute::index`].
     faults: [VecDeque<Fault>; 4],
@@ -49,6 +48,7 @@ impl Inner {
     fn new(options: &ServerOptions) -> Inner {
         Inner {
             events: Vec::new(),
+            db_upto: 0,
             requests: Vec::new(),
             faults: Default::default(),
             outage: None,
@@ -69,7 +69,6 @@ impl Shared {
             changed: watch::channel(0).0,
             seq: AtomicU64::new(1),
             db: Mutex::new(db),
-            pending_db: Mutex::new(Vec::new()),
             options,
         })
     }
@@ -136,12 +135,12 @@ impl Shared {
     /// last call.
     pub(crate) fn with_db<R>(&self, f: impl FnOnce(&mut Db) -> R) -> R {
         let mut db = self.db.lock().unwrap_or_else(PoisonError::into_inner);
-        let pending = std::mem::take(
-            &mut *self
-                .pending_db
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner),
-        );
+        let pending = {
+            let mut inner = self.lock();
+            let from = inner.db_upto.min(inner.events.len());
+            inner.db_upto = inner.events.len();
+            inner.events[from..].to_vec()
+        };
         if !pending.is_empty()
             && let Err(err) = db.insert_events(&pending)
         {
@@ -169,10 +168,6 @@ impl Shared {
         if events.is_empty() {
             return;
         }
-        self.pending_db
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend(events.iter().cloned());
         let mut inner = self.lock();
         for event in events {
             inner.stats.events_stored += 1;
@@ -237,15 +232,11 @@ impl Shared {
     pub(crate) fn reset(&self) {
         {
             let mut db = self.db.lock().unwrap_or_else(PoisonError::into_inner);
-            self.pending_db
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .clear();
             if let Err(err) = db.clear() {
                 eprintln!("posthog-testserver: cannot clear the database: {err}");
             }
+            *self.lock() = Inner::new(&self.options);
         }
-        *self.lock() = Inner::new(&self.options);
         self.notify();
     }
 

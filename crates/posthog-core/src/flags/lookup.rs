@@ -667,13 +667,15 @@ fn local_results(
     opts: &FlagOptions,
     keys: Option<&[String]>,
 ) {
-    let ctx = opts.context(&snap.distinct_id);
+    // Borrowed: the caller's property maps are read in place, never copied.
+    let id = snap.distinct_id.clone();
+    let ctx = opts.view(&id);
     let results = match keys {
         Some(keys) => keys
             .iter()
-            .map(|k| (k.clone(), defs.evaluate(k, &ctx)))
+            .map(|k| (k.clone(), defs.evaluate_ref(k, ctx)))
             .collect(),
-        None => defs.evaluate_all(&ctx),
+        None => defs.evaluate_all_ref(ctx),
     };
     for (k, r) in results {
         match r {
