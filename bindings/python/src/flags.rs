@@ -2,13 +2,14 @@
 //! core's pure local evaluator (`posthog_sdk.flags`). Only conversion here: what a flag
 //! evaluates to, and when the server is asked, is decided in `posthog-core`.
 
-use crate::convert::{Rejected, to_id, to_map, to_str};
+use crate::convert::{Rejected, to_id, to_map, to_str, with_utf8};
 use crate::errors::to_pyerr;
 use posthog_core::flags::{Definitions, EvalContext, FlagValue, hash};
 use posthog_core::{CaptureFlags, Error, FlagOptions, FlagsSnapshot};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple};
 use serde_json::{Map, Value};
+use std::sync::Arc;
 
 /// The per-call options of every flag call, passed by the Python layer as one tuple in this
 /// order (positions, not names: nothing to match per call): `groups`, `person_properties`,
@@ -68,13 +69,15 @@ pub fn options_arg(py: Python<'_>, options: &FlagArgs<'_>) -> PyResult<FlagOptio
 }
 
 /// The arguments of a flag call: the key (when the call has one), the distinct id and the
-/// options. A value that cannot be converted raises `InvalidInputError`.
+/// options (reused from `cache` when they equal the last ones). A value that cannot be
+/// converted raises `InvalidInputError`.
 pub fn call_args(
     py: Python<'_>,
     key: Option<&Bound<'_, PyAny>>,
     distinct_id: &Bound<'_, PyAny>,
     options: Option<&FlagArgs<'_>>,
-) -> PyResult<(String, String, FlagOptions)> {
+    cache: &OptionsCache,
+) -> PyResult<(String, String, Arc<FlagOptions>)> {
     (|| {
         let key = match key {
             Some(k) => to_str(k, "key")?,
@@ -83,10 +86,148 @@ pub fn call_args(
         Ok((
             key,
             to_id(distinct_id, "distinct_id")?,
-            flag_options(options)?,
+            cache.options(options)?,
         ))
     })()
     .map_err(|text| invalid(py, text))
+}
+
+/// The flag options of the last call, reused while the next calls pass equal ones: a request
+/// that asks several flags for one user (the same person properties, groups and group
+/// properties) converts them once. Equal means what converting them again would give,
+/// exactly (`same_map`); anything it cannot tell is converted again.
+#[derive(Default)]
+pub struct OptionsCache(std::sync::Mutex<Option<Arc<FlagOptions>>>);
+
+impl OptionsCache {
+    fn options(&self, a: Option<&FlagArgs<'_>>) -> Result<Arc<FlagOptions>, Rejected> {
+        let Some(a) = a else {
+            return Ok(Arc::new(FlagOptions::default()));
+        };
+        let last = self.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(last) = last
+            && same_scalars(a, &last)
+            && same_map(a.0.as_ref(), &last.groups)
+            && same_map(a.1.as_ref(), &last.person_properties)
+            && same_map(a.2.as_ref(), &last.group_properties)
+        {
+            return Ok(last);
+        }
+        let fresh = Arc::new(flag_options(Some(a))?);
+        let old = self
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .replace(fresh.clone());
+        drop(old);
+        Ok(fresh)
+    }
+}
+
+/// Whether the options other than the maps convert to `o`'s (a value that would not convert
+/// is not the same: the call converts everything and reports it).
+fn same_scalars(a: &FlagArgs<'_>, o: &FlagOptions) -> bool {
+    let device_id = match &a.7 {
+        Some(d) if !d.is_none() => match to_id(d, "device_id") {
+            Ok(d) => Some(d),
+            Err(_) => return false,
+        },
+        _ => None,
+    };
+    let flag = |v: &Option<Bound<'_, PyAny>>, what| to_bool(v.as_ref(), what).ok();
+    device_id == o.device_id
+        && flag(&a.3, "").map(|b| b.unwrap_or(false)) == Some(o.only_evaluate_locally)
+        && flag(&a.4, "") == Some(o.send_feature_flag_events)
+        && flag(&a.5, "") == Some(o.disable_geoip)
+        && flag(&a.6, "").map(|b| b.unwrap_or(false)) == Some(o.force_remote)
+}
+
+/// Whether `to_map(obj)` would give exactly `m` (same keys in the same order, same values in
+/// the same JSON representation). `false` whenever it cannot tell cheaply.
+fn same_map(obj: Option<&Bound<'_, PyAny>>, m: &Map<String, Value>) -> bool {
+    match obj {
+        None => m.is_empty(),
+        Some(o) if o.is_none() => m.is_empty(),
+        Some(o) => match o.cast::<PyDict>() {
+            Ok(d) => same_dict(d, m, 0),
+            Err(_) => false,
+        },
+    }
+}
+
+fn same_dict(d: &Bound<'_, PyDict>, m: &Map<String, Value>, depth: usize) -> bool {
+    if d.len() != m.len() {
+        return false;
+    }
+    let mut cached = m.iter();
+    for (k, v) in d.iter() {
+        let Some((ck, cv)) = cached.next() else {
+            return false;
+        };
+        let Ok(k) = k.cast::<PyString>() else {
+            return false; // int keys: converted again
+        };
+        if with_utf8(k, |t| t == ck) != Some(true) || !same_value(&v, cv, depth + 1) {
+            return false;
+        }
+    }
+    cached.next().is_none()
+}
+
+fn same_value(obj: &Bound<'_, PyAny>, v: &Value, depth: usize) -> bool {
+    if depth > 64 {
+        return false;
+    }
+    if obj.is_none() {
+        return v.is_null();
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return v.as_bool() == Some(b.is_true());
+    }
+    if obj.is_instance_of::<pyo3::types::PyInt>() {
+        if v.is_f64() {
+            return false;
+        }
+        if let Ok(i) = obj.extract::<i64>() {
+            return v.as_i64() == Some(i);
+        }
+        return obj.extract::<u64>().is_ok_and(|u| v.as_u64() == Some(u));
+    }
+    if let Ok(f) = obj.cast::<pyo3::types::PyFloat>() {
+        let f = f.value();
+        return if f.is_finite() {
+            v.is_f64() && v.as_f64().map(f64::to_bits) == Some(f.to_bits())
+        } else {
+            v.is_null()
+        };
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return match v {
+            Value::String(cs) => with_utf8(s, |t| t == cs) == Some(true),
+            _ => false,
+        };
+    }
+    if let Ok(d) = obj.cast::<PyDict>() {
+        return match v {
+            Value::Object(m) => same_dict(d, m, depth),
+            _ => false,
+        };
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let Value::Array(a) = v else { return false };
+        let Ok(iter) = obj.try_iter() else {
+            return false;
+        };
+        let mut cached = a.iter();
+        for item in iter {
+            match (item, cached.next()) {
+                (Ok(item), Some(cv)) if same_value(&item, cv, depth + 1) => {}
+                _ => return false,
+            }
+        }
+        return cached.next().is_none();
+    }
+    false
 }
 
 /// `capture(send_feature_flags=…)`: `False`/`None` → nothing, `True` → the defaults, a dict
@@ -168,9 +309,78 @@ pub fn value_to_py<'py>(py: Python<'py>, v: &FlagValue) -> Bound<'py, PyAny> {
     }
 }
 
-/// A JSON value as Python objects (ints stay ints, floats stay floats).
+/// A JSON value as Python objects (ints stay ints, floats stay floats), built directly.
 pub fn json_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
-    pythonize::pythonize(py, v).map_err(PyErr::from)
+    Ok(match v {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.into_pyobject(py)?.into_any()
+            } else if let Some(u) = n.as_u64() {
+                u.into_pyobject(py)?.into_any()
+            } else {
+                n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any()
+            }
+        }
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(a) => {
+            let list = PyList::empty(py);
+            for item in a {
+                list.append(json_to_py(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(m) => {
+            let d = PyDict::new(py);
+            for (k, item) in m {
+                d.set_item(key_to_py(py, k), json_to_py(py, item)?)?;
+            }
+            d.into_any()
+        }
+    })
+}
+
+/// Keys made into Python strings lately on this thread (flag keys, the shape's field names),
+/// by text: the same key is the same `str` object, whose hash Python has already computed.
+/// Direct-mapped on an FNV-1a hash of the text; only short keys.
+const KEY_CACHE_SLOTS: usize = 256;
+const KEY_CACHE_MAX_BYTES: usize = 64;
+
+type KeySlot = Option<(Box<str>, Py<PyString>)>;
+
+thread_local! {
+    static KEY_CACHE: std::cell::RefCell<Vec<KeySlot>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn key_to_py<'py>(py: Python<'py>, k: &str) -> Bound<'py, PyString> {
+    if k.len() > KEY_CACHE_MAX_BYTES {
+        return PyString::new(py, k);
+    }
+    let hash = k.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    let slot = (hash as usize) % KEY_CACHE_SLOTS;
+    let hit = KEY_CACHE.with(|c| {
+        let c = c.try_borrow().ok()?;
+        match c.get(slot) {
+            Some(Some((text, obj))) if &**text == k => Some(obj.bind(py).clone()),
+            _ => None,
+        }
+    });
+    if let Some(obj) = hit {
+        return obj;
+    }
+    let obj = PyString::new(py, k);
+    let old = KEY_CACHE.with(|c| {
+        let mut c = c.try_borrow_mut().ok()?;
+        if c.is_empty() {
+            c.resize_with(KEY_CACHE_SLOTS, || None);
+        }
+        c[slot].replace((k.into(), obj.clone().unbind()))
+    });
+    drop(old);
+    obj
 }
 
 fn opt_json_to_py<'py>(py: Python<'py>, v: Option<&Value>) -> PyResult<Bound<'py, PyAny>> {

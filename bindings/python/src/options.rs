@@ -15,12 +15,21 @@ pub fn config_err(text: impl Into<String>) -> Error {
     Error::Config(text.into())
 }
 
+/// The core options and what the binding needs to know of them.
+pub struct Built {
+    pub options: ClientOptions,
+    /// With `overflow="block"`, `capture` may wait for room.
+    pub capture_may_block: bool,
+    /// A Python `before_send` runs on the capturing thread (it needs the GIL).
+    pub before_send: bool,
+}
+
 /// Builds the core options from the constructor's keyword arguments (`_profile` names the
-/// compatibility profile, default `core`); also says whether `capture` may block.
+/// compatibility profile, default `core`).
 pub fn options(
     api_key: &Bound<'_, PyAny>,
     kwargs: Option<&Bound<'_, PyDict>>,
-) -> Result<(ClientOptions, bool), Error> {
+) -> Result<Built, Error> {
     let profile = match kwargs.and_then(|kw| kw.get_item("_profile").ok().flatten()) {
         Some(p) => Profile::parse(&p.extract::<String>().unwrap_or_default())?,
         None => Profile::Core,
@@ -63,6 +72,9 @@ pub fn options(
         .ok_or_else(|| Error::InvalidKey("the project API key must be a str".into()))?;
     let mut o = posthog_core::Options::client_options(profile, key, Value::Object(data))?
         .sdk(SDK_NAME, env!("CARGO_PKG_VERSION"));
+    let before_send = hooks_given
+        .iter()
+        .any(|(kind, _)| matches!(kind, HookKind::BeforeSend));
     for (kind, v) in hooks_given {
         o = match kind {
             HookKind::OnError => o.on_error(hooks::on_error(callable(&v, "on_error")?)),
@@ -83,8 +95,12 @@ pub fn options(
             }
         };
     }
-    let may_block = matches!(o.overflow_policy(), OverflowPolicy::Block(_));
-    Ok((o, may_block))
+    let capture_may_block = matches!(o.overflow_policy(), OverflowPolicy::Block(_));
+    Ok(Built {
+        options: o,
+        capture_may_block,
+        before_send,
+    })
 }
 
 fn callable(v: &Bound<'_, PyAny>, name: &str) -> Result<Py<PyAny>, Error> {

@@ -116,8 +116,16 @@ def _after_fork_in_child() -> None:
         client._replace_after_fork()
 
 
+def _before_fork() -> None:
+    """``os.register_at_fork(before=…)``: every live client's deferred captures reach its
+    queue first, so no capture is in the middle of its hand-over when the process is copied."""
+    for client in list(_LIVE):
+        if not client._closed:
+            client._native._before_fork()
+
+
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+    os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
 
 
 class RecordCipher(Protocol):

@@ -8,9 +8,11 @@ given a value other than posthog-python's default), so nothing silently differs.
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 from datetime import datetime
 from typing import (
+    TYPE_CHECKING,
     Any,
     Callable,
     ContextManager,
@@ -25,6 +27,7 @@ from typing import (
 from uuid import UUID
 
 from . import _runtime, contexts
+from .contexts import _current as _current_context
 from ._native import FlagsSnapshot
 from .client import Client, FlagValue, FlushReport
 from .errors import PostHogError
@@ -38,6 +41,7 @@ BeforeSendCallback = Callable[[Dict[str, Any]], Optional[Dict[str, Any]]]
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 log = logging.getLogger("posthog")
+_DEBUG = logging.DEBUG
 
 #: Constructor arguments that are not options of the core.
 _NOT_OPTIONS = frozenset({"self", "project_api_key", "on_error", "core_options"})
@@ -143,12 +147,6 @@ def _no_throw(func: _F) -> _F:
             return None
 
     return wrapper  # type: ignore[return-value]
-
-
-def _flags_arg(flags: Any) -> Optional[FlagsSnapshot]:
-    if isinstance(flags, FeatureFlagEvaluations):
-        return flags.snapshot
-    return flags  # type: ignore[no-any-return]
 
 
 def _id(value: Any) -> Optional[str]:
@@ -310,11 +308,14 @@ class Posthog:
 
     def _sent(self, uuid: Optional[str]) -> Optional[str]:
         if self._sync_mode and uuid is not None:
-            try:
-                self._client.flush()
-            except PostHogError:
-                pass  # reported to on_error by the core
+            self._flush_now()
         return uuid
+
+    def _flush_now(self) -> None:
+        try:
+            self._client.flush()
+        except PostHogError:
+            pass  # reported to on_error by the core
 
     @staticmethod
     def _properties(properties: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
@@ -330,8 +331,7 @@ class Posthog:
 
     # ---- events -----------------------------------------------------------------------
 
-    @_no_throw
-    def capture(
+    def _capture_spec(
         self,
         event: str,
         *,
@@ -347,23 +347,70 @@ class Posthog:
         """Queues an event; returns its uuid (``None`` when not accepted). Without
         ``distinct_id``, the context's (``identify_context``), else a random one and the event
         is personless (``$process_person_profile: False``), as posthog-python does."""
-        props = self._properties(properties)
-        # No id: the core sends a personless event (a random id, no person profile).
-        did = _id(distinct_id) or contexts.get_context_distinct_id()
-        log.debug("queueing %s for %s", event, did)
-        return self._sent(
-            self._client._native.capture(
-                event,
-                did,
-                props,
-                timestamp,
-                uuid,
-                groups,
-                _flags_arg(flags),
-                disable_geoip,
-                send_feature_flags,
-            )
-        )
+        return None
+
+    if TYPE_CHECKING:
+        capture = _capture_spec
+    else:
+
+        def capture(
+            self,
+            *args,
+            distinct_id=None,
+            properties=None,
+            timestamp=None,
+            uuid=None,
+            groups=None,
+            flags=None,
+            send_feature_flags=None,
+            disable_geoip=None,
+            **kwargs,
+        ):
+            # The hot path, as flat as it can be: posthog-python's no_throw (an exception is
+            # logged and the call returns None; raised with debug=True) is this try, and a call
+            # that does not fit the signature (``_capture_spec``, which is what introspection
+            # shows) is refused inside it too, as posthog-python's wrapper does.
+            try:
+                if len(args) == 1 and not kwargs:
+                    event = args[0]
+                else:  # event=… by name, or a call that does not fit (TypeError)
+                    event = _CAPTURE_SIGNATURE.bind(self, *args, **kwargs).arguments["event"]
+                if _current_context() is None and (
+                    properties is None or type(properties) is dict
+                ):
+                    # Outside a context: no tags, no session id, no context distinct id.
+                    did = distinct_id
+                    if type(did) is not str or not did or did.isspace():
+                        did = _id(did)
+                else:
+                    properties = self._properties(properties)
+                    did = _id(distinct_id) or contexts.get_context_distinct_id()
+                if log.isEnabledFor(_DEBUG):
+                    log.debug("queueing %s for %s", event, did)
+                if flags is not None and isinstance(flags, FeatureFlagEvaluations):
+                    flags = flags.snapshot
+                sent = self._client._native.capture(
+                    event,
+                    did,
+                    properties,
+                    timestamp,
+                    uuid,
+                    groups,
+                    flags,
+                    disable_geoip,
+                    send_feature_flags,
+                )
+                if self._sync_mode and sent is not None:
+                    self._flush_now()
+                return sent
+            except Exception as e:
+                if self.debug:
+                    raise
+                log.exception("Error in %s: %s", "capture", e)
+                return None
+
+        capture.__signature__ = inspect.signature(_capture_spec)
+        capture.__doc__ = _capture_spec.__doc__
 
     def _person_update(
         self,
@@ -471,7 +518,11 @@ class Posthog:
 
     @staticmethod
     def _device(device_id: Optional[str]) -> Optional[str]:
-        return device_id if device_id is not None else contexts.get_context_device_id()
+        if device_id is None:
+            scope = _current_context()
+            if scope is not None:
+                return scope._inherited("device_id")
+        return device_id
 
     def feature_enabled(
         self,
@@ -487,16 +538,20 @@ class Posthog:
         device_id: Optional[str] = None,
     ) -> Optional[bool]:
         """Whether the flag is on; ``None`` when unknown or PostHog could not be asked."""
-        return self._client.feature_enabled(
+        # The native client directly (what Client.feature_enabled calls), one layer less.
+        return self._client._native.is_feature_enabled(
             key,
             distinct_id,
-            groups=groups,
-            person_properties=person_properties,
-            group_properties=group_properties,
-            only_evaluate_locally=only_evaluate_locally,
-            send_feature_flag_events=send_feature_flag_events,
-            disable_geoip=disable_geoip,
-            device_id=self._device(device_id),
+            (
+                groups,
+                person_properties,
+                group_properties,
+                only_evaluate_locally,
+                send_feature_flag_events,
+                disable_geoip,
+                False,
+                device_id if device_id is not None else self._device(None),
+            ),
         )
 
     def get_feature_flag(
@@ -513,16 +568,19 @@ class Posthog:
         device_id: Optional[str] = None,
     ) -> Optional[FlagValue]:
         """``True``/``False``/the variant; ``None`` when unknown or PostHog could not be asked."""
-        return self._client.get_feature_flag(
+        return self._client._native.get_feature_flag(
             key,
             distinct_id,
-            groups=groups,
-            person_properties=person_properties,
-            group_properties=group_properties,
-            only_evaluate_locally=only_evaluate_locally,
-            send_feature_flag_events=send_feature_flag_events,
-            disable_geoip=disable_geoip,
-            device_id=self._device(device_id),
+            (
+                groups,
+                person_properties,
+                group_properties,
+                only_evaluate_locally,
+                send_feature_flag_events,
+                disable_geoip,
+                False,
+                device_id if device_id is not None else self._device(None),
+            ),
         )
 
     def get_feature_flag_payload(
@@ -574,15 +632,20 @@ class Posthog:
     ) -> Optional[Dict[str, FlagValue]]:
         """Every flag's value for this user (only ``flag_keys_to_evaluate`` when given);
         ``None`` when disabled."""
-        return self._client.get_all_flags(
+        return self._client._native.all_flags(  # type: ignore[no-any-return]
             distinct_id,
-            groups=groups,
-            person_properties=person_properties,
-            group_properties=group_properties,
-            only_evaluate_locally=only_evaluate_locally,
-            disable_geoip=disable_geoip,
-            device_id=self._device(device_id),
-            flag_keys=flag_keys_to_evaluate,
+            flag_keys_to_evaluate,
+            False,
+            (
+                groups,
+                person_properties,
+                group_properties,
+                only_evaluate_locally,
+                None,
+                disable_geoip,
+                False,
+                device_id if device_id is not None else self._device(None),
+            ),
         )
 
     def get_all_flags_and_payloads(
@@ -598,15 +661,20 @@ class Posthog:
         device_id: Optional[str] = None,
     ) -> Dict[str, Dict[str, Any]]:
         """``{"featureFlags": {...}, "featureFlagPayloads": {...}}``."""
-        return self._client.get_all_flags_and_payloads(
+        return self._client._native.all_flags(  # type: ignore[no-any-return]
             distinct_id,
-            groups=groups,
-            person_properties=person_properties,
-            group_properties=group_properties,
-            only_evaluate_locally=only_evaluate_locally,
-            disable_geoip=disable_geoip,
-            device_id=self._device(device_id),
-            flag_keys=flag_keys_to_evaluate,
+            flag_keys_to_evaluate,
+            True,
+            (
+                groups,
+                person_properties,
+                group_properties,
+                only_evaluate_locally,
+                None,
+                disable_geoip,
+                False,
+                device_id if device_id is not None else self._device(None),
+            ),
         )
 
     def evaluate_flags(
@@ -722,3 +790,7 @@ class Posthog:
             self._client.shutdown()
         except PostHogError as e:
             log.warning("shutdown: %s", e)
+
+
+#: What ``Posthog.capture`` accepts (its arguments are checked against it off the hot path).
+_CAPTURE_SIGNATURE = inspect.signature(Posthog._capture_spec)
