@@ -4,8 +4,10 @@ official `posthog` package (posthog-python 7.91.1).
 Both SDKs load the same 53 flag definitions (`flag_definitions.json`) from the local test
 server with the flags secure key and then evaluate LOCALLY only (no `/flags` request, no
 `$feature_flag_called` event): one multivariate flag, one property-filter flag, and all 53
-flags at once, for a realistic context (person properties, a company group). Each SDK runs in
-its own child process; times are timeit-style, best of N repeats, per call.
+flags at once, for a realistic context (person properties, a company group). Ours runs twice,
+through `posthog_sdk.Client` and through the drop-in `posthog_sdk.Posthog`. Each runs in its
+own child process; times are timeit-style, best of N repeats, per call (and single flag
+evaluations per second).
 
 Setup (once; the official package is a benchmark dependency only, never a test dependency):
 
@@ -74,6 +76,12 @@ def child(sdk: str, url: str, repeat: int) -> None:
             "phc_bench", host=url, personal_api_key=SECURE_KEY, flush_interval=3600
         )
         version = posthog_sdk.__version__
+    elif sdk == "ours-posthog":
+        import posthog_sdk
+
+        client = posthog_sdk.Posthog("phc_bench", host=url, personal_api_key=SECURE_KEY)
+        client.load_feature_flags()
+        version = posthog_sdk.__version__
     else:
         logging.disable(logging.CRITICAL)
         import posthog
@@ -113,7 +121,8 @@ def run_child(sdk: str, url: str, repeat: int) -> Dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=7, help="timing runs per case (best kept)")
-    parser.add_argument("--child", choices=["ours", "official"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["ours", "ours-posthog", "official"],
+                        help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -124,19 +133,25 @@ def main() -> None:
     try:
         url = server.stdout.readline().strip()  # type: ignore[union-attr]
         ours = run_child("ours", url, args.repeat)
+        drop_in = run_child("ours-posthog", url, args.repeat)
         official = run_child("official", url, args.repeat)
     finally:
         server.kill()
         server.wait()
 
-    agree = ours["answers"] == official["answers"]
+    agree = ours["answers"] == official["answers"] == drop_in["answers"]
     print(f"Python {sys.version.split()[0]}; local evaluation of 53 flag definitions; "
           f"best of {args.repeat}; µs per call\n")
-    print(f"| case | posthog-sdk {ours['version']} (ours) | posthog {official['version']} | speed-up |")
-    print("|---|---:|---:|---:|")
+    print(f"| case | posthog-sdk {ours['version']} `Client` | posthog-sdk `Posthog` (drop-in) "
+          f"| posthog {official['version']} | speed-up (drop-in) |")
+    print("|---|---:|---:|---:|---:|")
     for label, name in CASES:
-        a, b = ours["seconds"][name] * 1e6, official["seconds"][name] * 1e6
-        print(f"| {label} | {a:.2f} µs | {b:.2f} µs | {b / a:.1f}× |")
+        a, d = ours["seconds"][name] * 1e6, drop_in["seconds"][name] * 1e6
+        b = official["seconds"][name] * 1e6
+        print(f"| {label} | {a:.2f} µs | {d:.2f} µs | {b:.2f} µs | {b / d:.1f}× |")
+    for label, name in CASES[:2]:
+        a, d, b = (1 / r["seconds"][name] for r in (ours, drop_in, official))
+        print(f"| {label}, evaluations/s | {a:,.0f} | {d:,.0f} | {b:,.0f} | |")
     print()
     print("answers agree" if agree else "ANSWERS DIFFER:\n  ours: %s\n  official: %s"
           % (ours["answers"], official["answers"]))

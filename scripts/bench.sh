@@ -14,7 +14,11 @@ for s in "${suites[@]}"; do
     python)
       py="$root/target/py-venv/bin/python"
       "$py" -m pip install -q "posthog==7.91.1"
-      "$py" benchmarks/bench_python.py ;;
+      # A release test server: the debug one would be the bottleneck of delivered events/s.
+      cargo build -q --release -p posthog-testserver
+      export POSTHOG_TESTSERVER_BIN="${POSTHOG_TESTSERVER_BIN:-$root/target/release/posthog-testserver}"
+      "$py" benchmarks/bench_python.py
+      "$py" benchmarks/bench_flags_python.py ;;
     node)
       npm install --silent --prefix benchmarks/node
       node benchmarks/bench_node.mjs ;;
