@@ -122,7 +122,9 @@ impl Deferral {
     /// `on_error`.
     fn settle(&self, py: Python<'_>) {
         self.budget.store(0, Ordering::Relaxed);
-        while self.pending.load(Ordering::Acquire) > 0 {
+        // (Once is enough: `drain` returns after every item submitted before it; captures
+        // other threads submit meanwhile are not waited for.)
+        if self.pending.load(Ordering::Acquire) > 0 {
             py.detach(|| self.intake.drain());
         }
     }
