@@ -222,6 +222,12 @@ export declare class NativeClient {
   getFeatureFlagResult(key: string, distinctId: string, options?: string | undefined | null): Promise<string | null>
   /** The payload as JSON text, or nothing. */
   getFeatureFlagPayload(key: string, distinctId: string, matchValue?: boolean | string | undefined | null, options?: string | undefined | null): Promise<string | null>
+  /**
+   * Private (benchmarks): the core's own `get_all_flags`, in µs per call over `n` calls for
+   * `user-0` … `user-999` with these options, run in Rust without crossing — printed beside
+   * `getAllFlags` so the binding's overhead shows in the same run.
+   */
+  _coreAllFlagsUs(options: string | undefined | null, n: number): number
   /** Every flag (or `options.flagKeys`) in one snapshot; rejects with every error. */
   evaluateFlags(distinctId: string, options?: string | undefined | null): Promise<NativeFlagsSnapshot>
   /**

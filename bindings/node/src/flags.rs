@@ -337,6 +337,21 @@ impl NativeClient {
         self.flag_task(&env, lookup, distinct_id, options)
     }
 
+    /// Private (benchmarks): the core's own `get_all_flags`, in µs per call over `n` calls for
+    /// `user-0` … `user-999` with these options, run in Rust without crossing — printed beside
+    /// `getAllFlags` so the binding's overhead shows in the same run.
+    #[napi(js_name = "_coreAllFlagsUs")]
+    pub fn core_all_flags_us(&self, env: Env, options: Option<String>, n: u32) -> Result<f64> {
+        let (opts, _) = flag_options(options).map_err(|e| errors::to_js(&env, &e))?;
+        let ids: Vec<String> = (0..1000).map(|i| format!("user-{i}")).collect();
+        let t0 = std::time::Instant::now();
+        for i in 0..n as usize {
+            let r = self.client.get_all_flags(&ids[i % ids.len()], &opts);
+            std::hint::black_box(r.ok());
+        }
+        Ok(t0.elapsed().as_secs_f64() * 1e6 / f64::from(n.max(1)))
+    }
+
     /// Every flag (or `options.flagKeys`) in one snapshot; rejects with every error.
     #[napi(
         ts_args_type = "distinctId: string, options?: string | undefined | null",

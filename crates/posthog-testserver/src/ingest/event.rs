@@ -51,11 +51,26 @@ pub(crate) fn check_size(raw: &Value, limit: usize) -> Result<(), Rejection> {
     if limit == usize::MAX {
         return Ok(());
     }
-    let size = serde_json::to_vec(raw).map(|v| v.len()).unwrap_or(0);
+    let mut size = Counted(0);
+    let _ = serde_json::to_writer(&mut size, raw);
+    let size = size.0;
     if size > limit {
         return Err(Rejection::EventTooLarge { size, limit });
     }
     Ok(())
+}
+
+/// Counts the bytes written to it (the serialised size, without keeping the text).
+struct Counted(usize);
+
+impl std::io::Write for Counted {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Parses an ISO 8601 / RFC 3339 date-time that carries an offset.
