@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks, ours beside the official SDKs. Usage: scripts/bench.sh [rust|python|node|faults ...]
-# (default: rust python node). Python and Node need their bindings built (scripts/test-all.sh python node).
+# (default: rust python node). Builds what it measures in release: the test server, the Node
+# addon (`npm run build`) and the Python extension (`maturin develop --release`).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -8,6 +9,9 @@ export CARGO_INCREMENTAL=0
 suites=("$@")
 [ ${#suites[@]} -eq 0 ] && suites=(rust python node)
 cargo build -q -p posthog-testserver
+# The server shares the 2 cores with the SDK under test: a release build, so it is not the limit.
+cargo build -q --release -p posthog-testserver
+export POSTHOG_TESTSERVER_BIN="$root/target/release/posthog-testserver"
 for s in "${suites[@]}"; do
   case "$s" in
     rust) cargo bench -p posthog-core --bench pipeline -- --warm-up-time 1 --measurement-time 4 ;;
@@ -20,6 +24,7 @@ for s in "${suites[@]}"; do
       "$py" benchmarks/bench_python.py
       "$py" benchmarks/bench_flags_python.py ;;
     node)
+      (cd bindings/node && npm ci --silent --no-audit --no-fund && npm run build --silent)
       npm install --silent --prefix benchmarks/node
       node benchmarks/bench_node.mjs ;;
     faults)
