@@ -85,6 +85,16 @@ impl Client {
         flags.definitions.load_full()
     }
 
+    /// The loaded local definitions, without waiting for a first load (`None` before it, or
+    /// without local evaluation).
+    fn definitions_now(&self) -> Option<Arc<Definitions>> {
+        if self.config().local_evaluation() {
+            self.shared().flags.definitions.load_full()
+        } else {
+            None
+        }
+    }
+
     /// How many flags the loaded local definitions hold (`None` before the first load),
     /// without waiting: posthog-node's `localEvaluationFlagsLoaded` count.
     pub fn definitions_count(&self) -> Option<usize> {
@@ -190,11 +200,7 @@ impl Client {
             return Ok(None);
         }
         let local = self.config().local_evaluation();
-        let defs = if local {
-            self.shared().flags.definitions.load_full()
-        } else {
-            None
-        };
+        let defs = self.definitions_now();
         let answer = match defs {
             Some(defs) => match defs.evaluate_ref(key, opts.view(distinct_id)) {
                 Ok(ev) => Some(FlagResult::local(ev)),
@@ -477,11 +483,7 @@ impl Client {
             return Ok(None);
         }
         let local = self.config().local_evaluation();
-        let defs = if local {
-            self.shared().flags.definitions.load_full()
-        } else {
-            None
-        };
+        let defs = self.definitions_now();
         let mut snap = FlagsSnapshot {
             distinct_id: distinct_id.to_string(),
             ..FlagsSnapshot::default()
