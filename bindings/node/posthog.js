@@ -199,13 +199,14 @@ class PostHog extends EventEmitter {
     } else if (distinctId === undefined || distinctId === null) id = null
     else if (typeof distinctId === 'number' && Number.isFinite(distinctId)) id = String(distinctId)
     else return null
+    const now = Date.now()
     let t
-    if (timestamp === undefined || timestamp === null) t = Date.now()
+    if (timestamp === undefined || timestamp === null) t = now
     else if (timestamp instanceof Date) {
       t = timestamp.getTime()
       if (!Number.isFinite(t)) return null
     } else return null
-    const u = uuidv7(Date.now())
+    const u = uuidv7(now)
     let line
     try {
       line = JSON.stringify([event, id, properties ?? null, groups ?? null, t, u, disableGeoip ?? null])

@@ -24,6 +24,43 @@ fn sends_a_batch_when_flush_at_events_are_queued() {
 }
 
 #[test]
+fn a_request_takes_up_to_max_batch_size_of_what_is_queued() {
+    // posthog-node's maxBatchSize: flush_at starts a send; one request carries up to
+    // max_batch_size of what is queued by then.
+    let server = TestServer::spawn();
+    let (o, _) = opts(&server);
+    let c = client(o.flush_at(20).max_batch_size(50).max_in_flight(1));
+    c.set_online(false);
+    for i in 0..120 {
+        assert!(c.capture(Event::new("e", format!("u{i}"))).is_some());
+    }
+    c.set_online(true);
+    assert!(server.wait_for_events(120, WAIT));
+    assert!(server.wait_for_requests(3, WAIT));
+    let sizes: Vec<usize> = ingestion_requests(&server)
+        .iter()
+        .map(|r| batch(r).len())
+        .collect();
+    assert_eq!(sizes, vec![50, 50, 20], "{sizes:?}");
+    // Never below flush_at: a smaller max_batch_size is raised to it.
+    let server = TestServer::spawn();
+    let (o, _) = opts(&server);
+    let c = client(o.flush_at(30).max_batch_size(10).max_in_flight(1));
+    c.set_online(false);
+    for i in 0..60 {
+        c.capture(Event::new("e", format!("u{i}")));
+    }
+    c.set_online(true);
+    assert!(server.wait_for_events(60, WAIT));
+    assert!(server.wait_for_requests(2, WAIT));
+    let sizes: Vec<usize> = ingestion_requests(&server)
+        .iter()
+        .map(|r| batch(r).len())
+        .collect();
+    assert_eq!(sizes, vec![30, 30], "{sizes:?}");
+}
+
+#[test]
 fn sends_when_the_interval_elapses() {
     let server = TestServer::spawn();
     // The system clock (the manual one of `opts` only moves by hand: see schedule.rs).
