@@ -195,7 +195,7 @@ impl Shared {
                     inner.stats.definitions_not_modified += 1;
                 }
             }
-            None => {}
+            Some(FlagRoute::RemoteConfig) | None => {}
         }
         if request.status == 0 {
             inner.stats.dropped_connections += 1;

@@ -39,7 +39,7 @@ pub(crate) fn handle(shared: &Arc<Shared>, input: &Input<'_>) -> Response {
     response
 }
 
-fn require_token(query: &str) -> Result<(), ApiError> {
+pub(crate) fn require_token(query: &str) -> Result<(), ApiError> {
     match query_param(query, "token") {
         Some(token) if !token.is_empty() => Ok(()),
         _ => Err(ApiError::invalid(

@@ -1,5 +1,6 @@
 //! PostHog's feature-flag routes: remote evaluation (`POST /flags`) and the definitions for
-//! local evaluation (`GET /flags/definitions`, `GET /api/feature_flag/local_evaluation/`).
+//! local evaluation (`GET /flags/definitions`, `GET /api/feature_flag/local_evaluation/`), and
+//! a flag's remote config (`GET /api/projects/@current/feature_flags/{key}/remote_config`).
 
 pub(crate) mod api_error;
 mod auth;
@@ -7,6 +8,7 @@ pub(crate) mod control;
 pub(crate) mod definitions;
 mod evaluate;
 pub(crate) mod remote;
+pub(crate) mod remote_config;
 mod request;
 pub(crate) mod store;
 
@@ -21,6 +23,8 @@ pub(crate) enum FlagRoute {
     Definitions,
     /// `/api/feature_flag/local_evaluation`, with or without `/` (older servers).
     LocalEvaluation,
+    /// `/api/projects/@current/feature_flags/{key}/remote_config` (a flag's remote config).
+    RemoteConfig,
 }
 
 /// Classifies a request path.
@@ -31,6 +35,7 @@ pub(crate) fn route(path: &str) -> Option<FlagRoute> {
         "/api/feature_flag/local_evaluation" | "/api/feature_flag/local_evaluation/" => {
             Some(FlagRoute::LocalEvaluation)
         }
+        _ if remote_config::flag_of(path).is_some() => Some(FlagRoute::RemoteConfig),
         _ => None,
     }
 }

@@ -62,6 +62,8 @@ enum Route {
     Flags,
     /// Either definitions route.
     Definitions,
+    /// A flag's remote config (`GET`).
+    RemoteConfig,
     /// The private API (`/api/…`).
     Admin,
     Health,
@@ -74,6 +76,7 @@ fn classify(path: &str, profile: Profile, definitions_route_missing: bool) -> Ro
         Some(FlagRoute::Remote) => return Route::Flags,
         Some(FlagRoute::Definitions) if definitions_route_missing => return Route::NotFound,
         Some(FlagRoute::Definitions | FlagRoute::LocalEvaluation) => return Route::Definitions,
+        Some(FlagRoute::RemoteConfig) => return Route::RemoteConfig,
         None => {}
     }
     match path {
@@ -129,6 +132,7 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
         Route::Definitions if matches!(method, Method::GET | Method::HEAD) => {
             Some(FaultRoute::Definitions)
         }
+        Route::RemoteConfig if method == Method::GET => Some(FaultRoute::Admin),
         Route::Admin if method != Method::OPTIONS => Some(FaultRoute::Admin),
         _ => None,
     };
@@ -173,7 +177,7 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
         status_fault(*status, headers, body, &echo)
     } else if read.too_large {
         match route {
-            Route::Flags | Route::Definitions | Route::Admin => empty(413),
+            Route::Flags | Route::Definitions | Route::RemoteConfig | Route::Admin => empty(413),
             Route::V1 => json(413, &v1::error_body(&rejection::Rejection::BodyTooLarge)),
             _ => text(413, &rejection::Rejection::BodyTooLarge.to_string()),
         }
@@ -193,6 +197,7 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
         let (response, events) = match route {
             Route::Flags => (flags::remote::handle(&shared, &input), Vec::new()),
             Route::Definitions => (flags::definitions::handle(&shared, &input), Vec::new()),
+            Route::RemoteConfig => (flags::remote_config::handle(&shared, &input), Vec::new()),
             Route::Admin => (crate::admin::handle(&shared, &input).await, Vec::new()),
             Route::V1 => {
                 let scripted = match &fault {
