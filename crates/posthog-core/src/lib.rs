@@ -24,6 +24,7 @@ pub mod config;
 mod disk;
 pub mod error;
 pub mod event;
+pub mod exception;
 pub mod flags;
 pub mod intake;
 pub mod keys;
