@@ -18,6 +18,7 @@
 
 #[cfg(feature = "admin")]
 pub mod admin;
+pub mod ai;
 pub mod client;
 pub mod clock;
 pub mod config;
@@ -43,6 +44,7 @@ mod worker;
 
 #[cfg(feature = "admin")]
 pub use admin::{AdminClient, AdminOptions};
+pub use ai::{AiCall, AiEvent, build_event as build_ai_event};
 pub use client::{Client, DEFAULT_SHUTDOWN_TIMEOUT, FlushReport};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{ClientOptions, Config, FsyncPolicy, OverflowPolicy, Protocol, RecordCipher};
