@@ -21,6 +21,7 @@ mod cipher;
 mod client;
 mod convert;
 mod error;
+mod exception;
 mod flags;
 mod http;
 mod local;
@@ -43,6 +44,7 @@ pub use admin_security::{
 pub use cipher::{CipherError, RecordCipher};
 pub use client::{CaptureEvent, FlushReport, PostHogClient, Stats};
 pub use error::{ErrorInfo, PostHogError, error_kinds, raise_error_sample};
+pub use exception::{ExceptionCapture, ExceptionFrame, ThrownException};
 pub use flags::{FlagOptions, FlagResult, FlagValue, FlagsAndPayloads, FlagsSnapshot};
 pub use http::{HttpClient, HttpError, HttpRequest, HttpResponse};
 pub use local::{FlagEvaluation, LocalEvaluations, LocalEvaluator, flag_hash, match_property};

@@ -7,6 +7,7 @@
 use crate::client::{FlushReport, Stats};
 use crate::convert::properties;
 use crate::error::PostHogError;
+use crate::exception::{self, ExceptionCapture, ThrownException};
 use crate::flags::FlagValue;
 use crate::http::HttpClient;
 use crate::options::{ClientOptions, ErrorListener, ListenerSlot, Overflow, Sdk};
@@ -283,6 +284,30 @@ impl PostHogMobile {
     pub fn capture(&self, event: String, properties_json: Option<String>) -> Option<String> {
         let p = self.props(properties_json, "properties_json")?;
         uuid(self.inner.capture(event, p))
+    }
+
+    /// Captures `$exception` for the current user and session: `exceptions` is the chain (the
+    /// thrown exception first, then its cause, …) with each one's frames innermost first, as
+    /// the platform lists them (Kotlin: `PostHogMobile.captureException(throwable)` in the
+    /// companion file converts a `Throwable`). The core builds `$exception_list`; returns the
+    /// event's uuid, or null when it was not accepted. Never throws.
+    #[uniffi::method(default(capture = None, properties_json = None))]
+    pub fn capture_exception(
+        &self,
+        exceptions: Vec<ThrownException>,
+        capture: Option<ExceptionCapture>,
+        properties_json: Option<String>,
+    ) -> Option<String> {
+        if exceptions.is_empty() {
+            self.inner
+                .client()
+                .reject_input("capture_exception: no exception");
+            return None;
+        }
+        let p = self.props(properties_json, "properties_json")?;
+        let input = exception::to_input(exceptions);
+        let options = exception::to_options(capture.unwrap_or_default());
+        uuid(self.inner.capture_exception(&input, &options, p))
     }
 
     /// Captures `$screen` with `$screen_name`.

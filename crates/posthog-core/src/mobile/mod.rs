@@ -163,6 +163,20 @@ impl MobileClient {
         self.send(event)
     }
 
+    /// `$exception` for the current user and session: `exception` as the platform describes it
+    /// (JVM or Swift frames, innermost first), built by [`crate::exception`] with the mobile
+    /// rules (system frames are not in-app), then `properties` (which win).
+    pub fn capture_exception(
+        &self,
+        exception: &crate::exception::ExceptionInput,
+        options: &crate::exception::ExceptionOptions,
+        properties: Map<String, Value>,
+    ) -> Option<Uuid> {
+        let profile = self.client.config().profile;
+        let props = crate::exception::exception_properties(profile, exception, options, properties);
+        self.capture("$exception", props)
+    }
+
     /// `$screen` with `$screen_name`.
     pub fn screen(&self, name: impl Into<String>, properties: Map<String, Value>) -> Option<Uuid> {
         let event = Event::new("$screen", String::new())

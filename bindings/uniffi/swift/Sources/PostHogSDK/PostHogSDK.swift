@@ -2048,6 +2048,15 @@ public protocol PostHogMobileProtocol: AnyObject, Sendable {
     func capture(event: String, propertiesJson: String?)  -> String?
     
     /**
+     * Captures `$exception` for the current user and session: `exceptions` is the chain (the
+     * thrown exception first, then its cause, …) with each one's frames innermost first, as
+     * the platform lists them (Kotlin: `PostHogMobile.captureException(throwable)` in the
+     * companion file converts a `Throwable`). The core builds `$exception_list`; returns the
+     * event's uuid, or null when it was not accepted. Never throws.
+     */
+    func captureException(exceptions: [ThrownException], capture: ExceptionCapture?, propertiesJson: String?)  -> String?
+    
+    /**
      * The current distinct id (a generated anonymous id until `identify`).
      */
     func distinctId()  -> String
@@ -2274,6 +2283,25 @@ open func capture(event: String, propertiesJson: String? = nil) -> String?  {
     uniffi_posthog_sdk_uniffi_fn_method_posthogmobile_capture(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(event),
+        FfiConverterOptionString.lower(propertiesJson),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Captures `$exception` for the current user and session: `exceptions` is the chain (the
+     * thrown exception first, then its cause, …) with each one's frames innermost first, as
+     * the platform lists them (Kotlin: `PostHogMobile.captureException(throwable)` in the
+     * companion file converts a `Throwable`). The core builds `$exception_list`; returns the
+     * event's uuid, or null when it was not accepted. Never throws.
+     */
+open func captureException(exceptions: [ThrownException], capture: ExceptionCapture? = nil, propertiesJson: String? = nil) -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_posthog_sdk_uniffi_fn_method_posthogmobile_capture_exception(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceTypeThrownException.lower(exceptions),
+        FfiConverterOptionTypeExceptionCapture.lower(capture),
         FfiConverterOptionString.lower(propertiesJson),uniffiCallStatus
     )
 })
@@ -3791,6 +3819,218 @@ public func FfiConverterTypeErrorInfo_lower(_ value: ErrorInfo) -> RustBuffer {
 
 
 /**
+ * How a capture reports the exception.
+ */
+public struct ExceptionCapture: Equatable, Hashable {
+    /**
+     * `false` for a crash (an uncaught exception): `mechanism.handled`.
+     */
+    public var handled: Bool
+    /**
+     * `mechanism.type`: `generic` for an explicit capture, `UncaughtExceptionHandler` for
+     * a crash handler, …
+     */
+    public var mechanism: String?
+    /**
+     * `$exception_level` (`fatal`, `error`, `warning`, …); `error` when absent.
+     */
+    public var level: String?
+    /**
+     * Class / module prefixes that are the app's own code (`com.example.`), beyond the
+     * core's rule (everything but the platform's system frames).
+     */
+    public var inAppIncludes: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `false` for a crash (an uncaught exception): `mechanism.handled`.
+         */handled: Bool = true, 
+        /**
+         * `mechanism.type`: `generic` for an explicit capture, `UncaughtExceptionHandler` for
+         * a crash handler, …
+         */mechanism: String? = nil, 
+        /**
+         * `$exception_level` (`fatal`, `error`, `warning`, …); `error` when absent.
+         */level: String? = nil, 
+        /**
+         * Class / module prefixes that are the app's own code (`com.example.`), beyond the
+         * core's rule (everything but the platform's system frames).
+         */inAppIncludes: [String] = []) {
+        self.handled = handled
+        self.mechanism = mechanism
+        self.level = level
+        self.inAppIncludes = inAppIncludes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ExceptionCapture: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeExceptionCapture: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ExceptionCapture {
+        return
+            try ExceptionCapture(
+                handled: FfiConverterBool.read(from: &buf), 
+                mechanism: FfiConverterOptionString.read(from: &buf), 
+                level: FfiConverterOptionString.read(from: &buf), 
+                inAppIncludes: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ExceptionCapture, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.handled, into: &buf)
+        FfiConverterOptionString.write(value.mechanism, into: &buf)
+        FfiConverterOptionString.write(value.level, into: &buf)
+        FfiConverterSequenceString.write(value.inAppIncludes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExceptionCapture_lift(_ buf: RustBuffer) throws -> ExceptionCapture {
+    return try FfiConverterTypeExceptionCapture.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExceptionCapture_lower(_ value: ExceptionCapture) -> RustBuffer {
+    return FfiConverterTypeExceptionCapture.lower(value)
+}
+
+
+/**
+ * One stack frame, innermost first, as the platform lists them.
+ */
+public struct ExceptionFrame: Equatable, Hashable {
+    /**
+     * The method / function (`parse`).
+     */
+    public var function: String?
+    /**
+     * The class or module (`com.example.app.Parser`); decides in-app.
+     */
+    public var module: String?
+    /**
+     * The source file (`Parser.kt`).
+     */
+    public var filename: String?
+    /**
+     * 1-based line; absent when unknown (the JVM's negative line numbers).
+     */
+    public var lineno: UInt32?
+    /**
+     * 1-based column.
+     */
+    public var colno: UInt32?
+    /**
+     * Whether it is the app's code; the core decides from `module` when absent.
+     */
+    public var inApp: Bool?
+    /**
+     * `java` (the default), `swift`, …
+     */
+    public var platform: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The method / function (`parse`).
+         */function: String? = nil, 
+        /**
+         * The class or module (`com.example.app.Parser`); decides in-app.
+         */module: String? = nil, 
+        /**
+         * The source file (`Parser.kt`).
+         */filename: String? = nil, 
+        /**
+         * 1-based line; absent when unknown (the JVM's negative line numbers).
+         */lineno: UInt32? = nil, 
+        /**
+         * 1-based column.
+         */colno: UInt32? = nil, 
+        /**
+         * Whether it is the app's code; the core decides from `module` when absent.
+         */inApp: Bool? = nil, 
+        /**
+         * `java` (the default), `swift`, …
+         */platform: String? = nil) {
+        self.function = function
+        self.module = module
+        self.filename = filename
+        self.lineno = lineno
+        self.colno = colno
+        self.inApp = inApp
+        self.platform = platform
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ExceptionFrame: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeExceptionFrame: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ExceptionFrame {
+        return
+            try ExceptionFrame(
+                function: FfiConverterOptionString.read(from: &buf), 
+                module: FfiConverterOptionString.read(from: &buf), 
+                filename: FfiConverterOptionString.read(from: &buf), 
+                lineno: FfiConverterOptionUInt32.read(from: &buf), 
+                colno: FfiConverterOptionUInt32.read(from: &buf), 
+                inApp: FfiConverterOptionBool.read(from: &buf), 
+                platform: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ExceptionFrame, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.function, into: &buf)
+        FfiConverterOptionString.write(value.module, into: &buf)
+        FfiConverterOptionString.write(value.filename, into: &buf)
+        FfiConverterOptionUInt32.write(value.lineno, into: &buf)
+        FfiConverterOptionUInt32.write(value.colno, into: &buf)
+        FfiConverterOptionBool.write(value.inApp, into: &buf)
+        FfiConverterOptionString.write(value.platform, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExceptionFrame_lift(_ buf: RustBuffer) throws -> ExceptionFrame {
+    return try FfiConverterTypeExceptionFrame.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExceptionFrame_lower(_ value: ExceptionFrame) -> RustBuffer {
+    return FfiConverterTypeExceptionFrame.lower(value)
+}
+
+
+/**
  * One flag evaluated locally.
  */
 public struct FlagEvaluation: Equatable, Hashable {
@@ -5108,6 +5348,85 @@ public func FfiConverterTypeStats_lower(_ value: Stats) -> RustBuffer {
 
 
 /**
+ * One exception of a chain: the thrown one first, then its cause, its cause's cause…
+ */
+public struct ThrownException: Equatable, Hashable {
+    /**
+     * The type (`java.lang.IllegalStateException`, `MyError`).
+     */
+    public var typeName: String
+    /**
+     * The message.
+     */
+    public var message: String?
+    /**
+     * Its frames, innermost first.
+     */
+    public var frames: [ExceptionFrame]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The type (`java.lang.IllegalStateException`, `MyError`).
+         */typeName: String, 
+        /**
+         * The message.
+         */message: String? = nil, 
+        /**
+         * Its frames, innermost first.
+         */frames: [ExceptionFrame] = []) {
+        self.typeName = typeName
+        self.message = message
+        self.frames = frames
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ThrownException: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeThrownException: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ThrownException {
+        return
+            try ThrownException(
+                typeName: FfiConverterString.read(from: &buf), 
+                message: FfiConverterOptionString.read(from: &buf), 
+                frames: FfiConverterSequenceTypeExceptionFrame.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ThrownException, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.typeName, into: &buf)
+        FfiConverterOptionString.write(value.message, into: &buf)
+        FfiConverterSequenceTypeExceptionFrame.write(value.frames, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeThrownException_lift(_ buf: RustBuffer) throws -> ThrownException {
+    return try FfiConverterTypeThrownException.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeThrownException_lower(_ value: ThrownException) -> RustBuffer {
+    return FfiConverterTypeThrownException.lower(value)
+}
+
+
+/**
  * Why a record could not be sealed or opened (the text goes into reports: never put key
  * material or plaintext in it).
  */
@@ -6243,6 +6562,30 @@ fileprivate struct FfiConverterOptionTypeDeviceContext: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeExceptionCapture: FfiConverterRustBuffer {
+    typealias SwiftType = ExceptionCapture?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeExceptionCapture.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeExceptionCapture.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeFlagOptions: FfiConverterRustBuffer {
     typealias SwiftType = FlagOptions?
 
@@ -6452,6 +6795,56 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeExceptionFrame: FfiConverterRustBuffer {
+    typealias SwiftType = [ExceptionFrame]
+
+    public static func write(_ value: [ExceptionFrame], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeExceptionFrame.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ExceptionFrame] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ExceptionFrame]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeExceptionFrame.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeThrownException: FfiConverterRustBuffer {
+    typealias SwiftType = [ThrownException]
+
+    public static func write(_ value: [ThrownException], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeThrownException.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ThrownException] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ThrownException]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeThrownException.read(from: &buf))
         }
         return seq
     }
@@ -6799,6 +7192,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_posthog_sdk_uniffi_checksum_method_posthogmobile_capture() != 38449) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_posthog_sdk_uniffi_checksum_method_posthogmobile_capture_exception() != 10639) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_posthog_sdk_uniffi_checksum_method_posthogmobile_distinct_id() != 54741) {

@@ -148,5 +148,19 @@ final class PostHogSDKTests: XCTestCase {
         }
         XCTAssertThrowsError(try mobile.shutdown(timeoutMs: 500)) { _ = assertKind($0, "timeout") }
     }
+    func testCaptureExceptionTakesTheFramesAsData() throws {
+        let dir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("posthog-swift-\(UUID().uuidString)").path
+        let options = MobileOptions(host: loopback, preloadFeatureFlags: false, sdk: .swift)
+        let mobile = try PostHogMobile(apiKey: key, stateDir: dir, options: options)
+        mobile.onNetworkChange(online: false)
+        let frames = Thread.callStackSymbols.prefix(5).map {
+            ExceptionFrame(function: $0, module: "SwiftTests", platform: "swift")
+        }
+        let error = ThrownException(typeName: "DecodingError", message: "bad json", frames: Array(frames))
+        XCTAssertNotNil(mobile.captureException(exceptions: [error]))
+        XCTAssertNil(mobile.captureException(exceptions: []), "an empty chain is refused, not thrown")
+        XCTAssertThrowsError(try mobile.shutdown(timeoutMs: 500)) { _ = assertKind($0, "timeout") }
+    }
 }
 
