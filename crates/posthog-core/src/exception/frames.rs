@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 /// Most frames of one exception (the official SDKs keep the outermost 50).
-const MAX_FRAMES: usize = 50;
+pub(super) const MAX_FRAMES: usize = 50;
 /// Largest source file read for context lines (posthog-node's bound).
 const MAX_SOURCE_BYTES: u64 = 10 * 1024 * 1024;
 /// posthog-python's longest context line.
@@ -155,7 +155,8 @@ fn python_frame(f: &FrameInput, options: &ExceptionOptions, files: &mut SourceFi
     if let Some(in_app) = f.in_app.or_else(|| python_in_app(f, options)) {
         m.insert("in_app".into(), Value::Bool(in_app));
     }
-    attach_vars(&mut m, f, options);
+    // Code variables are attached by `super::attach_python_variables` (one budget per
+    // capture, in-app frames only).
     Value::Object(m)
 }
 

@@ -267,7 +267,52 @@ pub fn exception_list(
     let mut out = Vec::new();
     let mut files = frames::SourceFiles::default();
     append(shape, input, None, options, &mut files, &mut out);
+    if shape == Shape::Python
+        && let Some(config) = &options.code_variables
+    {
+        attach_python_variables(config, input, &mut out);
+    }
     out
+}
+
+/// posthog-python's `attach_code_variables_to_frames`: for every entry, its `i`-th frame,
+/// when in-app, gets the masked locals of the `i`-th frame of the captured exception's own
+/// traceback (the official pairs every entry's frames with that one traceback), all within
+/// one size budget.
+fn attach_python_variables(
+    config: &variables::VariablesConfig,
+    input: &ExceptionInput,
+    out: &mut [Value],
+) {
+    let Some(frames) = &input.frames else { return };
+    let skip = frames.len().saturating_sub(frames::MAX_FRAMES);
+    let top: Vec<Option<&Vec<(String, Value)>>> =
+        frames.iter().skip(skip).map(|f| f.vars.as_ref()).collect();
+    if top.iter().all(Option::is_none) {
+        return;
+    }
+    let mut masker = variables::Masker::new(config);
+    for entry in out.iter_mut() {
+        let Some(list) = entry
+            .pointer_mut("/stacktrace/frames")
+            .and_then(Value::as_array_mut)
+        else {
+            continue;
+        };
+        for (frame, vars) in list.iter_mut().zip(top.iter()) {
+            let Some(frame) = frame.as_object_mut() else {
+                continue;
+            };
+            if frame.get("in_app") != Some(&Value::Bool(true)) {
+                continue;
+            }
+            let Some(vars) = vars else { continue };
+            let masked = masker.frame(vars);
+            if !masked.is_empty() {
+                frame.insert("code_variables".into(), Value::Object(masked));
+            }
+        }
+    }
 }
 
 fn append(

@@ -239,15 +239,18 @@ fn native_frames_are_reversed_and_system_frames_not_in_app() {
 
 #[test]
 fn code_variables_are_masked_before_they_leave() {
-    let exc = input(
-        json!({"type": "E", "value": "v", "frames": [{"abs_path": "/srv/app/a.py", "lineno": 1,
-        "vars": [["user_id", "42"], ["password", "hunter2"], ["__name__", "x"],
-                 ["db_url", "postgres://admin:s3cr3t@db:5432/app"],
-                 ["key", "phx_abcdefghijklmnopqrstuvwxyz0123456789"]]}]}),
-    );
+    let exc = input(json!({"type": "E", "value": "v", "frames": [
+        {"abs_path": "/srv/app/a.py", "lineno": 1,
+         "vars": [["user_id", "42"], ["password", "hunter2"], ["__name__", "x"],
+                  ["db_url", "postgres://admin:s3cr3t@db:5432/app"],
+                  ["key", "phx_abcdefghijklmnopqrstuvwxyz0123456789"]]},
+        {"abs_path": "/usr/lib/python3/site-packages/lib.py", "lineno": 1,
+         "vars": [["x", 1]]}
+    ], "cause": {"type": "C", "frames": [{"abs_path": "/srv/app/b.py", "lineno": 2}]}}));
     let options = ExceptionOptions {
         code_variables: Some(variables::VariablesConfig::default()),
         context_lines: false,
+        project_root: Some("/srv/app".into()),
         ..ExceptionOptions::default()
     };
     let list = exception_list(Profile::PosthogPython, &exc, &options);
@@ -255,8 +258,22 @@ fn code_variables_are_masked_before_they_leave() {
     assert_eq!(vars["user_id"], "42");
     assert_eq!(vars["password"], variables::REDACTED);
     assert!(vars.get("__name__").is_none());
-    assert_eq!(vars["db_url"], "postgres://admin:[Filtered]@db:5432/app");
+    assert_eq!(
+        vars["db_url"],
+        format!("postgres://{}@db:5432/app", variables::REDACTED)
+    );
     assert_eq!(vars["key"], variables::REDACTED);
+    assert!(
+        list[0]["stacktrace"]["frames"][1]
+            .get("code_variables")
+            .is_none(),
+        "not in-app"
+    );
+    // posthog-python pairs a cause's frames with the captured exception's traceback.
+    assert_eq!(
+        list[1]["stacktrace"]["frames"][0]["code_variables"]["user_id"],
+        "42"
+    );
 }
 
 #[test]
