@@ -349,24 +349,6 @@ const UNSUPPORTED: &[Unsupported] = &[
     ),
     un(
         P,
-        "enable_exception_autocapture",
-        &["false"],
-        "error tracking is not supported yet",
-    ),
-    un(
-        P,
-        "log_captured_exceptions",
-        &["false"],
-        "error tracking is not supported yet",
-    ),
-    un(
-        P,
-        "project_root",
-        &["null"],
-        "error tracking is not supported yet",
-    ),
-    un(
-        P,
         "privacy_mode",
         &["false"],
         "LLM analytics are not supported yet",
@@ -385,63 +367,27 @@ const UNSUPPORTED: &[Unsupported] = &[
     ),
     un(
         P,
-        "capture_exception_code_variables",
-        &["false"],
-        "error tracking is not supported yet",
-    ),
-    un(
-        P,
-        "code_variables_mask_patterns",
-        &["null"],
-        "error tracking is not supported yet",
-    ),
-    un(
-        P,
-        "code_variables_ignore_patterns",
-        &["null"],
-        "error tracking is not supported yet",
-    ),
-    un(
-        P,
-        "code_variables_mask_url_credentials",
-        &["null"],
-        "error tracking is not supported yet",
-    ),
-    un(
-        P,
-        "code_variables_detect_secrets",
-        &["null"],
-        "error tracking is not supported yet",
-    ),
-    un(
-        P,
-        "in_app_modules",
-        &["null"],
-        "error tracking is not supported yet",
-    ),
-    un(
-        P,
         "enable_exception_autocapture_rate_limiting",
         &["false"],
-        "error tracking is not supported yet",
+        "exception autocapture rate limiting is not supported yet",
     ),
     un(
         P,
         "exception_autocapture_bucket_size",
         &["50"],
-        "error tracking is not supported yet",
+        "exception autocapture rate limiting is not supported yet",
     ),
     un(
         P,
         "exception_autocapture_refill_rate",
         &["10"],
-        "error tracking is not supported yet",
+        "exception autocapture rate limiting is not supported yet",
     ),
     un(
         P,
         "exception_autocapture_refill_interval_seconds",
         &["10"],
-        "error tracking is not supported yet",
+        "exception autocapture rate limiting is not supported yet",
     ),
     un(P, "metrics", &["null"], "the metrics API is not supported"),
     un(
@@ -617,6 +563,17 @@ const UNSUPPORTED: &[Unsupported] = &[
 const NO_EFFECT: &[(Profile, &str)] = &[
     (P, "debug"),
     (P, "sync_mode"),
+    // Error tracking: the binding installs the hooks and passes these to
+    // `exception::exception_properties` with each capture.
+    (P, "enable_exception_autocapture"),
+    (P, "log_captured_exceptions"),
+    (P, "project_root"),
+    (P, "capture_exception_code_variables"),
+    (P, "code_variables_mask_patterns"),
+    (P, "code_variables_ignore_patterns"),
+    (P, "code_variables_mask_url_credentials"),
+    (P, "code_variables_detect_secrets"),
+    (P, "in_app_modules"),
     (N, "preloadFeatureFlags"),
     (N, "sessionExpirationTimeSeconds"),
     (N, "disable_capture_url_hashes"),
@@ -1089,8 +1046,15 @@ mod tests {
             !err.to_string().contains("secretvalue"),
             "no value is echoed: {err}"
         );
-        let err = Options::from_json(Profile::PosthogPython, json!({"project_root": "/app"}))
-            .unwrap_err();
+        assert!(
+            Options::from_json(Profile::PosthogPython, json!({"project_root": "/app"})).is_ok(),
+            "error tracking's options are the binding's"
+        );
+        let err = Options::from_json(
+            Profile::PosthogPython,
+            json!({"exception_autocapture_bucket_size": 5}),
+        )
+        .unwrap_err();
         assert!(
             err.to_string().contains("not supported by posthog-sdk"),
             "{err}"
