@@ -29,6 +29,7 @@ pub fn option_hook_kind(name: String) -> Option<String> {
             HookKind::BeforeSend => "before_send",
             HookKind::OnError | HookKind::OnErrorBatch => "on_error",
             HookKind::Cipher => "cipher",
+            HookKind::FlagDefinitionCache => "flag_definition_cache",
         }
         .to_string()
     })

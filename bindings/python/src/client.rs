@@ -658,6 +658,27 @@ impl NativeClient {
         }
     }
 
+    /// The remote-config payload of flag `key` (`crate::flags::remote_config_payload`).
+    fn get_remote_config_payload<'py>(
+        &self,
+        py: Python<'py>,
+        key: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        crate::flags::remote_config_payload(py, &self.inner, key)
+    }
+
+    /// The normalised `/flags` answer (`crate::flags::flags_decision`).
+    #[pyo3(signature = (distinct_id, flag_keys=None, options=None))]
+    fn get_flags_decision<'py>(
+        &self,
+        py: Python<'py>,
+        distinct_id: &Bound<'py, PyAny>,
+        flag_keys: Option<&Bound<'py, PyAny>>,
+        options: Option<FlagArgs<'py>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        crate::flags::flags_decision(py, &self.inner, distinct_id, flag_keys, options.as_ref())
+    }
+
     /// Whether the flag is on, or `None` (as `get_feature_flag`).
     #[pyo3(signature = (key, distinct_id, options=None))]
     fn is_feature_enabled(

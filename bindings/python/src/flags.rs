@@ -606,3 +606,197 @@ pub fn match_property(
 pub fn flag_hash(key: &str, bucketing_value: &str, salt: &str, separator: &str) -> f64 {
     hash::hash_with(key, separator, bucketing_value, salt)
 }
+
+// ---- remote config, flags decision ------------------------------------------------------
+
+/// `get_remote_config_payload(key)`: the core's answer (in the profile's decoding), `None`
+/// when there is none. Raises `ConfigError` without a secret key.
+pub fn remote_config_payload<'py>(
+    py: Python<'py>,
+    client: &posthog_core::Client,
+    key: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let key = to_str(key, "key").map_err(|t| invalid(py, t))?;
+    let r = py
+        .detach(|| client.get_remote_config_payload(&key))
+        .map_err(|e| to_pyerr(py, &e))?;
+    match r {
+        Some(v) => json_to_py(py, &v),
+        None => Ok(py.None().into_bound(py)),
+    }
+}
+
+/// `get_flags_decision(...)`: the core's normalised `/flags` answer as a dict (the Python
+/// layer turns its records into `FeatureFlag`s). Raises on every failure.
+pub fn flags_decision<'py>(
+    py: Python<'py>,
+    client: &posthog_core::Client,
+    distinct_id: &Bound<'py, PyAny>,
+    keys: Option<&Bound<'py, PyAny>>,
+    options: Option<&FlagArgs<'py>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let id = to_id(distinct_id, "distinct_id").map_err(|t| invalid(py, t))?;
+    let opts = match options {
+        Some(o) => options_arg(py, o)?,
+        None => FlagOptions::default(),
+    };
+    let keys = keys_arg(py, keys)?;
+    let v = py
+        .detach(|| client.get_flags_decision(&id, &opts, keys))
+        .map_err(|e| to_pyerr(py, &e))?;
+    json_to_py(py, &v)
+}
+
+// ---- the flag-definitions cache provider ------------------------------------------------
+
+/// `posthog_sdk.flags.FileFlagDefinitionCache(path, lease_seconds=None)`: the core's
+/// file-based cache provider (a JSON file and a lease shared by every process that names the
+/// same path). It also has the provider protocol's four methods, so it can be called (or
+/// wrapped) directly.
+#[pyclass(module = "posthog_sdk.flags", name = "FileFlagDefinitionCache", frozen)]
+pub struct FileCache {
+    inner: posthog_core::flags::FileFlagDefinitionCache,
+}
+
+fn io_err(text: String) -> PyErr {
+    pyo3::exceptions::PyOSError::new_err(text)
+}
+
+#[pymethods]
+impl FileCache {
+    /// A cache in the file `path`; the lease (at most one fetch per lease among the processes)
+    /// follows the client's poll interval unless `lease_seconds` is given.
+    #[new]
+    #[pyo3(signature = (path, lease_seconds = None))]
+    fn new(path: std::path::PathBuf, lease_seconds: Option<f64>) -> PyResult<Self> {
+        use posthog_core::flags::FileFlagDefinitionCache as F;
+        let inner = match lease_seconds {
+            None => F::new(path),
+            Some(s) if s.is_finite() && s >= 0.0 => {
+                F::with_lease(path, std::time::Duration::from_secs_f64(s))
+            }
+            Some(_) => {
+                return Err(pyo3::exceptions::PyValueError::new_err(
+                    "lease_seconds must be a finite number, 0 or more",
+                ));
+            }
+        };
+        Ok(FileCache { inner })
+    }
+
+    /// The definitions file.
+    #[getter]
+    fn path(&self) -> std::path::PathBuf {
+        self.inner.path().to_path_buf()
+    }
+
+    /// The stored definitions (a dict), or `None`.
+    fn get_flag_definitions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let inner = self.inner.clone();
+        match py.detach(move || inner.read()).map_err(io_err)? {
+            Some(v) => json_to_py(py, &v),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// Takes the lease when it is free or expired: whether this process should fetch.
+    fn should_fetch_flag_definitions(&self, py: Python<'_>) -> PyResult<bool> {
+        let inner = self.inner.clone();
+        py.detach(move || inner.try_take_lease()).map_err(io_err)
+    }
+
+    /// Stores `data` (replacing the file atomically).
+    fn on_flag_definitions_received(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
+        let v = crate::convert::to_json(data, "data").map_err(|t| invalid(py, t))?;
+        let inner = self.inner.clone();
+        py.detach(move || inner.write(&v)).map_err(io_err)
+    }
+
+    /// Gives the lease up when this process holds it.
+    fn shutdown(&self, py: Python<'_>) -> PyResult<()> {
+        let inner = self.inner.clone();
+        py.detach(move || inner.release_lease()).map_err(io_err)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("FileFlagDefinitionCache({:?})", self.inner.path())
+    }
+}
+
+/// A Python object with the provider protocol's methods, called through
+/// `posthog_sdk.flags._call_provider` (which runs an awaitable to completion, as
+/// posthog-python does). What it raises is the reported reason.
+struct PyCacheProvider(Py<PyAny>);
+
+impl PyCacheProvider {
+    fn call(&self, method: &'static str, arg: Option<Value>) -> Result<Value, String> {
+        if crate::hooks::finalizing() {
+            return Err("the interpreter is shutting down".into());
+        }
+        Python::attach(|py| {
+            let describe = |e: PyErr| format!("{method}() raised {e}");
+            let helper = py
+                .import("posthog_sdk.flags")
+                .and_then(|m| m.getattr("_call_provider"))
+                .map_err(describe)?;
+            let arg = match arg {
+                Some(v) => pythonize::pythonize(py, &v).map_err(|e| describe(PyErr::from(e)))?,
+                None => py.None().into_bound(py),
+            };
+            let out = helper
+                .call1((self.0.bind(py), method, arg))
+                .map_err(describe)?;
+            crate::convert::to_json(&out, &format!("{method}()'s result"))
+        })
+    }
+}
+
+impl posthog_core::flags::FlagDefinitionCache for PyCacheProvider {
+    fn get_flag_definitions(&self) -> posthog_core::flags::CacheFuture<'_, Option<Value>> {
+        Box::pin(async move {
+            self.call("get_flag_definitions", None)
+                .map(|v| Some(v).filter(|v| !v.is_null()))
+        })
+    }
+    fn should_fetch_flag_definitions(&self) -> posthog_core::flags::CacheFuture<'_, bool> {
+        Box::pin(async move {
+            self.call("should_fetch_flag_definitions", None)
+                .map(|v| v.as_bool().unwrap_or(true))
+        })
+    }
+    fn on_flag_definitions_received(&self, data: Value) -> posthog_core::flags::CacheFuture<'_, ()> {
+        Box::pin(async move {
+            self.call("on_flag_definitions_received", Some(data))
+                .map(|_| ())
+        })
+    }
+    fn shutdown(&self) -> posthog_core::flags::CacheFuture<'_, ()> {
+        Box::pin(async move { self.call("shutdown", None).map(|_| ()) })
+    }
+}
+
+/// The option `flag_definition_cache_provider`: our `FileFlagDefinitionCache` (used natively,
+/// no GIL), or any object with the protocol's four methods.
+pub fn cache_provider(
+    v: &Bound<'_, PyAny>,
+) -> Result<Arc<dyn posthog_core::flags::FlagDefinitionCache>, Error> {
+    if let Ok(file) = v.cast::<FileCache>() {
+        return Ok(Arc::new(file.get().inner.clone()));
+    }
+    let has = |name: &str| v.getattr(name).map(|m| m.is_callable()).unwrap_or(false);
+    let methods = [
+        "get_flag_definitions",
+        "should_fetch_flag_definitions",
+        "on_flag_definitions_received",
+        "shutdown",
+    ];
+    if !methods.iter().all(|m| has(m)) {
+        return Err(Error::Config(
+            "flag_definition_cache_provider must have get_flag_definitions(), \
+             should_fetch_flag_definitions(), on_flag_definitions_received(data) and \
+             shutdown() methods"
+                .into(),
+        ));
+    }
+    Ok(Arc::new(PyCacheProvider(v.clone().unbind())))
+}

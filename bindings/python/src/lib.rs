@@ -20,6 +20,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     admin::register(m)?;
     m.add_class::<flags::Snapshot>()?;
     m.add_class::<flags::LocalEvaluator>()?;
+    m.add_class::<flags::FileCache>()?;
     m.add_function(wrap_pyfunction!(flags::match_property, m)?)?;
     m.add_function(wrap_pyfunction!(flags::flag_hash, m)?)?;
     m.add_function(wrap_pyfunction!(errors::error_kinds, m)?)?;

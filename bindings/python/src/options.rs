@@ -93,6 +93,9 @@ pub fn options(
                 }
                 o.cipher(std::sync::Arc::new(hooks::Cipher(v.unbind())))
             }
+            HookKind::FlagDefinitionCache => {
+                o.flag_definition_cache(crate::flags::cache_provider(&v)?)
+            }
         };
     }
     let capture_may_block = matches!(o.overflow_policy(), OverflowPolicy::Block(_));

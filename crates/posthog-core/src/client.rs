@@ -1025,6 +1025,9 @@ impl Client {
     /// posthog-node) and without `storage_dir` this only flushes; the worker stops when the
     /// client is dropped.
     pub fn shutdown(&self, timeout: Duration) -> Result<FlushReport, Error> {
+        // The flag-definitions cache provider releases its locks first (the official SDKs
+        // stop their poller with it).
+        self.shutdown_flag_cache(timeout.min(Duration::from_secs(30)));
         // With an on-disk queue shutdown stays final: it releases the directory for the next
         // process.
         if !self.shared.config.profile.rules().shutdown_is_final && self.shared.disk.is_none() {

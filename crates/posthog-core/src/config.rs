@@ -100,6 +100,8 @@ pub struct ClientOptions {
     max_event_age: Option<Duration>,
     max_attempts: Option<u32>,
     cipher: Option<Arc<dyn RecordCipher>>,
+    flag_definition_cache: Option<Arc<dyn crate::flags::FlagDefinitionCache>>,
+    local_evaluation: bool,
     profile: Profile,
     is_server: bool,
     opt_out: bool,
@@ -159,6 +161,8 @@ impl ClientOptions {
             max_event_age: None,
             max_attempts: None,
             cipher: None,
+            flag_definition_cache: None,
+            local_evaluation: true,
             profile,
             is_server: rules.is_server,
             opt_out: false,
@@ -355,6 +359,22 @@ impl ClientOptions {
     /// Called after each load that brought new flag definitions, with their flag count.
     pub fn on_flags_loaded(mut self, hook: FlagsLoadedHook) -> Self {
         self.on_flags_loaded = Some(hook);
+        self
+    }
+    /// Shares the flag definitions of local evaluation with other processes through `cache`
+    /// (posthog-python's `flag_definition_cache_provider`, posthog-node's
+    /// `flagDefinitionCacheProvider`; see [`crate::flags::FlagDefinitionCache`]).
+    pub fn flag_definition_cache(
+        mut self,
+        cache: Arc<dyn crate::flags::FlagDefinitionCache>,
+    ) -> Self {
+        self.flag_definition_cache = Some(cache);
+        self
+    }
+    /// `false`: no local evaluation (no polling) even with a secret key, which stays usable
+    /// for remote config (default `true`).
+    pub fn local_evaluation(mut self, on: bool) -> Self {
+        self.local_evaluation = on;
         self
     }
     /// Called on the capturing thread with each event; may rewrite it or drop it (`None`).
@@ -580,6 +600,8 @@ impl ClientOptions {
             max_event_age: self.max_event_age,
             max_attempts: self.max_attempts,
             cipher: self.cipher,
+            flag_definition_cache: self.flag_definition_cache,
+            local_evaluation_enabled: self.local_evaluation,
             profile: self.profile,
             is_server: self.is_server,
             opt_out: self.opt_out,
@@ -688,6 +710,10 @@ pub struct Config {
     pub max_attempts: Option<u32>,
     /// See [`ClientOptions::cipher`].
     pub(crate) cipher: Option<Arc<dyn RecordCipher>>,
+    /// See [`ClientOptions::flag_definition_cache`].
+    pub(crate) flag_definition_cache: Option<Arc<dyn crate::flags::FlagDefinitionCache>>,
+    /// See [`ClientOptions::local_evaluation`].
+    pub(crate) local_evaluation_enabled: bool,
     /// See [`ClientOptions::for_profile`].
     pub profile: Profile,
     /// See [`ClientOptions::is_server`].
@@ -700,9 +726,13 @@ pub struct Config {
 }
 
 impl Config {
-    /// Whether local evaluation is configured (a definitions key was given).
+    /// Whether local evaluation is configured: a definitions key was given, or (where the
+    /// profile allows cache-only readers, [`crate::profile::Rules::cache_only_reader`]) a
+    /// flag-definitions cache; and it was not turned off.
     pub fn local_evaluation(&self) -> bool {
-        self.flags_key.is_some()
+        self.local_evaluation_enabled
+            && (self.flags_key.is_some()
+                || (self.flag_definition_cache.is_some() && self.profile.rules().cache_only_reader))
     }
 }
 

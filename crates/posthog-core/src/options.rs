@@ -261,6 +261,10 @@ pub enum HookKind {
     OnErrorBatch,
     /// An object with `seal(bytes)` and `open(bytes)`: encryption at rest.
     Cipher,
+    /// An object with `get_flag_definitions`, `should_fetch_flag_definitions`,
+    /// `on_flag_definitions_received` and `shutdown` (posthog-node: camelCase): the
+    /// flag-definitions cache provider ([`crate::flags::FlagDefinitionCache`]).
+    FlagDefinitionCache,
 }
 
 /// Which hook the option `name` (as the profile spells it) holds, if it is one.
@@ -272,6 +276,10 @@ pub fn hook_kind(profile: Profile, name: &str) -> Option<HookKind> {
         (Profile::PosthogPython, "on_error") => Some(HookKind::OnErrorBatch),
         (_, "on_error") => Some(HookKind::OnError),
         (_, "cipher") => Some(HookKind::Cipher),
+        (Profile::PosthogNode | Profile::Mobile, "flagDefinitionCacheProvider") => {
+            Some(HookKind::FlagDefinitionCache)
+        }
+        (_, "flag_definition_cache_provider") => Some(HookKind::FlagDefinitionCache),
         _ => None,
     }
 }
@@ -358,12 +366,6 @@ const UNSUPPORTED: &[Unsupported] = &[
         "flag_fallback_cache_url",
         &["null"],
         "a flag fallback cache is not supported",
-    ),
-    un(
-        P,
-        "flag_definition_cache_provider",
-        &["null"],
-        "a shared flag-definitions cache is not supported yet",
     ),
     un(
         P,
@@ -501,12 +503,6 @@ const UNSUPPORTED: &[Unsupported] = &[
         "enableFullAiCapture",
         &["false"],
         "LLM analytics are not supported yet",
-    ),
-    un(
-        N,
-        "flagDefinitionCacheProvider",
-        &[],
-        "a shared flag-definitions cache is not supported yet",
     ),
     un(
         N,
@@ -856,10 +852,12 @@ impl Options {
         if let Some(v) = self.super_properties {
             o = o.super_properties(v);
         }
-        if let Some(v) = self.personal_api_key
-            && self.enable_local_evaluation != Some(false)
-        {
+        if let Some(v) = self.personal_api_key {
+            // The key stays usable for remote config without local evaluation.
             o = o.personal_api_key(v);
+        }
+        if self.enable_local_evaluation == Some(false) {
+            o = o.local_evaluation(false);
         }
         if let Some(v) = dur(self.poll_interval, "poll_interval")? {
             o = o.poll_interval(v);

@@ -123,6 +123,22 @@ pub struct Rules {
     pub shutdown_is_final: bool,
     /// What `match_value` of a payload lookup means (see [`crate::Client::payload_lookup`]).
     pub payload_match: PayloadMatch,
+    /// `get_remote_config_payload` decodes the payload's JSON text (posthog-node parses the
+    /// answer twice); otherwise the answer's JSON is returned as it is — posthog-python
+    /// gives the payload's text (a `str`).
+    pub remote_config_decodes_text: bool,
+    /// `get_remote_config_payload` is bounded by the ingestion `request_timeout`
+    /// (posthog-node's `requestTimeout`); otherwise by the `/flags` timeout (posthog-python's
+    /// `feature_flags_request_timeout_seconds`).
+    pub remote_config_request_timeout: bool,
+    /// With a flag-definitions cache provider and no secret key, the client is a cache-only
+    /// reader: each poll loads the provider's definitions and evaluates locally
+    /// (posthog-node); otherwise the provider is used only with a secret key.
+    pub cache_only_reader: bool,
+    /// The definitions handed to a cache provider carry posthog-node's camelCase aliases
+    /// (`groupTypeMapping`, `minimalFlagCalledEvents`, `propertyMatchingVersion`) beside
+    /// the endpoint's snake_case fields.
+    pub cache_data_camel_aliases: bool,
 }
 
 /// See [`Rules::payload_match`].
@@ -235,6 +251,10 @@ const PYTHON: Rules = Rules {
     quota_limited_is_answer: false,
     shutdown_is_final: true,
     payload_match: PayloadMatch::Override,
+    remote_config_decodes_text: false,
+    remote_config_request_timeout: false,
+    cache_only_reader: false,
+    cache_data_camel_aliases: false,
 };
 
 const NODE: Rules = Rules {
@@ -280,6 +300,10 @@ const NODE: Rules = Rules {
     quota_limited_is_answer: true,
     shutdown_is_final: false,
     payload_match: PayloadMatch::Filter,
+    remote_config_decodes_text: true,
+    remote_config_request_timeout: true,
+    cache_only_reader: true,
+    cache_data_camel_aliases: true,
 };
 
 const CORE: Rules = Rules {
@@ -322,6 +346,10 @@ const CORE: Rules = Rules {
     quota_limited_is_answer: false,
     shutdown_is_final: true,
     payload_match: PayloadMatch::Filter,
+    remote_config_decodes_text: true,
+    remote_config_request_timeout: false,
+    cache_only_reader: true,
+    cache_data_camel_aliases: false,
 };
 
 const MOBILE: Rules = Rules {

@@ -27,7 +27,7 @@ fn check(distinct_id: &str, key: Option<&str>) -> Result<(), Error> {
 
 impl Client {
     /// Runs `fut` on the client's worker and waits for it, bounded by `timeout`.
-    fn on_worker<T: Send + 'static>(
+    pub(super) fn on_worker<T: Send + 'static>(
         &self,
         fut: impl Future<Output = Result<T, Error>> + Send + 'static,
         timeout: Duration,

@@ -8,13 +8,20 @@
 //! `on_error`, as the official SDKs do. `evaluate_flags` and `reload_feature_flags` return every
 //! error, quota limits included.
 
+pub mod cache;
 pub(crate) mod called;
+mod decision;
+mod file_cache;
 mod lookup;
 mod options;
 pub(crate) mod poller;
 pub mod remote;
+mod remote_config;
 mod snapshot;
 
+pub use cache::{CacheFuture, FlagDefinitionCache};
+pub use decision::empty_decision;
+pub use file_cache::FileFlagDefinitionCache;
 pub use options::{CaptureFlags, FlagOptions};
 pub use posthog_flags::{
     ContextRef, Definitions, EvalContext, Evaluation, FlagValue, Inconclusive, InconclusiveReason,

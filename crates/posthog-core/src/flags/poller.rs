@@ -2,12 +2,14 @@
 //! ETag/304, polled on the client's worker, and published as an immutable snapshot that readers
 //! take without waiting on the poller or on `capture`.
 
+use super::cache::{self, FlagDefinitionCache};
 use crate::client::Shared;
 use crate::error::Error;
 use crate::retry;
 use crate::transport::HttpRequest;
 use arc_swap::ArcSwapOption;
 use posthog_flags::Definitions;
+use serde_json::Value;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -35,6 +37,8 @@ pub(crate) struct FlagsState {
     /// When the current definitions were loaded (Unix ms; 0 = never), for
     /// `$feature_flag_definitions_loaded_at`.
     pub loaded_at_ms: AtomicI64,
+    /// The cache provider's `shutdown` was called: the poller no longer uses it.
+    cache_closed: AtomicBool,
 }
 
 impl FlagsState {
@@ -70,15 +74,20 @@ impl FlagsState {
 pub enum LoadOutcome {
     /// New definitions were stored.
     Updated,
-    /// 304: the cached definitions are current.
+    /// 304: the cached definitions are current (or a cache provider had nothing newer).
     NotModified,
+    /// A cache-only reader found the provider's cache empty: nothing is loaded.
+    CacheEmpty,
 }
 
 /// The poller: load now, then every `poll_interval` (backing off on refusals), or at once when
 /// a reload is asked for.
 pub(crate) async fn run(shared: Arc<Shared>) {
-    if shared.config.flags_key.is_none() {
+    if !shared.config.local_evaluation() {
         return;
+    }
+    if let Some(cache) = &shared.config.flag_definition_cache {
+        cache.attach(shared.config.poll_interval);
     }
     let interval = shared.config.poll_interval;
     let mut delay = interval;
@@ -120,16 +129,19 @@ fn next_delay(e: &Error, delay: Duration, interval: Duration) -> Duration {
     base.max(asked)
 }
 
-/// Fetches the definitions once (falling back to the older route on 404).
+/// Loads the definitions once: through the cache provider's protocol when one is set
+/// ([`super::cache`]), else from PostHog.
 pub(crate) async fn load_once(shared: &Shared) -> Result<LoadOutcome, Error> {
-    let result = fetch(shared).await;
-    let result = match result {
-        Err(Error::NotFound(_)) if !shared.flags.legacy_route.swap(true, Ordering::Relaxed) => {
-            fetch(shared).await
-        }
-        other => other,
+    let cache = shared
+        .config
+        .flag_definition_cache
+        .as_deref()
+        .filter(|_| !shared.flags.cache_closed.load(Ordering::Acquire));
+    let result = match cache {
+        Some(cache) => load_with_cache(shared, cache).await,
+        None => fetch_from_posthog(shared, None).await,
     };
-    if result.is_ok() {
+    if matches!(result, Ok(LoadOutcome::Updated | LoadOutcome::NotModified)) {
         shared.flags.loads.fetch_add(1, Ordering::Relaxed);
     }
     if let (Ok(LoadOutcome::Updated), Some(hook)) = (&result, &shared.config.on_flags_loaded) {
@@ -146,7 +158,152 @@ pub(crate) async fn load_once(shared: &Shared) -> Result<LoadOutcome, Error> {
     result
 }
 
-async fn fetch(shared: &Shared) -> Result<LoadOutcome, Error> {
+/// The poller's protocol with a cache provider (posthog-python's and posthog-node's): ask
+/// whether to fetch; if not, load the cache (fetching anyway when it is empty and nothing is
+/// loaded); after a fetch that brought new definitions, hand them to the cache.
+async fn load_with_cache(
+    shared: &Shared,
+    cache: &dyn FlagDefinitionCache,
+) -> Result<LoadOutcome, Error> {
+    if shared.config.flags_key.is_none() {
+        // A cache-only reader (the profile allows it): never asks to fetch, never publishes.
+        return match load_from_cache(shared, cache).await {
+            Ok(true) => Ok(LoadOutcome::Updated),
+            Ok(false) => Ok(LoadOutcome::CacheEmpty),
+            Err(e) => Err(e),
+        };
+    }
+    let should_fetch = match cache::call(
+        "should_fetch_flag_definitions",
+        cache::CALL_TIMEOUT,
+        cache.should_fetch_flag_definitions(),
+    )
+    .await
+    {
+        Ok(v) => v,
+        Err(e) => {
+            // Fail-safe: fetch.
+            shared.report(&e);
+            true
+        }
+    };
+    if !should_fetch {
+        match load_from_cache(shared, cache).await {
+            Ok(true) => return Ok(LoadOutcome::Updated),
+            Ok(false) if shared.flags.definitions.load().is_some() => {
+                // Another process fetches; keep what is loaded until its data arrives.
+                return Ok(LoadOutcome::NotModified);
+            }
+            // Empty cache and nothing loaded: local evaluation needs something, fetch.
+            Ok(false) => {}
+            // The cache failed: fetch.
+            Err(e) => shared.report(&e),
+        }
+    }
+    fetch_from_posthog(shared, Some(cache)).await
+}
+
+/// Loads the provider's definitions; `Ok(false)` when it has none.
+async fn load_from_cache(shared: &Shared, cache: &dyn FlagDefinitionCache) -> Result<bool, Error> {
+    let cached = cache::call(
+        "get_flag_definitions",
+        cache::CALL_TIMEOUT,
+        cache.get_flag_definitions(),
+    )
+    .await?;
+    let Some(doc) = cached.and_then(cache::endpoint_document) else {
+        return Ok(false);
+    };
+    let defs = tokio::task::spawn_blocking(move || Definitions::parse(&doc))
+        .await
+        .map_err(|_| Error::Unexpected("parsing the cached flag definitions panicked".into()))?
+        .map_err(|e| Error::Unexpected(format!("the cached flag definitions: {e}")))?;
+    shared.flags.definitions.store(Some(Arc::new(defs)));
+    shared
+        .flags
+        .loaded_at_ms
+        .store(shared.now_ms(), Ordering::Relaxed);
+    // The ETag named what this process fetched, not what the cache holds.
+    *shared.flags.etag.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    Ok(true)
+}
+
+/// Calls the cache provider's `shutdown` once (bounded), after which the poller no longer
+/// uses it.
+pub(crate) async fn shutdown_cache(shared: &Shared, bound: Duration) {
+    let Some(cache) = shared.config.flag_definition_cache.as_deref() else {
+        return;
+    };
+    if shared.flags.cache_closed.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    if let Err(e) = cache::call("shutdown", bound, cache.shutdown()).await {
+        shared.report(&e);
+    }
+}
+
+impl crate::client::Client {
+    /// Calls the cache provider's `shutdown` (once, bounded by `timeout`), as the official
+    /// SDKs do when the client shuts down.
+    pub(crate) fn shutdown_flag_cache(&self, timeout: Duration) {
+        if self.config().flag_definition_cache.is_none() || self.is_shut_down() {
+            return;
+        }
+        let shared = self.shared().clone();
+        let _ = self.on_worker(
+            async move {
+                shutdown_cache(&shared, timeout).await;
+                Ok(())
+            },
+            timeout + Duration::from_secs(1),
+        );
+    }
+}
+
+/// Fetches from PostHog (falling back to the older route on 404); new definitions go to
+/// `cache` too.
+async fn fetch_from_posthog(
+    shared: &Shared,
+    cache: Option<&dyn FlagDefinitionCache>,
+) -> Result<LoadOutcome, Error> {
+    let result = fetch(shared, cache.is_some()).await;
+    let result = match result {
+        Err(Error::NotFound(_)) if !shared.flags.legacy_route.swap(true, Ordering::Relaxed) => {
+            fetch(shared, cache.is_some()).await
+        }
+        other => other,
+    };
+    match (result, cache) {
+        (Ok(Fetched::Updated(Some(doc))), Some(cache)) => {
+            let data =
+                cache::cache_document(&doc, shared.config.profile.rules().cache_data_camel_aliases);
+            if let Err(e) = cache::call(
+                "on_flag_definitions_received",
+                cache::CALL_TIMEOUT,
+                cache.on_flag_definitions_received(data),
+            )
+            .await
+            {
+                // The definitions stay in memory.
+                shared.report(&e);
+            }
+            Ok(LoadOutcome::Updated)
+        }
+        (Ok(Fetched::Updated(_)), _) => Ok(LoadOutcome::Updated),
+        (Ok(Fetched::NotModified), _) => Ok(LoadOutcome::NotModified),
+        (Err(e), _) => Err(e),
+    }
+}
+
+/// What one definitions request brought.
+enum Fetched {
+    /// New definitions, with the endpoint's document when asked for (for a cache).
+    Updated(Option<Value>),
+    /// 304.
+    NotModified,
+}
+
+async fn fetch(shared: &Shared, keep_document: bool) -> Result<Fetched, Error> {
     let cfg = &shared.config;
     let Some(secret) = &cfg.flags_key else {
         return Err(Error::Config(
@@ -197,22 +354,30 @@ async fn fetch(shared: &Shared) -> Result<LoadOutcome, Error> {
         Err(f) => return Err(retry::failure_error(&f, "the flag definitions request")),
     };
     match resp.status {
-        304 => Ok(LoadOutcome::NotModified),
+        304 => Ok(Fetched::NotModified),
         200..=299 => {
             // Parsing compiles every pattern: off the worker, so batches keep moving.
             let etag = resp.header("etag").map(str::to_string);
             let body = resp.body;
-            let defs = tokio::task::spawn_blocking(move || Definitions::from_slice(&body))
-                .await
-                .map_err(|_| Error::Unexpected("parsing the flag definitions panicked".into()))?
-                .map_err(|e| Error::Unexpected(e.to_string()))?;
+            let (defs, doc) = tokio::task::spawn_blocking(move || {
+                if !keep_document {
+                    return Definitions::from_slice(&body).map(|d| (d, None));
+                }
+                let doc: Value = serde_json::from_slice(&body).map_err(|e| {
+                    posthog_flags::Error::InvalidDefinitions(format!("not JSON: {e}"))
+                })?;
+                Definitions::parse(&doc).map(|d| (d, Some(doc)))
+            })
+            .await
+            .map_err(|_| Error::Unexpected("parsing the flag definitions panicked".into()))?
+            .map_err(|e| Error::Unexpected(e.to_string()))?;
             shared.flags.definitions.store(Some(Arc::new(defs)));
             shared
                 .flags
                 .loaded_at_ms
                 .store(shared.now_ms(), std::sync::atomic::Ordering::Relaxed);
             *shared.flags.etag.lock().unwrap_or_else(|p| p.into_inner()) = etag;
-            Ok(LoadOutcome::Updated)
+            Ok(Fetched::Updated(doc))
         }
         402 => {
             // Over quota: local evaluation must stop answering.

@@ -122,6 +122,47 @@ pub(crate) async fn fetch(
     }
 }
 
+/// [`fetch`] giving the answer's JSON as the server sent it (only its status and a
+/// quota limit checked), for `get_flags_decision`.
+pub(crate) async fn fetch_json(
+    shared: &Shared,
+    distinct_id: &str,
+    opts: &FlagOptions,
+    keys: Option<&[String]>,
+) -> Result<Value, Error> {
+    let mut attempt = 0;
+    let outcome = loop {
+        attempt += 1;
+        let req = build_request(shared, distinct_id, opts, keys);
+        let outcome = shared.config.transport.send(req).await;
+        if retry::reached_no_server(&outcome) && attempt < 2 {
+            continue;
+        }
+        break outcome;
+    };
+    let body = match &outcome {
+        Err(f) => return Err(retry::failure_error(f, "the /flags request")),
+        Ok(r) if retry::class_of(&outcome) == retry::Class::Success => &r.body,
+        Ok(r) => return Err(retry::response_error(r, shared.config.clock.now())),
+    };
+    let v: Value = serde_json::from_slice(body)
+        .map_err(|_| Error::Unexpected("the /flags answer is not JSON".into()))?;
+    if !v.is_object() {
+        return Err(Error::Unexpected(
+            "the /flags answer is not an object".into(),
+        ));
+    }
+    if v.get("quotaLimited")
+        .and_then(Value::as_array)
+        .is_some_and(|a| a.iter().any(|x| x == "feature_flags"))
+    {
+        return Err(Error::QuotaLimited(
+            "feature flags are quota limited: no flag value is available".into(),
+        ));
+    }
+    Ok(v)
+}
+
 fn interpret(
     outcome: Result<HttpResponse, TransportFailure>,
     now: chrono::DateTime<chrono::Utc>,

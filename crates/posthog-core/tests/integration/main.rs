@@ -12,6 +12,7 @@ mod durable;
 mod durable_overflow;
 mod flags_local;
 mod flags_remote;
+mod flags_shared;
 mod input;
 mod mobile;
 mod mobile_flags;
