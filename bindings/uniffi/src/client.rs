@@ -210,6 +210,30 @@ impl PostHogClient {
         self.inner.capture(e).map(|u| u.to_string())
     }
 
+    /// Captures `$exception` for `distinct_id`: `exceptions` is the chain (the thrown one first,
+    /// then its cause, …), each one's frames innermost first (Kotlin:
+    /// `client.captureException(distinctId, throwable)` in the companion file converts a
+    /// `Throwable`). The core builds `$exception_list`. Returns the uuid or null; never throws.
+    #[uniffi::method(default(capture = None, properties_json = None))]
+    pub fn capture_exception(
+        &self,
+        distinct_id: String,
+        exceptions: Vec<crate::exception::ThrownException>,
+        capture: Option<crate::exception::ExceptionCapture>,
+        properties_json: Option<String>,
+    ) -> Option<String> {
+        if exceptions.is_empty() {
+            self.inner.reject_input("capture_exception: no exception");
+            return None;
+        }
+        let p = self.props(properties_json, "properties_json")?;
+        let input = crate::exception::to_input(exceptions);
+        let options = crate::exception::to_options(capture.unwrap_or_default());
+        self.inner
+            .capture_exception(distinct_id, &input, &options, p)
+            .map(|u| u.to_string())
+    }
+
     /// `$identify`: links `distinct_id` to a person and sets person properties (JSON objects).
     #[uniffi::method(default(set_json = None, set_once_json = None))]
     pub fn identify(

@@ -494,12 +494,6 @@ const UNSUPPORTED: &[Unsupported] = &[
     ),
     un(
         N,
-        "enableExceptionAutocapture",
-        &["false"],
-        "error tracking is not supported yet",
-    ),
-    un(
-        N,
         "enableFullAiCapture",
         &["false"],
         "LLM analytics are not supported yet",
@@ -576,6 +570,8 @@ const NO_EFFECT: &[(Profile, &str)] = &[
     (N, "featureFlagsLogWarnings"),
     (N, "privacyMode"),
     (N, "strictLocalEvaluation"),
+    // Error tracking: the Node package installs the process listeners (autocapture.js).
+    (N, "enableExceptionAutocapture"),
 ];
 
 /// The names a profile accepts beyond the canonical ones, for compatibility tables and tests:

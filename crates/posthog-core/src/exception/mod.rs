@@ -20,6 +20,8 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
+pub mod coerce;
+mod capture;
 mod frames;
 mod v8;
 pub mod variables;
@@ -28,6 +30,7 @@ use crate::profile::Profile;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+pub use coerce::Thrown;
 pub use v8::parse_v8_stack;
 
 /// Most entries of one `$exception_list` (the official SDKs' bound).
@@ -75,6 +78,11 @@ pub struct ExceptionInput {
     /// Members of an exception group.
     #[serde(default)]
     pub members: Vec<ExceptionInput>,
+    /// A thrown value that is not an exception (a string, a plain object…): the core words
+    /// its type and value as posthog-node does (see [`coerce`]); `stack` is then the
+    /// binding's synthetic one.
+    #[serde(default)]
+    pub thrown: Option<Thrown>,
 }
 
 /// One stack frame as a binding knows it.
@@ -326,6 +334,8 @@ fn append(
     if out.len() >= MAX_EXCEPTIONS {
         return;
     }
+    let resolved = coerce::resolve(exc);
+    let exc = resolved.as_ref().unwrap_or(exc);
     let id = out.len();
     let synthetic = exc.synthetic.unwrap_or(false);
     let mut mechanism = Map::new();

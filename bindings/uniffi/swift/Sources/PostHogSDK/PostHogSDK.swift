@@ -1503,6 +1503,14 @@ public protocol PostHogClientProtocol: AnyObject, Sendable {
     func capture(event: CaptureEvent)  -> String?
     
     /**
+     * Captures `$exception` for `distinct_id`: `exceptions` is the chain (the thrown one first,
+     * then its cause, …), each one's frames innermost first (Kotlin:
+     * `client.captureException(distinctId, throwable)` in the companion file converts a
+     * `Throwable`). The core builds `$exception_list`. Returns the uuid or null; never throws.
+     */
+    func captureException(distinctId: String, exceptions: [ThrownException], capture: ExceptionCapture?, propertiesJson: String?)  -> String?
+    
+    /**
      * Sends everything queued and waits (blocking; call it off the main thread) until it is
      * delivered or failed. Throws `Timeout` when `timeout_ms` passes first.
      */
@@ -1714,6 +1722,25 @@ open func capture(event: CaptureEvent) -> String?  {
     uniffi_posthog_sdk_uniffi_fn_method_posthogclient_capture(
             self.uniffiCloneHandle(),
         FfiConverterTypeCaptureEvent_lower(event),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Captures `$exception` for `distinct_id`: `exceptions` is the chain (the thrown one first,
+     * then its cause, …), each one's frames innermost first (Kotlin:
+     * `client.captureException(distinctId, throwable)` in the companion file converts a
+     * `Throwable`). The core builds `$exception_list`. Returns the uuid or null; never throws.
+     */
+open func captureException(distinctId: String, exceptions: [ThrownException], capture: ExceptionCapture? = nil, propertiesJson: String? = nil) -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_posthog_sdk_uniffi_fn_method_posthogclient_capture_exception(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(distinctId),
+        FfiConverterSequenceTypeThrownException.lower(exceptions),
+        FfiConverterOptionTypeExceptionCapture.lower(capture),
+        FfiConverterOptionString.lower(propertiesJson),uniffiCallStatus
     )
 })
 }
@@ -7105,6 +7132,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_posthog_sdk_uniffi_checksum_method_posthogclient_capture() != 9800) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_posthog_sdk_uniffi_checksum_method_posthogclient_capture_exception() != 31467) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_posthog_sdk_uniffi_checksum_method_posthogclient_flush() != 61457) {

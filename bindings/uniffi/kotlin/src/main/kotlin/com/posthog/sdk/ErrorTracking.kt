@@ -51,6 +51,22 @@ fun PostHogMobile.captureException(
 )
 
 /**
+ * Captures `$exception` for [distinctId] (a server-side client): [throwable] and its causes.
+ * Returns the event's uuid, or null when it was not accepted. Never throws.
+ */
+fun PostHogClient.captureException(
+    distinctId: String,
+    throwable: Throwable,
+    propertiesJson: String? = null,
+    inAppIncludes: List<String> = emptyList(),
+): String? = captureException(
+    distinctId,
+    throwable.toThrownExceptions(),
+    ExceptionCapture(handled = true, mechanism = null, level = null, inAppIncludes = inAppIncludes),
+    propertiesJson,
+)
+
+/**
  * Captures every uncaught exception (`handled: false`, level `fatal`) before handing it to
  * the handler that was installed before, so the app crashes exactly as it would without the
  * SDK. The event is on the crash-safe queue and is delivered by this run or the next. Returns

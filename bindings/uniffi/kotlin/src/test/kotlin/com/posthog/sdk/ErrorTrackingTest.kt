@@ -130,6 +130,24 @@ class ErrorTrackingTest {
     }
 
     @Test
+    fun aServerClientCapturesForADistinctId() {
+        PostHogClient(KEY, ClientOptions(host = server.url)).use { c ->
+            assertNotNull(c.captureException("user-9", IllegalArgumentException("bad id"), """{"route": "/x"}"""))
+            c.flush(WAIT_MS)
+            val e = server.events().single { it["event"] == "\$exception" }
+            assertEquals("user-9", e["distinct_id"])
+            @Suppress("UNCHECKED_CAST")
+            val props = e["properties"] as Map<String, Any?>
+            assertEquals("/x", props["route"])
+            assertEquals("error", props["\$exception_level"])
+            @Suppress("UNCHECKED_CAST")
+            val list = props["\$exception_list"] as List<Map<String, Any?>>
+            assertEquals("java.lang.IllegalArgumentException", list.single()["type"])
+            c.shutdown(WAIT_MS)
+        }
+    }
+
+    @Test
     fun anEmptyChainIsRefusedWithoutThrowing(): Unit = runBlocking {
         mobile().use { m ->
             assertNull(m.captureException(emptyList(), null, null))
