@@ -6,6 +6,7 @@ mod admin;
 mod client;
 mod convert;
 mod errors;
+mod exception;
 mod flags;
 mod hooks;
 mod options;
@@ -27,6 +28,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(errors::raise_sample, m)?)?;
     m.add_function(wrap_pyfunction!(hooks::mark_finalizing, m)?)?;
     m.add_function(wrap_pyfunction!(convert::encoding_agrees, m)?)?;
+    m.add_function(wrap_pyfunction!(exception::exception_properties, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("SDK_NAME", client::SDK_NAME)?;
     m.add(

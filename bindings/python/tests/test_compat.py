@@ -44,7 +44,8 @@ def params(f, typed=None):
         out.append([p.name, d if isinstance(d, (int, float, str, bool, type(None))) else repr(d)])
     return out
 names = %r
-typed = {"capture": OptionalCaptureArgs, "set": OptionalSetArgs, "set_once": OptionalSetArgs}
+typed = {"capture": OptionalCaptureArgs, "capture_exception": OptionalCaptureArgs,
+         "set": OptionalSetArgs, "set_once": OptionalSetArgs}
 res = {"__init__": params(Posthog.__init__)}
 for n in names:
     res[n] = params(getattr(Posthog, n), typed.get(n))

@@ -60,10 +60,13 @@ def test_contexts_identify_tag_session(server: TestServer, ph: Posthog) -> None:
     assert "$context_tags" not in by["outside"]["properties"]
 
 
-def test_capture_exceptions_context_is_not_implemented() -> None:
-    with pytest.raises(NotImplementedError):
-        with posthog_sdk.new_context(capture_exceptions=True):
-            pass
+def test_capture_exceptions_context_reraises() -> None:
+    # Captured and re-raised (tests/test_exceptions.py checks the event).
+    client = Posthog(API_KEY, disabled=True)
+    with pytest.raises(KeyError):
+        with posthog_sdk.new_context(capture_exceptions=True, client=client):
+            raise KeyError("k")
+    client.shutdown()
 
 
 def test_alias_uses_posthog_python_argument_order(server: TestServer, ph: Posthog) -> None:
@@ -146,10 +149,8 @@ def test_before_send_and_super_properties(server: TestServer) -> None:
 
 def test_unsupported_options_and_methods_raise(server: TestServer, ph: Posthog) -> None:
     # An official option the core cannot honour: a ConfigError from the core's schema.
-    with pytest.raises(posthog_sdk.ConfigError, match="enable_exception_autocapture"):
-        Posthog(API_KEY, host=server.url, enable_exception_autocapture=True)
-    with pytest.raises(NotImplementedError):
-        ph.capture_exception(ValueError("x"))
+    with pytest.raises(posthog_sdk.ConfigError, match="exception_autocapture_bucket_size"):
+        Posthog(API_KEY, host=server.url, exception_autocapture_bucket_size=5)
     with pytest.raises(NotImplementedError):
         ph.get_feature_flag_payload("f", "u", send_feature_flag_events=True)
 

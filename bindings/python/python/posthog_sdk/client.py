@@ -14,6 +14,7 @@ from typing import (
     Callable,
     Dict,
     Iterable,
+    List,
     Mapping,
     Optional,
     Protocol,
@@ -209,6 +210,41 @@ class Client:
         return self._native.capture(
             event, distinct_id, properties, timestamp, uuid, groups, flags, disable_geoip
         )
+
+    def capture_exception(
+        self,
+        exception: Any = None,
+        distinct_id: Optional[DistinctId] = None,
+        properties: Optional[Properties] = None,
+        *,
+        project_root: Optional[str] = None,
+        in_app_modules: Optional[List[str]] = None,
+        code_variables: bool = False,
+    ) -> Optional[str]:
+        """Queues an ``$exception`` event (error tracking) for an exception or an exc_info
+        tuple (``None``: the exception being handled) with ``$exception_list`` as
+        posthog-python 7.x builds it; frames under ``project_root`` (default: the working
+        directory) or in ``in_app_modules`` are in-app; ``code_variables`` attaches their
+        masked locals. Returns the uuid, or ``None`` when there is no exception. A value that
+        is not an exception raises ``InvalidInputError``."""
+        import sys
+
+        from . import exceptions
+
+        exc_info = (
+            exceptions.exc_info_from_error(exception) if exception is not None else sys.exc_info()
+        )
+        if exc_info[0] is None and exc_info[1] is None:
+            return None
+        options: Dict[str, Any] = {
+            "project_root": project_root if project_root is not None else os.getcwd(),
+            "in_app_include": list(in_app_modules or []),
+            "code_variables": {} if code_variables else None,
+        }
+        props = exceptions.exception_properties(
+            exc_info, options, dict(properties or {}), code_variables=code_variables
+        )
+        return self.capture("$exception", distinct_id, props)
 
     def identify(
         self,

@@ -89,12 +89,14 @@ def _current() -> Optional[_Scope]:
     return scope
 
 
-def _check_capture_exceptions(capture_exceptions: Optional[bool]) -> None:
-    if capture_exceptions:
-        raise NotImplementedError(
-            "posthog_sdk does not capture exceptions (no error tracking): "
-            "new_context(capture_exceptions=True) is not supported"
-        )
+def _default_capture_exceptions(client: Optional[Any]) -> bool:
+    """posthog-python's default for ``capture_exceptions``: the client's
+    ``enable_exception_autocapture`` (the module's default client when none is given)."""
+    if client is None:
+        import sys
+
+        client = getattr(sys.modules.get("posthog_sdk"), "default_client", None)
+    return bool(getattr(client, "enable_exception_autocapture", False))
 
 
 @contextmanager
@@ -105,14 +107,31 @@ def new_context(
 ) -> Iterator[None]:
     """A context for the ``with`` block: tags, the distinct id (``identify_context``) and the
     session id set inside it apply to events captured inside it. ``fresh=True`` inherits
-    nothing from the enclosing context. ``capture_exceptions=True`` raises
-    ``NotImplementedError`` (posthog_sdk has no exception capture); ``client`` is accepted
-    for compatibility and only used for that."""
-    _check_capture_exceptions(capture_exceptions)
+    nothing from the enclosing context. With ``capture_exceptions`` (default: the client's
+    ``enable_exception_autocapture``), an exception raised in the block is captured, with the
+    context's tags and distinct id, by ``client`` (else the module's default client), then
+    re-raised."""
+    capture = (
+        capture_exceptions
+        if capture_exceptions is not None
+        else _default_capture_exceptions(client)
+    )
     scope = _Scope(_current(), fresh)
     token = _stack.set(scope)
     try:
         yield
+    except Exception as e:
+        if capture:
+            try:
+                if client is not None:
+                    client.capture_exception(e)
+                else:
+                    from ._default import capture_exception
+
+                    capture_exception(e)
+            except Exception:  # never in place of the application's exception
+                pass
+        raise
     finally:
         if scope.generation == _generation:
             try:
@@ -121,23 +140,25 @@ def new_context(
                 _stack.set(scope.parent)
 
 
-def scoped(fresh: bool = False, capture_exceptions: Optional[bool] = None) -> Callable[[_F], _F]:
-    """A decorator: runs the function inside ``new_context(fresh, capture_exceptions)``."""
-    _check_capture_exceptions(capture_exceptions)
+def scoped(
+    fresh: bool = False, capture_exceptions: Optional[bool] = None, client: Optional[Any] = None
+) -> Callable[[_F], _F]:
+    """A decorator: runs the function inside ``new_context(fresh, capture_exceptions,
+    client)``."""
 
     def decorator(func: _F) -> _F:
         if inspect.iscoroutinefunction(func):
             # An `async def` (FastAPI style): the context must wrap the awaited body.
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                with new_context(fresh=fresh, capture_exceptions=capture_exceptions):
+                with new_context(fresh=fresh, capture_exceptions=capture_exceptions, client=client):
                     return await func(*args, **kwargs)
 
             return async_wrapper  # type: ignore[return-value]
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with new_context(fresh=fresh, capture_exceptions=capture_exceptions):
+            with new_context(fresh=fresh, capture_exceptions=capture_exceptions, client=client):
                 return func(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]

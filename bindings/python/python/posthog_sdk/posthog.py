@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import os
+import sys
 from datetime import datetime
 from typing import (
     TYPE_CHECKING,
@@ -26,7 +28,7 @@ from typing import (
 )
 from uuid import UUID
 
-from . import _runtime, contexts
+from . import _runtime, contexts, exceptions
 from .contexts import _current as _current_context
 from ._native import FlagsSnapshot
 from .client import Client, FlagValue, FlushReport
@@ -149,6 +151,26 @@ def _no_throw(func: _F) -> _F:
     return wrapper  # type: ignore[return-value]
 
 
+def _code_variables(
+    mask: Optional[List[str]],
+    ignore: Optional[List[str]],
+    mask_url_credentials: Optional[bool],
+    detect_secrets: Optional[bool],
+) -> Dict[str, Any]:
+    """The core's ``VariablesConfig`` for the ``code_variables_*`` options (unset: the
+    core's defaults, which are posthog-python's)."""
+    config: Dict[str, Any] = {}
+    if mask is not None:
+        config["mask_patterns"] = list(mask)
+    if ignore is not None:
+        config["ignore_patterns"] = list(ignore)
+    if mask_url_credentials is not None:
+        config["mask_url_credentials"] = bool(mask_url_credentials)
+    if detect_secrets is not None:
+        config["detect_secrets"] = bool(detect_secrets)
+    return config
+
+
 def _id(value: Any) -> Optional[str]:
     if value is None:
         return None
@@ -249,6 +271,28 @@ class Posthog:
             **options,
         )
         self._disabled = self._client.disabled
+        # Error tracking (posthog-python's defaults: project_root is the working directory).
+        self.enable_exception_autocapture = enable_exception_autocapture
+        self.log_captured_exceptions = log_captured_exceptions
+        self.capture_exception_code_variables = capture_exception_code_variables
+        if project_root is None:
+            try:
+                project_root = os.getcwd()
+            except Exception:
+                project_root = None
+        self._exception_options: Dict[str, Any] = {
+            "project_root": project_root,
+            "in_app_include": list(in_app_modules or []),
+            "code_variables": _code_variables(
+                code_variables_mask_patterns,
+                code_variables_ignore_patterns,
+                code_variables_mask_url_credentials,
+                code_variables_detect_secrets,
+            ),
+        }
+        self._exception_capture: Optional[exceptions.ExceptionCapture] = None
+        if enable_exception_autocapture:
+            self._exception_capture = exceptions.ExceptionCapture(self)
 
     # ---- read-only views of the options (posthog-python exposes them as attributes) -------
 
@@ -508,8 +552,74 @@ class Posthog:
             )
         )
 
-    def capture_exception(self, exception: Any = None, **kwargs: Any) -> Optional[str]:
-        raise _not_supported("capture_exception (error tracking)")
+    def capture_exception(
+        self,
+        exception: Optional[exceptions.Capturable] = None,
+        distinct_id: Optional[ID_TYPES] = None,
+        properties: Optional[Dict[str, Any]] = None,
+        *,
+        timestamp: Optional[Union[datetime, str]] = None,
+        uuid: Optional[Union[str, UUID]] = None,
+        groups: Optional[Dict[str, str]] = None,
+        flags: Optional[Union[FeatureFlagEvaluations, FlagsSnapshot]] = None,
+        send_feature_flags: Optional[Any] = None,
+        disable_geoip: Optional[bool] = None,
+        **kwargs: Any,
+    ) -> Optional[str]:
+        """Captures an ``$exception`` event (error tracking): ``exception`` an exception or an
+        exc_info tuple; without one, the exception being handled (``sys.exc_info()``). Returns
+        the event's uuid; ``None`` when there is no exception, it was captured before, or
+        anything failed (it never raises, as posthog-python). The event goes through
+        :meth:`capture` (context, super properties, ``before_send``, flags)."""
+        try:
+            return self._capture_exception(
+                exception,
+                kwargs.get("_capture_metadata"),
+                distinct_id=distinct_id,
+                properties=properties,
+                timestamp=timestamp,
+                uuid=uuid,
+                groups=groups,
+                flags=flags,
+                send_feature_flags=send_feature_flags,
+                disable_geoip=disable_geoip,
+            )
+        except Exception as e:
+            log.exception("Failed to capture exception: %s", e)
+            return None
+
+    def _capture_exception(
+        self,
+        exception: Optional[exceptions.Capturable],
+        metadata: Optional[Mapping[str, Any]] = None,
+        **capture_args: Any,
+    ) -> Optional[str]:
+        if exception is not None and exceptions.already_captured(exception):
+            log.debug("Exception already captured, skipping")
+            return None
+        exc_info = (
+            exceptions.exc_info_from_error(exception) if exception is not None else sys.exc_info()
+        )
+        if exc_info[1] is None and exc_info[0] is None:
+            log.warning("No exception information available")
+            return None
+        options = dict(self._exception_options)
+        metadata = metadata if isinstance(metadata, Mapping) else {}
+        for key in ("level", "source", "mechanism"):
+            if metadata.get(key) is not None:
+                options[key] = metadata[key]
+        if not self.capture_exception_code_variables:
+            options["code_variables"] = None
+        caller = {**exceptions.otel_properties(), **(capture_args.pop("properties", None) or {})}
+        props = exceptions.exception_properties(
+            exc_info, options, caller, code_variables=self.capture_exception_code_variables
+        )
+        if self.log_captured_exceptions:
+            log.error("%s", exc_info[1], exc_info=exc_info)  # type: ignore[arg-type]
+        sent: Optional[str] = self.capture("$exception", properties=props, **capture_args)
+        if exception is not None and sent is not None:
+            exceptions.mark_captured(exception, sent)
+        return sent
 
     def capture_ai(self, event: str, **kwargs: Any) -> Optional[str]:
         raise _not_supported("capture_ai (the AI capture endpoint)")
@@ -751,7 +861,7 @@ class Posthog:
     def scoped(
         self, fresh: bool = False, capture_exceptions: Optional[bool] = None
     ) -> Callable[[_F], _F]:
-        return contexts.scoped(fresh=fresh, capture_exceptions=capture_exceptions)
+        return contexts.scoped(fresh=fresh, capture_exceptions=capture_exceptions, client=self)
 
     def identify_context(self, distinct_id: str) -> None:
         contexts.identify_context(distinct_id)
@@ -786,6 +896,8 @@ class Posthog:
 
     def shutdown(self) -> None:
         """Final delivery (bounded by ``shutdown_timeout``), then stops; idempotent."""
+        if self._exception_capture is not None:
+            self._exception_capture.close()
         try:
             self._client.shutdown()
         except PostHogError as e:

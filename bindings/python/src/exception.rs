@@ -1,0 +1,38 @@
+//! Error tracking: the `$exception` properties of one capture. `posthog_sdk.exceptions` walks
+//! the Python exception into the core's `ExceptionInput` (JSON text); the core builds
+//! `$exception_list` as posthog-python 7.x sends it.
+
+use crate::convert::to_map;
+use crate::errors::to_pyerr;
+use posthog_core::{Error, Profile};
+use pyo3::prelude::*;
+
+/// The properties of an `$exception` event: `input` an `ExceptionInput` and `options` an
+/// `ExceptionOptions` (JSON texts), then `properties` (the caller's, which win). Malformed
+/// input raises `InvalidInputError`.
+#[pyfunction]
+#[pyo3(signature = (input, options="", properties=None))]
+pub fn exception_properties<'py>(
+    py: Python<'py>,
+    input: &str,
+    options: &str,
+    properties: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let caller = match properties {
+        Some(p) if !p.is_none() => {
+            Some(to_map(Some(p), "properties").map_err(|t| to_pyerr(py, &Error::InvalidInput(t)))?)
+        }
+        _ => None,
+    };
+    let props = py
+        .detach(|| {
+            posthog_core::exception::exception_properties_json(
+                Profile::PosthogPython,
+                input,
+                options,
+                caller,
+            )
+        })
+        .map_err(|e| to_pyerr(py, &e))?;
+    pythonize::pythonize(py, &props).map_err(PyErr::from)
+}
