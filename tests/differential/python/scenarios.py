@@ -1247,3 +1247,7 @@ def debug_raises_errors(ph, srv):
     out["a"] = close(posthog)
     out["b"] = close(quiet)
     return out
+
+
+# Error tracking (issue #12): registers its scenarios into SCENARIOS.
+import scenarios_exceptions  # noqa: E402,F401
