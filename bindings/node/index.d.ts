@@ -323,6 +323,14 @@ export interface ErrorInfo {
   attr?: string
 }
 
+/**
+ * The `$exception` properties (`$exception_list`, `$exception_level`, then `caller`) as
+ * posthog-node 5.x sends them, as JSON text. `input` is an `ExceptionInput` and `options`
+ * `ExceptionOptions` (JSON texts), `caller` the capture's own properties (JSON text of an
+ * object, or nothing). Throws `invalid_input` for malformed texts.
+ */
+export declare function exceptionProperties(input: string, options?: string | undefined | null, caller?: string | undefined | null): string
+
 /** What `onProgress` receives after every page. */
 export interface ExportProgress {
   /** Rows written so far (all runs together). */
@@ -343,6 +351,13 @@ export interface ExportResult {
 
 /** The bucketing hash of `key` + `separator` + `bucketingValue` + `salt`, in [0, 1). */
 export declare function flagHash(key: string, bucketingValue: string, salt?: string | undefined | null, separator?: string | undefined | null): number
+
+/**
+ * Sends everything queued, blocking the calling (JS) thread for at most `timeoutMs`
+ * (default 2000): the flush of an exception that is about to end the process. Returns
+ * whether everything was delivered; failures are reported to the error listener as usual.
+ */
+export declare function flushSync(client: NativeClient, timeoutMs?: number | undefined | null): boolean
 
 /** What a flush or shutdown achieved while it waited. */
 export interface JsFlushReport {

@@ -9,11 +9,14 @@
 
 const { EventEmitter } = require('node:events')
 const util = require('node:util')
+const path = require('node:path')
 const native = require('./index.js')
 const { resolveOptions, notSupported, UNSUPPORTED_METHODS, UNSUPPORTED_GETTERS } = require('./compat.js')
 const { PostHogError, NotSupportedError, rethrow, call } = require('./errors.js')
 const { json, parse, payloadsParse, time, ms, enabled } = require('./convert.js')
 const { Recorder, uuidv7 } = require('./intake.js')
+const { describeThrown } = require('./exception.js')
+const { startAutocapture } = require('./autocapture.js')
 const { FlagsSnapshot, LocalEvaluator, matchProperty, flagHash, flagOptions, snapshotNative } = require('./flags.js')
 
 const DEFAULT_WAIT_MS = 30_000
@@ -35,6 +38,10 @@ class PostHog extends EventEmitter {
   /** Whether captures may be recorded: no `beforeSend` and the core accepts events now (asked
    *  again after each state change: opt out/in, shutdown). */
   #record = false
+  /** Errors this client captured (`captureException` of the same error object sends once). */
+  #capturedErrors = new WeakSet()
+  /** Stops `enableExceptionAutocapture` (set while it runs). */
+  #stopAutocapture = null
 
   /**
    * @param {string} apiKey the project API key (`phc_…`)
@@ -59,13 +66,22 @@ class PostHog extends EventEmitter {
       if (client) client.emit('localEvaluationFlagsLoaded', count)
     }
     try {
-      this.#native = new native.NativeClient(apiKey, rest, listener, loaded)
+      this.#native = new native.NativeClient(apiKey, rest, listener, loaded, js.flagCache)
     } catch (e) {
       throw PostHogError.from(e)
     }
     this.#localEvaluation = this.#native.localEvaluation
     this.#recorder = new Recorder(this.#native)
     this.#refresh()
+    if (js.options.enableExceptionAutocapture && !this.#native.disabled) {
+      this.#stopAutocapture = startAutocapture({
+        capture: (error, mechanism) => this.#captureException(error, undefined, undefined, undefined, undefined, undefined, mechanism),
+        flushSync: (timeoutMs) => {
+          this.#handOver()
+          native.flushSync(this.#native, timeoutMs)
+        },
+      })
+    }
   }
 
   /** Re-reads whether captures may be recorded. */
@@ -407,6 +423,8 @@ class PostHog extends EventEmitter {
 
   /** Stops accepting events and drains the queue within `shutdownTimeoutMs` (default 30 s). */
   async shutdown(shutdownTimeoutMs) {
+    this.#stopAutocapture?.()
+    this.#stopAutocapture = null
     if (this.#pending.size > 0) await Promise.allSettled([...this.#pending])
     this.#handOver()
     try {
@@ -416,6 +434,60 @@ class PostHog extends EventEmitter {
     } finally {
       this.#refresh()
     }
+  }
+
+  // Error tracking. The core builds `$exception_list` from what `exception.js` reads off the
+  // thrown value; the event then takes the capture path (beforeSend, personless without a
+  // distinctId, flags). The stack of an Error made here stands in for a value without one.
+
+  /**
+   * Captures `error` (anything thrown) as an `$exception` event. Never throws; bad input is
+   * reported to the 'error' listeners (`invalid_input`). The same error object is sent once.
+   */
+  captureException(error, distinctId, additionalProperties, uuid, flags) {
+    const synthetic = new Error('PostHog syntheticException')
+    this.#captureException(error, synthetic.stack, distinctId, additionalProperties, uuid, flags, undefined)
+  }
+
+  /** `captureException`, then resolves once the event is delivered (or definitively failed). */
+  async captureExceptionImmediate(error, distinctId, additionalProperties, flags) {
+    const synthetic = new Error('PostHog syntheticException')
+    this.#captureException(error, synthetic.stack, distinctId, additionalProperties, undefined, flags, undefined)
+    await this.#flushImmediate()
+  }
+
+  /** The `$exception` capture behind both methods and autocapture; its uuid or `undefined`. */
+  #captureException(error, syntheticStack, distinctId, additionalProperties, uuid, flags, mechanism) {
+    if ((typeof error === 'object' && error !== null) || typeof error === 'function') {
+      if (this.#capturedErrors.has(error)) return undefined
+      try {
+        if (error.__posthog_previously_captured_error === true) return undefined
+      } catch {
+        // an unreadable property: capture it
+      }
+      this.#capturedErrors.add(error)
+    }
+    let caller
+    try {
+      caller = json(additionalProperties)
+    } catch {
+      this.#native.rejectInput('captureException: additionalProperties must be JSON-serialisable')
+      return undefined
+    }
+    let text
+    try {
+      const input = JSON.stringify(describeThrown(error, syntheticStack))
+      const options = JSON.stringify({
+        mechanism,
+        cwd: process.cwd(),
+        module_base: process.argv[1] ? path.dirname(process.argv[1]) : process.cwd(),
+      })
+      text = native.exceptionProperties(input, options, caller)
+    } catch (e) {
+      this.#native.rejectInput(`captureException: ${PostHogError.from(e).message}`)
+      return undefined
+    }
+    return this.#enqueue({ event: '$exception', distinctId, properties: JSON.parse(text), uuid, flags })
   }
 
   // Feature flags. The getters resolve `undefined` when the value is unknown or unavailable
@@ -510,6 +582,15 @@ class PostHog extends EventEmitter {
   evaluateFlags(distinctId, options) {
     if (distinctId !== null && typeof distinctId === 'object') return Promise.reject(contextOverload('evaluateFlags'))
     return call(() => this.#native.evaluateFlags(distinctId, this.#flagOptions(options)), (n) => new FlagsSnapshot(n))
+  }
+
+  /**
+   * The payload of remote-config flag `flagKey` (PostHog decrypts encrypted payloads), asked
+   * with `personalApiKey`/`secretKey`; `undefined` when there is none, the client is disabled
+   * or the request fails (reported to the 'error' listeners). Rejects without a secret key.
+   */
+  getRemoteConfigPayload(flagKey) {
+    return call(() => this.#native.getRemoteConfigPayload(flagKey), parse)
   }
 
   /** Fetches the flag definitions now (needs `personalApiKey`); rejects with every error. */
@@ -638,6 +719,7 @@ module.exports = {
   LocalEvaluator,
   matchProperty,
   flagHash,
+  FileFlagDefinitionCache: require('./flags.js').FileFlagDefinitionCache,
   VERSION: native.VERSION,
 }
 module.exports.default = PostHog

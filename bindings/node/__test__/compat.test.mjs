@@ -115,6 +115,7 @@ const SAMPLE = {
   sessionExpirationTimeSeconds: 60,
   disable_capture_url_hashes: true,
   featureFlagsLogWarnings: false,
+  enableExceptionAutocapture: true,
 }
 
 /** A value each unsupported option is rejected with (default: 1). */
@@ -126,7 +127,6 @@ const REJECTED = {
   evaluationEnvironments: ['api'],
   custom_blocked_useragents: ['bot'],
   __preview_capture_bot_pageviews: true,
-  enableExceptionAutocapture: true,
   enableFullAiCapture: true,
   readPostHogCookie: true,
 }

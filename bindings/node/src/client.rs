@@ -27,7 +27,7 @@ pub const SDK_NAME: &str = "posthog-sdk-node";
 pub struct NativeClient {
     pub(crate) client: Arc<Client>,
     /// `captureLines` hands chunks to it; every other call drains it first (order).
-    intake: Arc<posthog_core::Intake<String>>,
+    pub(crate) intake: Arc<posthog_core::Intake<String>>,
     listener: ListenerSlot,
     /// Kept alive as long as the client; the core's hook holds it.
     _loaded: Option<Arc<LoadedListener>>,

@@ -17,6 +17,7 @@ mod admin;
 mod client;
 mod convert;
 mod errors;
+mod exception;
 mod flags;
 mod intake;
 mod local;
