@@ -21,6 +21,7 @@ const UNSUPPORTED_METHODS = {
   enterContext: 'request contexts (AsyncLocalStorage) are not supported; pass distinctId and properties',
   getContext: 'request contexts (AsyncLocalStorage) are not supported',
   overrideFeatureFlags: 'local flag overrides are not supported; use the test server or LocalEvaluator in tests',
+  getRemoteConfigPayload: 'remote config payloads are not supported by the core yet',
   getSurveysStateless: 'surveys are not supported',
   getFeatureFlagEvaluationRuntime: 'evaluation runtimes are not exposed by the core yet',
   getFeatureFlagKeysByEvaluationRuntime: 'evaluation runtimes are not exposed by the core yet',
@@ -74,7 +75,6 @@ function resolveOptions(options) {
   }
   const beforeSend = []
   let onError
-  let flagCache
   const data = {}
   for (const [name, v] of Object.entries(options)) {
     if (v === undefined) continue
@@ -93,11 +93,6 @@ function resolveOptions(options) {
       onError = v ?? undefined
       continue
     }
-    if (hook === 'flag_definition_cache') {
-      if (v === null) continue
-      flagCache = cacheProviderArg(name, v)
-      continue
-    }
     if (typeof v === 'function') throw configError(`option ${name} must not be a function`)
     let text
     try {
@@ -112,47 +107,11 @@ function resolveOptions(options) {
   const js = {
     beforeSend,
     onError,
-    flagCache,
     strictLocalEvaluation: options.strictLocalEvaluation === true,
     // posthog-node's `client.options`, without the secrets.
     options: Object.freeze(redacted(options)),
   }
   return { native: JSON.stringify(data), js }
-}
-
-const PROVIDER_METHODS = ['getFlagDefinitions', 'shouldFetchFlagDefinitions', 'onFlagDefinitionsReceived', 'shutdown']
-
-/**
- * posthog-node's `flagDefinitionCacheProvider` as the native constructor takes it: our
- * `FileFlagDefinitionCache` as JSON text (the core's own file provider), or an object with the
- * four methods as a dispatcher: the core sends `{id, method, data?}`, the method runs here (it
- * may return a Promise) and its result goes back by `_cacheProviderAnswer`.
- */
-function cacheProviderArg(name, provider) {
-  const native = require('./index.js')
-  const { FileFlagDefinitionCache } = require('./flags.js')
-  if (provider instanceof FileFlagDefinitionCache) return JSON.stringify(provider.toJSON())
-  if (typeof provider !== 'object' || !PROVIDER_METHODS.every((m) => typeof provider[m] === 'function')) {
-    throw configError(`option ${name} must be an object with ${PROVIDER_METHODS.join(', ')} methods`)
-  }
-  return (request) => {
-    let id
-    try {
-      const { id: i, method, data } = JSON.parse(request)
-      id = i
-      Promise.resolve()
-        .then(() => (method === 'onFlagDefinitionsReceived' ? provider[method](data) : provider[method]()))
-        .then(
-          (result) => {
-            const answer = method === 'shouldFetchFlagDefinitions' ? Boolean(result) : result
-            native._cacheProviderAnswer(id, true, answer === undefined || answer === null ? undefined : JSON.stringify(answer))
-          },
-          (err) => native._cacheProviderAnswer(id, false, String(err && err.message ? err.message : err)),
-        )
-    } catch (err) {
-      if (id !== undefined) native._cacheProviderAnswer(id, false, String(err))
-    }
-  }
 }
 
 function redacted(options) {
