@@ -3,6 +3,7 @@
 // and the server handle `{ url, control, key, personalKey }` and returns a JSON-able record of
 // what every call returned, resolved to, or threw. The harness adds what the server received.
 import { call, encodeError } from './lib/encode.mjs'
+import { exceptionScenarios } from './scenarios-exceptions.mjs'
 
 /** The options every scenario starts from: only explicit flushes send, no retry waits. */
 const base = (srv, extra = {}) => ({ host: srv.url, flushAt: 100, flushInterval: 60_000, fetchRetryCount: 0, ...extra })
@@ -660,4 +661,6 @@ export const scenarios = {
       }
     },
   },
+  // --- error tracking (scenarios-exceptions.mjs) ------------------------------------------
+  ...exceptionScenarios,
 }
