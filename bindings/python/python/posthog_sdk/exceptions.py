@@ -391,7 +391,59 @@ def _entries(items: List[Tuple[Any, Any]], seen: Set[int], depth: int) -> List[D
     return out
 
 
-def _frame_vars(frame: types.FrameType) -> List[List[Any]]:
+class _Refused(Exception):
+    """``json.dumps`` would refuse the value (a cycle, a key it cannot write, NaN)."""
+
+
+_PLAIN_NODES = 10_000
+
+
+def _repr_of(value: Any) -> Dict[str, Any]:
+    try:
+        return {"$repr": repr(value)[:_MAX_TEXT]}
+    except Exception:
+        return {"$class": _class_name(value)}
+
+
+def _render_plain(value: Any, stack: List[int], count: List[int]) -> Any:
+    """A value as ``json.dumps(value, default=repr)`` sees it (nothing to mask)."""
+    count[0] += 1
+    if count[0] > _PLAIN_NODES:
+        raise _Refused()
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return str.__str__(value)[:_MAX_TEXT]
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise _Refused()
+        return float(value)
+    if isinstance(value, (dict, list, tuple)):
+        if id(value) in stack:
+            raise _Refused()
+        stack.append(id(value))
+        try:
+            if isinstance(value, dict):
+                entries = []
+                for key, item in value.items():
+                    if isinstance(key, str):
+                        entry: Dict[str, Any] = {"k": str.__str__(key)[:_MAX_TEXT], "kind": "str"}
+                    elif key is None or isinstance(key, (bool, int, float)):
+                        entry = {"k": str(key), "kind": "scalar", "o": json.dumps(key)}
+                    else:
+                        raise _Refused()
+                    entry["v"] = _render_plain(item, stack, count)
+                    entries.append(entry)
+                return {"$map": entries}
+            return {"$seq": [_render_plain(item, stack, count) for item in value]}
+        finally:
+            stack.pop()
+    return _repr_of(value)
+
+
+def _frame_vars(frame: types.FrameType, plain: bool = False) -> List[List[Any]]:
     try:
         local_vars = frame.f_locals.copy()
     except Exception:
@@ -399,25 +451,44 @@ def _frame_vars(frame: types.FrameType) -> List[List[Any]]:
     out = []
     for name, value in local_vars.items():
         try:
-            out.append([str(name), _render(value, set(), 0)])
+            if not plain or value is None or isinstance(value, (bool, int, float, str)):
+                rendered = _render(value, set(), 0)
+            else:
+                try:
+                    rendered = {"$json": _render_plain(value, [], [0])}
+                except _Refused:
+                    rendered = _repr_of(value)
+            out.append([str(name), rendered])
         except Exception:
             out.append([str(name), {"$class": _class_name(value)}])
     return out
 
 
+def _masks_nothing(options: Dict[str, Any]) -> bool:
+    config = options.get("code_variables") or {}
+    return (
+        config.get("mask_patterns") == []
+        and config.get("mask_url_credentials") is False
+        and config.get("detect_secrets") is False
+    )
+
+
 # ---- the public helpers ------------------------------------------------------------------
 
 
-def exception_input(exc_info: ExcInfo, code_variables: bool = False) -> Dict[str, Any]:
+def exception_input(
+    exc_info: ExcInfo, code_variables: bool = False, plain: bool = False
+) -> Dict[str, Any]:
     """The core's ``ExceptionInput`` for an exc_info: the exception, its causes and group
     members (at most 50), frames outermost first; with ``code_variables`` the locals of the
-    exception's own frames (masked by the core, only in-app frames keep them)."""
+    exception's own frames (masked by the core, only in-app frames keep them; ``plain``:
+    nothing is to be masked, so they are rendered as ``json.dumps`` writes them)."""
     exc_type, exc, tb = exc_info
     walk = _Walk()
     top = walk.entry(exc_type, exc, tb) or {}
     if code_variables and tb is not None:
         for frame_data, item in zip(top.get("frames", []), _visible(tb)):
-            frame_data["vars"] = _frame_vars(item.tb_frame)
+            frame_data["vars"] = _frame_vars(item.tb_frame, plain)
     return top
 
 
@@ -429,7 +500,7 @@ def exception_properties(
 ) -> Dict[str, Any]:
     """The ``$exception`` properties for an exc_info (``options``: the core's
     ``ExceptionOptions``); ``properties`` (the caller's) win."""
-    data = exception_input(exc_info, code_variables)
+    data = exception_input(exc_info, code_variables, _masks_nothing(options))
     return _native.exception_properties(json.dumps(data), json.dumps(options), properties)
 
 

@@ -6,7 +6,9 @@
 //! and tagged objects for what only the language can see — a mapping's entries (`$map`), a
 //! sequence (`$seq`), an object's `repr` (`$repr`), the names of the data members its class
 //! declares (`$members`), and the markers for a value too deep or too large to walk
-//! (`$too_long`) or already visited (`$circular`). The rules are the core's:
+//! (`$too_long`) or already visited (`$circular`). When every masking option is off
+//! ([`Masker::masks_nothing`]) the binding renders values as `json.dumps` would, with no
+//! bounds but the text's. The rules are the core's:
 //!
 //! - a variable whose name matches an ignore pattern is left out;
 //! - a name, mapping key or string value matching a mask pattern is replaced by
@@ -173,7 +175,8 @@ impl Masker {
         }
     }
 
-    fn masks_nothing(&self) -> bool {
+    /// No mask pattern compiles and both URL-credential masking and secret detection are off.
+    pub fn masks_nothing(&self) -> bool {
         self.mask.is_none() && !self.mask_url_credentials && !self.detect_secrets
     }
 
@@ -219,10 +222,13 @@ impl Masker {
             self.used += REDACTED.len();
             return Some(Value::from(REDACTED));
         }
-        let masked = if self.masks_nothing() {
-            plain(value)
-        } else {
-            self.value(value)
+        // With nothing to mask, `{"$json": value}` is a collection or object written as
+        // `json.dumps` writes it (an object's repr quoted).
+        let json = value.as_object().and_then(|o| o.get("$json"));
+        let masked = match json {
+            Some(inner) if self.masks_nothing() => Masked::Json(Box::new(plain(inner))),
+            _ if self.masks_nothing() => plain(value),
+            _ => self.value(value),
         };
         let text = match masked {
             Masked::Null => "None".to_string(),
@@ -427,7 +433,10 @@ fn cut(text: String, max: usize) -> String {
     out
 }
 
-/// A value without masking (every masking option off): tagged objects still become text.
+/// A value when every masking option is off: posthog-python then writes the value as
+/// `json.dumps` does, its non-JSON parts (`$repr`) as quoted reprs; a binding sends a value
+/// `json.dumps` refuses (a cycle, a tuple key) as one `$repr`. Reprs over 2048 characters are
+/// still redacted, and `Authorization` credentials in them masked.
 fn plain(value: &Value) -> Masked {
     match value {
         Value::Null => Masked::Null,
@@ -440,7 +449,7 @@ fn plain(value: &Value) -> Masked {
                 return Masked::Seq(items.iter().map(plain).collect());
             }
             if let Some(Value::Array(entries)) = obj.get("$map") {
-                let mut out: Vec<(String, Masked)> = entries
+                let out: Vec<(String, Masked)> = entries
                     .iter()
                     .filter_map(Value::as_object)
                     .map(|e| {
@@ -453,9 +462,6 @@ fn plain(value: &Value) -> Masked {
                         (k, plain(e.get("v").unwrap_or(&Value::Null)))
                     })
                     .collect();
-                if let Some(class) = obj.get("$class").and_then(Value::as_str) {
-                    out.push(("__class__".into(), Masked::Str(class.into())));
-                }
                 return Masked::Map(out);
             }
             if obj.contains_key("$too_long") {
@@ -465,7 +471,10 @@ fn plain(value: &Value) -> Masked {
                 return Masked::Str(CIRCULAR.into());
             }
             match obj.get("$repr") {
-                Some(Value::String(s)) => Masked::Str(s.clone()),
+                Some(Value::String(s)) if s.chars().count() > MAX_SCAN_LENGTH => {
+                    Masked::Str(REDACTED.into())
+                }
+                Some(Value::String(s)) => Masked::Str(mask_auth_header_credentials(s)),
                 _ => Masked::Str(format!(
                     "<{}>",
                     obj.get("$class")
@@ -486,6 +495,8 @@ enum Masked {
     Str(String),
     Seq(Vec<Masked>),
     Map(Vec<(String, Masked)>),
+    /// A value written as JSON text even when it is a string.
+    Json(Box<Masked>),
 }
 
 impl Masked {
@@ -496,6 +507,7 @@ impl Masked {
             Masked::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             Masked::Number(n) => out.push_str(&n.to_string()),
             Masked::Str(s) => write_python_str(s, out),
+            Masked::Json(inner) => inner.write_python_json(out),
             Masked::Seq(items) => {
                 out.push('[');
                 for (i, item) in items.iter().enumerate() {
@@ -924,6 +936,30 @@ mod tests {
             masker.frame(&many).is_empty(),
             "and is shared by the capture"
         );
+    }
+
+    #[test]
+    fn nothing_to_mask_writes_json_dumps() {
+        let config = VariablesConfig {
+            mask_patterns: Vec::new(),
+            mask_url_credentials: false,
+            detect_secrets: false,
+            ..VariablesConfig::default()
+        };
+        let vars: Vec<(String, Value)> = serde_json::from_value(json!([
+            ["password", "p"],
+            ["obj", {"$json": {"$repr": "Thing()"}}],
+            ["items", {"$json": {"$seq": [1, {"$repr": "{1}"}]}}],
+            ["cycle", {"$repr": "[[...]]"}],
+            ["header", {"$repr": "Headers(Bearer abcdef123456)"}]
+        ]))
+        .unwrap();
+        let out = mask_frame_variables(&config, &vars);
+        assert_eq!(out["password"], "p");
+        assert_eq!(out["obj"], "\"Thing()\"");
+        assert_eq!(out["items"], "[1, \"{1}\"]");
+        assert_eq!(out["cycle"], "[[...]]");
+        assert_eq!(out["header"], format!("Headers(Bearer {REDACTED})"));
     }
 
     #[test]
