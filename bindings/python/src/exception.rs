@@ -36,3 +36,28 @@ pub fn exception_properties<'py>(
         .map_err(|e| to_pyerr(py, &e))?;
     pythonize::pythonize(py, &props).map_err(PyErr::from)
 }
+
+/// posthog-python's autocapture rate limiter: a token bucket per exception type.
+#[pyclass(name = "ExceptionRateLimiter", module = "posthog_sdk._native", frozen)]
+pub struct ExceptionRateLimiter {
+    inner: posthog_core::exception::rate_limit::BucketedRateLimiter,
+}
+
+#[pymethods]
+impl ExceptionRateLimiter {
+    #[new]
+    fn new(bucket_size: f64, refill_rate: f64, refill_interval_seconds: f64) -> Self {
+        ExceptionRateLimiter {
+            inner: posthog_core::exception::rate_limit::BucketedRateLimiter::new(
+                bucket_size,
+                refill_rate,
+                refill_interval_seconds,
+            ),
+        }
+    }
+
+    /// Takes a token for `key`; `True` when the capture is to be skipped.
+    fn consume(&self, key: &str) -> bool {
+        self.inner.consume(key)
+    }
+}

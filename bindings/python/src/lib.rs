@@ -29,6 +29,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(hooks::mark_finalizing, m)?)?;
     m.add_function(wrap_pyfunction!(convert::encoding_agrees, m)?)?;
     m.add_function(wrap_pyfunction!(exception::exception_properties, m)?)?;
+    m.add_class::<exception::ExceptionRateLimiter>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("SDK_NAME", client::SDK_NAME)?;
     m.add(

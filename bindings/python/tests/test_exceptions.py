@@ -367,8 +367,33 @@ def test_exception_options_are_accepted() -> None:
     )
     assert client.capture_exception(ValueError("x")) is None, "disabled: nothing is queued"
     client.shutdown()
-    with pytest.raises(posthog_sdk.ConfigError, match="exception_autocapture_bucket_size is not supported"):
-        Posthog(API_KEY, exception_autocapture_bucket_size=5)
+
+
+def test_autocapture_rate_limiting(server: TestServer) -> None:
+    previous = threading.excepthook
+    threading.excepthook = lambda args: None
+    client = Posthog(
+        API_KEY,
+        host=server.url,
+        enable_exception_autocapture=True,
+        enable_exception_autocapture_rate_limiting=True,
+        exception_autocapture_bucket_size=3,
+        exception_autocapture_refill_rate=1,
+        exception_autocapture_refill_interval_seconds=3600,
+    )
+    try:
+        for target in [_divide] * 5 + [json.loads]:
+            t = threading.Thread(target=target, args=(0,))
+            t.start()
+            t.join()
+        client.flush()
+        events = server.wait(3)
+    finally:
+        client.shutdown()
+        threading.excepthook = previous
+    # A bucket of 3 lets 2 through per type (the call that empties it is limited).
+    types = sorted(e["properties"]["$exception_list"][0]["type"] for e in events)
+    assert types == ["TypeError", "ZeroDivisionError", "ZeroDivisionError"]
 
 
 def test_native_client_capture_exception(server: TestServer, make_client: Any) -> None:

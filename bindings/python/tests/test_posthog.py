@@ -149,8 +149,8 @@ def test_before_send_and_super_properties(server: TestServer) -> None:
 
 def test_unsupported_options_and_methods_raise(server: TestServer, ph: Posthog) -> None:
     # An official option the core cannot honour: a ConfigError from the core's schema.
-    with pytest.raises(posthog_sdk.ConfigError, match="exception_autocapture_bucket_size"):
-        Posthog(API_KEY, host=server.url, exception_autocapture_bucket_size=5)
+    with pytest.raises(posthog_sdk.ConfigError, match="metrics"):
+        Posthog(API_KEY, host=server.url, metrics={"enabled": True})
     with pytest.raises(NotImplementedError):
         ph.get_feature_flag_payload("f", "u", send_feature_flag_events=True)
 

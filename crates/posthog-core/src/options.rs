@@ -367,30 +367,6 @@ const UNSUPPORTED: &[Unsupported] = &[
         &["null"],
         "a flag fallback cache is not supported",
     ),
-    un(
-        P,
-        "enable_exception_autocapture_rate_limiting",
-        &["false"],
-        "exception autocapture rate limiting is not supported yet",
-    ),
-    un(
-        P,
-        "exception_autocapture_bucket_size",
-        &["50"],
-        "exception autocapture rate limiting is not supported yet",
-    ),
-    un(
-        P,
-        "exception_autocapture_refill_rate",
-        &["10"],
-        "exception autocapture rate limiting is not supported yet",
-    ),
-    un(
-        P,
-        "exception_autocapture_refill_interval_seconds",
-        &["10"],
-        "exception autocapture rate limiting is not supported yet",
-    ),
     un(P, "metrics", &["null"], "the metrics API is not supported"),
     un(
         P,
@@ -564,6 +540,10 @@ const NO_EFFECT: &[(Profile, &str)] = &[
     (P, "code_variables_mask_url_credentials"),
     (P, "code_variables_detect_secrets"),
     (P, "in_app_modules"),
+    (P, "enable_exception_autocapture_rate_limiting"),
+    (P, "exception_autocapture_bucket_size"),
+    (P, "exception_autocapture_refill_rate"),
+    (P, "exception_autocapture_refill_interval_seconds"),
     (N, "preloadFeatureFlags"),
     (N, "sessionExpirationTimeSeconds"),
     (N, "disable_capture_url_hashes"),
@@ -1044,11 +1024,8 @@ mod tests {
             Options::from_json(Profile::PosthogPython, json!({"project_root": "/app"})).is_ok(),
             "error tracking's options are the binding's"
         );
-        let err = Options::from_json(
-            Profile::PosthogPython,
-            json!({"exception_autocapture_bucket_size": 5}),
-        )
-        .unwrap_err();
+        let err = Options::from_json(Profile::PosthogPython, json!({"metrics": {"a": 1}}))
+            .unwrap_err();
         assert!(
             err.to_string().contains("not supported by posthog-sdk"),
             "{err}"

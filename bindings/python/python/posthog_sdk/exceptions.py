@@ -13,6 +13,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import json
+import logging
 import math
 import os
 import sys
@@ -39,6 +40,8 @@ _MAX_DEPTH = 12
 _MAX_NODES = 100
 _MAX_ITEMS = 50
 _MAX_TEXT = 2049  # one more than the core scans: longer texts are redacted there
+
+_log = logging.getLogger("posthog")
 
 _CAPTURED = "__posthog_exception_captured"
 _CAPTURED_UUID = "__posthog_exception_uuid"
@@ -529,9 +532,24 @@ class ExceptionCapture:
     capture the uncaught exception (mechanism ``onuncaughtexception``, ``handled: false``),
     then call the hooks that were installed before."""
 
-    def __init__(self, client: "Posthog") -> None:
+    def __init__(
+        self,
+        client: "Posthog",
+        rate_limiting: bool = False,
+        bucket_size: float = 50,
+        refill_rate: float = 10,
+        refill_interval_seconds: float = 10,
+    ) -> None:
         self.client = client
         self.closed = False
+        # enable_exception_autocapture_rate_limiting: a bucket per exception type (the core's).
+        self.limiter: Optional[_native.ExceptionRateLimiter] = (
+            _native.ExceptionRateLimiter(
+                float(bucket_size), float(refill_rate), float(refill_interval_seconds)
+            )
+            if rate_limiting
+            else None
+        )
         self.previous_excepthook: _Hook = sys.excepthook
         self.previous_threading_excepthook: _Hook = threading.excepthook
         sys.excepthook = self.exception_handler
@@ -552,6 +570,14 @@ class ExceptionCapture:
 
     def _capture(self, exc_info: ExcInfo, level: str, source: str) -> None:
         try:
+            if self.limiter is not None:
+                key = getattr(exc_info[0], "__name__", None) or "Exception"
+                if self.limiter.consume(str(key)):
+                    _log.info(
+                        "Skipping exception capture because of client rate limiting. exception=%s",
+                        key,
+                    )
+                    return
             self.client._capture_exception(
                 exc_info,
                 {

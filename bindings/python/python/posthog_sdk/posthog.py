@@ -292,7 +292,13 @@ class Posthog:
         }
         self._exception_capture: Optional[exceptions.ExceptionCapture] = None
         if enable_exception_autocapture:
-            self._exception_capture = exceptions.ExceptionCapture(self)
+            self._exception_capture = exceptions.ExceptionCapture(
+                self,
+                rate_limiting=enable_exception_autocapture_rate_limiting,
+                bucket_size=exception_autocapture_bucket_size,
+                refill_rate=exception_autocapture_refill_rate,
+                refill_interval_seconds=exception_autocapture_refill_interval_seconds,
+            )
 
     # ---- read-only views of the options (posthog-python exposes them as attributes) -------
 

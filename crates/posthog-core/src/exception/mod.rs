@@ -23,6 +23,7 @@
 pub mod coerce;
 mod capture;
 mod frames;
+pub mod rate_limit;
 mod v8;
 pub mod variables;
 
