@@ -706,7 +706,11 @@ impl FileCache {
     }
 
     /// Stores `data` (replacing the file atomically).
-    fn on_flag_definitions_received(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn on_flag_definitions_received(
+        &self,
+        py: Python<'_>,
+        data: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
         let v = crate::convert::to_json(data, "data").map_err(|t| invalid(py, t))?;
         let inner = self.inner.clone();
         py.detach(move || inner.write(&v)).map_err(io_err)
@@ -764,7 +768,10 @@ impl posthog_core::flags::FlagDefinitionCache for PyCacheProvider {
                 .map(|v| v.as_bool().unwrap_or(true))
         })
     }
-    fn on_flag_definitions_received(&self, data: Value) -> posthog_core::flags::CacheFuture<'_, ()> {
+    fn on_flag_definitions_received(
+        &self,
+        data: Value,
+    ) -> posthog_core::flags::CacheFuture<'_, ()> {
         Box::pin(async move {
             self.call("on_flag_definitions_received", Some(data))
                 .map(|_| ())

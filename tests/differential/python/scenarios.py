@@ -1251,3 +1251,5 @@ def debug_raises_errors(ph, srv):
 
 # Error tracking (issue #12): registers its scenarios into SCENARIOS.
 import scenarios_exceptions  # noqa: E402,F401
+# Remote config, get_flags_decision, the definitions cache provider (issue #12).
+import scenarios_flags_shared  # noqa: E402,F401

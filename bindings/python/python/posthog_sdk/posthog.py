@@ -29,6 +29,7 @@ from typing import (
 from uuid import UUID
 
 from . import _runtime, contexts, exceptions
+from . import flags as _flags_module
 from .contexts import _current as _current_context
 from ._native import FlagsSnapshot
 from .client import Client, FlagValue, FlushReport
@@ -852,10 +853,60 @@ class Posthog:
         return None if r is None else FeatureFlagResult(**r)
 
     def get_remote_config_payload(self, key: str) -> Any:
-        raise _not_supported("get_remote_config_payload (remote config)")
+        """The payload of remote-config flag ``key`` (PostHog decrypts encrypted payloads),
+        asked of PostHog with the secret key; as posthog-python, the payload's JSON text.
+        ``None`` when the client is disabled, without ``secret_key``/``personal_api_key``
+        (logged), or when the request fails (logged)."""
+        if self._disabled:
+            return None
+        if self._personal_api_key is None:
+            log.warning(
+                "[FEATURE FLAGS] You have to specify a secret_key to fetch decrypted feature "
+                "flag payloads."
+            )
+            return None
+        try:
+            return self._client._native.get_remote_config_payload(key)
+        except Exception as e:
+            log.exception("[FEATURE FLAGS] Unable to get decrypted feature flag payload: %s", e)
+            return None
 
-    def get_flags_decision(self, distinct_id: Optional[ID_TYPES] = None, **kwargs: Any) -> Any:
-        raise _not_supported("get_flags_decision (the raw /flags answer); use evaluate_flags")
+    def get_flags_decision(
+        self,
+        distinct_id: Optional[ID_TYPES] = None,
+        groups: Optional[Mapping[str, Union[str, int]]] = None,
+        person_properties: Optional[Dict[str, Any]] = None,
+        group_properties: Optional[Dict[str, Dict[str, Any]]] = None,
+        disable_geoip: Optional[bool] = None,
+        flag_keys_to_evaluate: Optional[List[str]] = None,
+        device_id: Optional[str] = None,
+    ) -> Dict[str, Any]:
+        """One ``/flags`` request (never local evaluation, no event): posthog-python's
+        ``FlagsResponse`` — the answer's fields, ``requestId`` and ``flags`` as
+        :class:`posthog_sdk.flags.FeatureFlag` records. A failure is logged and gives
+        ``{"flags": {}, "requestId": None}``."""
+        try:
+            did = _id(distinct_id) or contexts.get_context_distinct_id()
+            if did is None:
+                raise ValueError("get_flags_decision needs a distinct_id")
+            raw = self._client._native.get_flags_decision(
+                did,
+                flag_keys_to_evaluate or None,
+                (
+                    groups,
+                    person_properties,
+                    group_properties,
+                    None,
+                    None,
+                    disable_geoip,
+                    True,
+                    self._device(device_id),
+                ),
+            )
+            return _flags_module._decision(raw)
+        except Exception as err:
+            log.exception("Unable to get feature flags: %s", err)
+            return _flags_module._decision({"flags": {}, "requestId": None})
 
     # ---- contexts (the same as the module-level functions) ------------------------------
 

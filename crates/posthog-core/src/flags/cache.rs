@@ -67,8 +67,15 @@ pub(crate) fn cache_document(endpoint: &Value, aliases: bool) -> Value {
     m.insert("group_type_mapping".into(), mapping.clone());
     m.insert("cohorts".into(), get("cohorts").cloned().unwrap_or(empty));
     m.insert("minimal_flag_called_events".into(), Value::Bool(minimal));
-    if let Some(v) = get("property_matching_version") {
-        m.insert("property_matching_version".into(), v.clone());
+    match get("property_matching_version") {
+        Some(v) => {
+            m.insert("property_matching_version".into(), v.clone());
+        }
+        // posthog-python stores its current version, 1 (legacy matching) when absent.
+        None if !aliases => {
+            m.insert("property_matching_version".into(), Value::from(1));
+        }
+        None => {}
     }
     if aliases {
         m.insert("groupTypeMapping".into(), mapping);
@@ -137,6 +144,9 @@ mod tests {
         assert!(node.get("extra").is_none());
         let python = cache_document(&endpoint, false);
         assert!(python.get("groupTypeMapping").is_none());
+        let bare = cache_document(&json!({"flags": []}), false);
+        assert_eq!(bare["property_matching_version"], json!(1));
+        assert!(cache_document(&json!({"flags": []}), true).get("propertyMatchingVersion").is_none());
         assert_eq!(python["minimal_flag_called_events"], json!(false));
         let back = endpoint_document(node).unwrap();
         assert_eq!(back["group_type_mapping"], json!({"0": "company"}));

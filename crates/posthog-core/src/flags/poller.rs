@@ -39,6 +39,12 @@ pub(crate) struct FlagsState {
     pub loaded_at_ms: AtomicI64,
     /// The cache provider's `shutdown` was called: the poller no longer uses it.
     cache_closed: AtomicBool,
+    /// One load at a time: a load asked while another runs shares that one's outcome (as
+    /// posthog-node shares its loading promise), so the first poll and a reload never both
+    /// ask the cache provider or fetch.
+    load_lock: tokio::sync::Mutex<()>,
+    /// The outcome of the last finished load.
+    last_outcome: Mutex<Option<Result<LoadOutcome, Error>>>,
 }
 
 impl FlagsState {
@@ -61,6 +67,10 @@ impl FlagsState {
                 .map(|(g, _)| g)
                 .unwrap_or_else(|p| p.into_inner().0);
         }
+    }
+
+    fn attempt_count(&self) -> u64 {
+        *self.attempts.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn attempt_done(&self) {
@@ -132,6 +142,19 @@ fn next_delay(e: &Error, delay: Duration, interval: Duration) -> Duration {
 /// Loads the definitions once: through the cache provider's protocol when one is set
 /// ([`super::cache`]), else from PostHog.
 pub(crate) async fn load_once(shared: &Shared) -> Result<LoadOutcome, Error> {
+    let before = shared.flags.attempt_count();
+    let _one_at_a_time = shared.flags.load_lock.lock().await;
+    if shared.flags.attempt_count() != before {
+        let last = shared
+            .flags
+            .last_outcome
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(last) = last {
+            return last;
+        }
+    }
     let cache = shared
         .config
         .flag_definition_cache
@@ -154,6 +177,11 @@ pub(crate) async fn load_once(shared: &Shared) -> Result<LoadOutcome, Error> {
         let hook = hook.clone();
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(count)));
     }
+    *shared
+        .flags
+        .last_outcome
+        .lock()
+        .unwrap_or_else(|p| p.into_inner()) = Some(result.clone());
     shared.flags.attempt_done();
     result
 }
