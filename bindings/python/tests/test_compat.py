@@ -153,6 +153,9 @@ MODULE_FUNCTIONS = [
     "join", "new_context", "scoped", "identify_context", "tag", "get_tags",
     "set_context_session", "set_context_device_id", "setup", "capture_exception",
     "get_feature_flag_result", "get_remote_config_payload",
+    "set_capture_exception_code_variables_context", "set_code_variables_mask_patterns_context",
+    "set_code_variables_ignore_patterns_context", "set_code_variables_mask_url_credentials_context",
+    "set_code_variables_detect_secrets_context",
 ]
 MODULE_SETTINGS = {
     "api_key": None, "project_api_key": None, "host": None, "on_error": None, "debug": False,

@@ -410,3 +410,25 @@ def test_native_client_capture_exception(server: TestServer, make_client: Any) -
     (event,) = server.wait(1)
     assert event["event"] == "$exception" and event["properties"]["k"] == 1
     assert event["properties"]["$exception_list"][0]["stacktrace"]["frames"][0]["in_app"] is True
+
+
+def test_code_variables_context_overrides(server: TestServer, ph: Posthog) -> None:
+    with posthog_sdk.new_context():
+        posthog_sdk.set_capture_exception_code_variables_context(True)
+        posthog_sdk.set_code_variables_ignore_patterns_context(["^harmless$"])
+        with posthog_sdk.new_context():  # inherited
+            try:
+                _raise_with_secrets()
+            except CheckoutError as e:
+                ph.capture_exception(e, distinct_id="u")
+        with posthog_sdk.new_context(fresh=True):  # not inherited: the client's (off)
+            try:
+                _raise_with_secrets()
+            except CheckoutError as e:
+                ph.capture_exception(e, distinct_id="fresh")
+    events = {e["distinct_id"]: e for e in sent(server, ph, 2)}
+    frames = events["u"]["properties"]["$exception_list"][0]["stacktrace"]["frames"]
+    variables = frames[-1]["code_variables"]
+    assert variables["count"] == 3 and "harmless" not in variables
+    assert SECRET not in json.dumps(variables)
+    assert all("code_variables" not in f for f in events["fresh"]["properties"]["$exception_list"][0]["stacktrace"]["frames"])

@@ -245,3 +245,24 @@ def exc_code_variables(ph, srv):
     out.update(close(posthog))
     out["custom_shutdown"] = close(custom)
     return out
+
+
+@scenario
+def exc_code_variables_context(ph, srv):
+    """The context's code-variable overrides (`set_capture_exception_code_variables_context`
+    and the pattern setters) on a client that has code variables off."""
+    global _CLIENT
+    posthog = client(ph, srv)
+    _CLIENT = posthog
+    out = {}
+    with ph.new_context():
+        ph.set_capture_exception_code_variables_context(True)
+        ph.set_code_variables_mask_patterns_context(["(?i)^note$"])
+        ph.set_code_variables_ignore_patterns_context(["^user_"])
+        ph.set_code_variables_mask_url_credentials_context(False)
+        ph.set_code_variables_detect_secrets_context(False)
+        out["inside"] = attempt(_capture_with_locals)
+    out["outside"] = attempt(_capture_with_locals)
+    _CLIENT = None
+    out.update(close(posthog))
+    return out

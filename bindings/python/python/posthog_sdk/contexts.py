@@ -12,7 +12,7 @@ import functools
 import inspect
 import os
 from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterator, Optional, TypeVar
+from typing import Any, Callable, Dict, Iterator, List, Optional, TypeVar
 
 __all__ = [
     "new_context",
@@ -25,13 +25,27 @@ __all__ = [
     "get_context_distinct_id",
     "get_context_session_id",
     "get_context_device_id",
+    "set_capture_exception_code_variables_context",
+    "set_code_variables_mask_patterns_context",
+    "set_code_variables_ignore_patterns_context",
+    "set_code_variables_mask_url_credentials_context",
+    "set_code_variables_detect_secrets_context",
 ]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
 class _Scope:
-    __slots__ = ("parent", "fresh", "distinct_id", "session_id", "device_id", "tags", "generation")
+    __slots__ = (
+        "parent",
+        "fresh",
+        "distinct_id",
+        "session_id",
+        "device_id",
+        "tags",
+        "generation",
+        "code_variables",
+    )
 
     def __init__(self, parent: Optional["_Scope"], fresh: bool) -> None:
         self.parent = parent
@@ -41,6 +55,8 @@ class _Scope:
         self.device_id: Optional[str] = None
         self.tags: Dict[str, Any] = {}
         self.generation = _generation
+        #: Code-variable overrides of error tracking (``set_*_context``), by option name.
+        self.code_variables: Dict[str, Any] = {}
 
     def _inherited(self, attr: str) -> Optional[str]:
         scope: Optional[_Scope] = self
@@ -48,6 +64,16 @@ class _Scope:
             value: Optional[str] = getattr(scope, attr)
             if value is not None or scope.fresh:
                 return value
+            scope = scope.parent
+        return None
+
+    def code_variable_option(self, name: str) -> Any:
+        scope: Optional[_Scope] = self
+        while scope is not None:
+            if name in scope.code_variables:
+                return scope.code_variables[name]
+            if scope.fresh:
+                return None
             scope = scope.parent
         return None
 
@@ -204,6 +230,44 @@ def set_context_device_id(device_id: str) -> None:
     scope = _current()
     if scope is not None:
         scope.device_id = device_id
+
+
+def _set_code_variables_option(name: str, value: Any) -> None:
+    scope = _current()
+    if scope is not None:
+        scope.code_variables[name] = value
+
+
+def set_capture_exception_code_variables_context(enabled: bool) -> None:
+    """Exceptions captured in this context include code variables (or not), whatever the
+    client's ``capture_exception_code_variables``. Outside a context, nothing."""
+    _set_code_variables_option("capture_exception_code_variables", enabled)
+
+
+def set_code_variables_mask_patterns_context(mask_patterns: List[str]) -> None:
+    """The ``code_variables_mask_patterns`` of exceptions captured in this context."""
+    _set_code_variables_option("code_variables_mask_patterns", list(mask_patterns))
+
+
+def set_code_variables_ignore_patterns_context(ignore_patterns: List[str]) -> None:
+    """The ``code_variables_ignore_patterns`` of exceptions captured in this context."""
+    _set_code_variables_option("code_variables_ignore_patterns", list(ignore_patterns))
+
+
+def set_code_variables_mask_url_credentials_context(enabled: bool) -> None:
+    """The ``code_variables_mask_url_credentials`` of exceptions captured in this context."""
+    _set_code_variables_option("code_variables_mask_url_credentials", enabled)
+
+
+def set_code_variables_detect_secrets_context(enabled: bool) -> None:
+    """The ``code_variables_detect_secrets`` of exceptions captured in this context."""
+    _set_code_variables_option("code_variables_detect_secrets", enabled)
+
+
+def get_code_variables_context(name: str) -> Any:
+    """The current context's override of a code-variable option (``None``: not set)."""
+    scope = _current()
+    return scope.code_variable_option(name) if scope is not None else None
 
 
 def get_context_distinct_id() -> Optional[str]:

@@ -615,12 +615,26 @@ class Posthog:
         for key in ("level", "source", "mechanism"):
             if metadata.get(key) is not None:
                 options[key] = metadata[key]
-        if not self.capture_exception_code_variables:
+        # The context's overrides (set_*_context) win over the client's options.
+        context = contexts.get_code_variables_context
+        enabled = context("capture_exception_code_variables")
+        code_variables = self.capture_exception_code_variables if enabled is None else bool(enabled)
+        if code_variables:
+            config = dict(options["code_variables"])
+            for option, field in (
+                ("code_variables_mask_patterns", "mask_patterns"),
+                ("code_variables_ignore_patterns", "ignore_patterns"),
+                ("code_variables_mask_url_credentials", "mask_url_credentials"),
+                ("code_variables_detect_secrets", "detect_secrets"),
+            ):
+                value = context(option)
+                if value is not None:
+                    config[field] = value
+            options["code_variables"] = config
+        else:
             options["code_variables"] = None
         caller = {**exceptions.otel_properties(), **(capture_args.pop("properties", None) or {})}
-        props = exceptions.exception_properties(
-            exc_info, options, caller, code_variables=self.capture_exception_code_variables
-        )
+        props = exceptions.exception_properties(exc_info, options, caller, code_variables=code_variables)
         if self.log_captured_exceptions:
             log.error("%s", exc_info[1], exc_info=exc_info)  # type: ignore[arg-type]
         sent: Optional[str] = self.capture("$exception", properties=props, **capture_args)
