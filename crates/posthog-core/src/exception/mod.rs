@@ -20,8 +20,8 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
-pub mod coerce;
 mod capture;
+pub mod coerce;
 mod frames;
 pub mod rate_limit;
 mod v8;
