@@ -61,3 +61,10 @@ impl ExceptionRateLimiter {
         self.inner.consume(key)
     }
 }
+
+/// The `$exception` properties the SDK owns (posthog-python warns when a caller's
+/// properties override them).
+#[pyfunction]
+pub fn exception_reserved_properties() -> Vec<&'static str> {
+    posthog_core::exception::RESERVED_PROPERTIES.to_vec()
+}

@@ -432,3 +432,10 @@ def test_code_variables_context_overrides(server: TestServer, ph: Posthog) -> No
     assert variables["count"] == 3 and "harmless" not in variables
     assert SECRET not in json.dumps(variables)
     assert all("code_variables" not in f for f in events["fresh"]["properties"]["$exception_list"][0]["stacktrace"]["frames"])
+
+
+def test_overriding_a_reserved_property_warns(server: TestServer, ph: Posthog) -> None:
+    with pytest.warns(DeprecationWarning, match=r"\$exception_level"):
+        ph.capture_exception(ValueError("x"), distinct_id="u", properties={"$exception_level": "info"})
+    (event,) = sent(server, ph)
+    assert event["properties"]["$exception_level"] == "info", "the caller's value still wins"

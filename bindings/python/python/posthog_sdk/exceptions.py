@@ -19,6 +19,7 @@ import os
 import sys
 import threading
 import types
+import warnings
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Set, Tuple, Type, Union
 
 from . import _native
@@ -505,6 +506,27 @@ def exception_properties(
     ``ExceptionOptions``); ``properties`` (the caller's) win."""
     data = exception_input(exc_info, code_variables, _masks_nothing(options))
     return _native.exception_properties(json.dumps(data), json.dumps(options), properties)
+
+
+_RESERVED = frozenset(_native.exception_reserved_properties())
+
+
+def warn_reserved(properties: Dict[str, Any]) -> None:
+    """posthog-python's ``DeprecationWarning`` when the caller's properties override the
+    SDK's ``$exception_*`` ones (they still win); never raised as an error."""
+    overrides = _RESERVED.intersection(properties)
+    if not overrides:
+        return
+    try:
+        warnings.warn(
+            "Reserved exception properties passed through `capture_exception(properties=...)` "
+            "currently override SDK-owned metadata, but this behavior is deprecated and will be "
+            "removed in the next major version: " + ", ".join(sorted(overrides)),
+            DeprecationWarning,
+            stacklevel=4,
+        )
+    except DeprecationWarning:
+        pass
 
 
 def otel_properties() -> Dict[str, str]:

@@ -633,7 +633,9 @@ class Posthog:
             options["code_variables"] = config
         else:
             options["code_variables"] = None
-        caller = {**exceptions.otel_properties(), **(capture_args.pop("properties", None) or {})}
+        given = capture_args.pop("properties", None) or {}
+        exceptions.warn_reserved(given)
+        caller = {**exceptions.otel_properties(), **given}
         props = exceptions.exception_properties(exc_info, options, caller, code_variables=code_variables)
         if self.log_captured_exceptions:
             log.error("%s", exc_info[1], exc_info=exc_info)  # type: ignore[arg-type]
