@@ -21,7 +21,6 @@ const UNSUPPORTED_METHODS = {
   enterContext: 'request contexts (AsyncLocalStorage) are not supported; pass distinctId and properties',
   getContext: 'request contexts (AsyncLocalStorage) are not supported',
   overrideFeatureFlags: 'local flag overrides are not supported; use the test server or LocalEvaluator in tests',
-  getRemoteConfigPayload: 'remote config payloads are not supported by the core yet',
   getSurveysStateless: 'surveys are not supported',
   getFeatureFlagEvaluationRuntime: 'evaluation runtimes are not exposed by the core yet',
   getFeatureFlagKeysByEvaluationRuntime: 'evaluation runtimes are not exposed by the core yet',
@@ -73,6 +72,7 @@ function resolveOptions(options) {
   if (typeof options !== 'object' || Array.isArray(options)) {
     throw configError('options must be an object')
   }
+  let flagCache
   const beforeSend = []
   let onError
   const data = {}
@@ -91,6 +91,11 @@ function resolveOptions(options) {
     if (hook === 'on_error') {
       if (v !== null && typeof v !== 'function') throw configError(`option ${name} must be a function`)
       onError = v ?? undefined
+    if (hook === 'flag_definition_cache') {
+      if (v === null) continue
+      flagCache = cacheProviderArg(name, v)
+      continue
+    }
       continue
     }
     if (typeof v === 'function') throw configError(`option ${name} must not be a function`)
@@ -105,6 +110,7 @@ function resolveOptions(options) {
     data[name] = v
   }
   const js = {
+    flagCache,
     beforeSend,
     onError,
     strictLocalEvaluation: options.strictLocalEvaluation === true,
@@ -112,6 +118,41 @@ function resolveOptions(options) {
     options: Object.freeze(redacted(options)),
   }
   return { native: JSON.stringify(data), js }
+const PROVIDER_METHODS = ['getFlagDefinitions', 'shouldFetchFlagDefinitions', 'onFlagDefinitionsReceived', 'shutdown']
+
+/**
+ * posthog-node's `flagDefinitionCacheProvider` as the native constructor takes it: our
+ * `FileFlagDefinitionCache` as JSON text (the core's own file provider), or an object with the
+ * four methods as a dispatcher: the core sends `{id, method, data?}`, the method runs here (it
+ * may return a Promise) and its result goes back by `_cacheProviderAnswer`.
+ */
+function cacheProviderArg(name, provider) {
+  const native = require('./index.js')
+  const { FileFlagDefinitionCache } = require('./flags.js')
+  if (provider instanceof FileFlagDefinitionCache) return JSON.stringify(provider.toJSON())
+  if (typeof provider !== 'object' || !PROVIDER_METHODS.every((m) => typeof provider[m] === 'function')) {
+    throw configError(`option ${name} must be an object with ${PROVIDER_METHODS.join(', ')} methods`)
+  }
+  return (request) => {
+    let id
+    try {
+      const { id: i, method, data } = JSON.parse(request)
+      id = i
+      Promise.resolve()
+        .then(() => (method === 'onFlagDefinitionsReceived' ? provider[method](data) : provider[method]()))
+        .then(
+          (result) => {
+            const answer = method === 'shouldFetchFlagDefinitions' ? Boolean(result) : result
+            native._cacheProviderAnswer(id, true, answer === undefined || answer === null ? undefined : JSON.stringify(answer))
+          },
+          (err) => native._cacheProviderAnswer(id, false, String(err && err.message ? err.message : err)),
+        )
+    } catch (err) {
+      if (id !== undefined) native._cacheProviderAnswer(id, false, String(err))
+    }
+  }
+}
+
 }
 
 function redacted(options) {

@@ -235,4 +235,32 @@ function flagHash(key, bucketingValue, salt = '', separator = '.') {
   return native.flagHash(key, bucketingValue, salt, separator)
 }
 
-module.exports = { FlagsSnapshot, LocalEvaluator, matchProperty, flagHash, flagOptions, snapshotNative: (s) => snapshotNative(s) }
+/**
+ * The shipped flag-definitions cache provider: one JSON file shared by every process that
+ * names the same `path`, with a lease so only one of them fetches per interval (the lease
+ * follows `featureFlagsPollingInterval` unless `leaseMs` is given). The core does the file
+ * work; pass it as `flagDefinitionCacheProvider`.
+ */
+class FileFlagDefinitionCache {
+  #path
+  #leaseMs
+  constructor(path, options = {}) {
+    if (typeof path !== 'string' || path === '') throw new TypeError('FileFlagDefinitionCache needs a file path')
+    const leaseMs = options?.leaseMs
+    if (leaseMs !== undefined && !(Number.isFinite(leaseMs) && leaseMs >= 0)) {
+      throw new TypeError('leaseMs must be a number, 0 or more')
+    }
+    this.#path = path
+    this.#leaseMs = leaseMs
+  }
+  /** The definitions file. */
+  get path() {
+    return this.#path
+  }
+  /** What the native constructor reads. */
+  toJSON() {
+    return this.#leaseMs === undefined ? { path: this.#path } : { path: this.#path, leaseMs: this.#leaseMs }
+  }
+}
+
+module.exports = { FlagsSnapshot, LocalEvaluator, FileFlagDefinitionCache, matchProperty, flagHash, flagOptions, snapshotNative: (s) => snapshotNative(s) }

@@ -101,7 +101,7 @@ export declare class NativeClient {
    * background work reports; `onFlagsLoaded` with the flag count after each load of new
    * definitions (the poll or a reload).
    */
-  constructor(apiKey: string, options?: string | undefined | null, onError?: ((err: ErrorInfo) => void) | undefined | null, onFlagsLoaded?: ((count: number) => void) | undefined | null)
+  constructor(apiKey: string, options?: string | undefined | null, onError?: ((err: ErrorInfo) => void) | undefined | null, onFlagsLoaded?: ((count: number) => void) | undefined | null, flagCache?: ((request: string) => void) | string | undefined | null)
   /** Adds super properties (JSON text of an object) for every later event. */
   register(properties: string): void
   /** Removes one super property. */
@@ -235,6 +235,11 @@ export declare class NativeClient {
    * `personalApiKey`).
    */
   reloadFeatureFlags(): Promise<void>
+  /**
+   * The remote-config payload of `flagKey` (a Promise of its JSON text, or `undefined`);
+   * rejects with `config` without a secret key.
+   */
+  getRemoteConfigPayload(flagKey: unknown): Promise<string | undefined>
 }
 
 /** The core's `FlagsSnapshot`: values as `boolean | string`, payloads as JSON text. */
@@ -290,6 +295,12 @@ export declare class NativePager {
    */
   next(): Promise<string | undefined | null>
 }
+
+/**
+ * Private: the JS layer's answer to cache-provider request `id`: `ok` with the result as
+ * JSON text (`undefined`: none), or the error's text.
+ */
+export declare function _cacheProviderAnswer(id: number, ok: boolean, json?: string | undefined | null): void
 
 /** Private (tests): the `code` of every core error kind, in the core's order. */
 export declare function _errorCodes(): Array<string>

@@ -840,6 +840,7 @@ module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.NativeFlagsSnapshot = nativeBinding.NativeFlagsSnapshot
 module.exports.NativeLocalEvaluator = nativeBinding.NativeLocalEvaluator
 module.exports.NativePager = nativeBinding.NativePager
+module.exports._cacheProviderAnswer = nativeBinding._cacheProviderAnswer
 module.exports._errorCodes = nativeBinding._errorCodes
 module.exports._jsonFields = nativeBinding._jsonFields
 module.exports._throwSample = nativeBinding._throwSample

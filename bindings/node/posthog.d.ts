@@ -205,6 +205,36 @@ export interface EvalContext {
  * The pure local evaluator over a flag-definitions response
  * (`{ flags, group_type_mapping, cohorts, property_matching_version? }`). Synchronous, no I/O.
  */
+/** The definitions a cache provider stores and returns (posthog-node's shape: snake_case fields and camelCase aliases). */
+export interface FlagDefinitionCacheData {
+  flags: Record<string, unknown>[]
+  group_type_mapping?: Record<string, string>
+  groupTypeMapping: Record<string, string>
+  cohorts: Record<string, unknown>
+  minimal_flag_called_events?: boolean
+  minimalFlagCalledEvents?: boolean
+  property_matching_version?: number
+  propertyMatchingVersion?: number
+}
+
+/** posthog-node's `FlagDefinitionCacheProvider`: every method may return a Promise. */
+export interface FlagDefinitionCacheProvider {
+  /** The cached definitions, `undefined` when empty. */
+  getFlagDefinitions(): Promise<FlagDefinitionCacheData | undefined> | FlagDefinitionCacheData | undefined
+  /** Whether this process should fetch now (take a distributed lock). */
+  shouldFetchFlagDefinitions(): Promise<boolean> | boolean
+  /** New definitions this process fetched: store them, release the lock. */
+  onFlagDefinitionsReceived(data: FlagDefinitionCacheData): Promise<void> | void
+  /** The client shuts down: release locks. */
+  shutdown(): Promise<void> | void
+}
+
+/** The shipped provider: one JSON file and a lease shared by the processes naming `path`. */
+export declare class FileFlagDefinitionCache {
+  constructor(path: string, options?: { leaseMs?: number })
+  readonly path: string
+}
+
 export declare class LocalEvaluator {
   /** Throws `PostHogError` `invalid_input` when the definitions cannot be parsed. */
   constructor(definitions: string | Record<string, any>)
@@ -322,8 +352,14 @@ export interface PostHogOptions {
   secretKey?: string
   /** Deprecated in posthog-node for `secretKey` (which wins when both are set). */
   personalApiKey?: string
-  /** `false`: do not use the key for local evaluation. Default true. */
+  /** `false`: do not use the key for local evaluation (it still serves `getRemoteConfigPayload`). Default true. */
   enableLocalEvaluation?: boolean
+  /**
+   * Shares the local-evaluation definitions between processes: a `FileFlagDefinitionCache`,
+   * or any object with posthog-node's four provider methods (sync or async). Without a secret
+   * key the client is a cache-only reader.
+   */
+  flagDefinitionCacheProvider?: FlagDefinitionCacheProvider | FileFlagDefinitionCache
   /** How often flag definitions are polled, in ms (default 30 000). `null` throws `NotSupportedError`. */
   featureFlagsPollingInterval?: number
   /** Timeout of one `/flags` request, in ms (default 3000). */
@@ -481,6 +517,8 @@ export declare class PostHog {
   waitForLocalEvaluationReady(timeoutMs?: number): Promise<boolean>
   stats(): Stats
   /** `'posthog-sdk-node'`, the `$lib` of the events. */
+  /** The payload of a remote-config flag (decrypted by PostHog), asked with the secret key. */
+  getRemoteConfigPayload(flagKey: string): Promise<JsonType | undefined>
   getLibraryId(): string
   getLibraryVersion(): string
   /** The resolved ingestion host. */
@@ -523,7 +561,6 @@ export declare class PostHog {
   /** @deprecated Not supported: throws `NotSupportedError`. */ enterContext(...args: unknown[]): never
   /** @deprecated Not supported: throws `NotSupportedError`. */ getContext(...args: unknown[]): never
   /** @deprecated Not supported: throws `NotSupportedError`. */ overrideFeatureFlags(...args: unknown[]): never
-  /** @deprecated Not supported: throws `NotSupportedError`. */ getRemoteConfigPayload(...args: unknown[]): never
   /** @deprecated Not supported: throws `NotSupportedError`. */ getSurveysStateless(...args: unknown[]): never
   /** @deprecated Not supported: throws `NotSupportedError`. */ getFeatureFlagEvaluationRuntime(...args: unknown[]): never
   /** @deprecated Not supported: throws `NotSupportedError`. */ getFeatureFlagKeysByEvaluationRuntime(...args: unknown[]): never

@@ -66,7 +66,7 @@ class PostHog extends EventEmitter {
       if (client) client.emit('localEvaluationFlagsLoaded', count)
     }
     try {
-      this.#native = new native.NativeClient(apiKey, rest, listener, loaded)
+      this.#native = new native.NativeClient(apiKey, rest, listener, loaded, js.flagCache)
     } catch (e) {
       throw PostHogError.from(e)
     }
@@ -584,6 +584,15 @@ class PostHog extends EventEmitter {
     return call(() => this.#native.evaluateFlags(distinctId, this.#flagOptions(options)), (n) => new FlagsSnapshot(n))
   }
 
+  /**
+   * The payload of remote-config flag `flagKey` (PostHog decrypts encrypted payloads), asked
+   * with `personalApiKey`/`secretKey`; `undefined` when there is none, the client is disabled
+   * or the request fails (reported to the 'error' listeners). Rejects without a secret key.
+   */
+  getRemoteConfigPayload(flagKey) {
+    return call(() => this.#native.getRemoteConfigPayload(flagKey), parse)
+  }
+
   /** Fetches the flag definitions now (needs `personalApiKey`); rejects with every error. */
   reloadFeatureFlags() {
     return call(() => this.#native.reloadFeatureFlags(), () => undefined)
@@ -710,6 +719,7 @@ module.exports = {
   LocalEvaluator,
   matchProperty,
   flagHash,
+  FileFlagDefinitionCache: require('./flags.js').FileFlagDefinitionCache,
   VERSION: native.VERSION,
 }
 module.exports.default = PostHog

@@ -109,6 +109,7 @@ const SAMPLE = {
   featureFlagsRequestTimeoutMs: 1000,
   sendFeatureFlagEvent: false,
   strictLocalEvaluation: true,
+  flagDefinitionCacheProvider: { getFlagDefinitions() {}, shouldFetchFlagDefinitions: () => false, onFlagDefinitionsReceived() {}, shutdown() {} },
   privacyMode: true,
   isServer: false,
   preloadFeatureFlags: false,

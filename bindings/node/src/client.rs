@@ -49,6 +49,8 @@ impl NativeClient {
         >,
         #[napi(ts_arg_type = "((count: number) => void) | undefined | null")]
         on_flags_loaded: Option<Unknown>,
+        #[napi(ts_arg_type = "((request: string) => void) | string | undefined | null")]
+        flag_cache: Option<Unknown>,
     ) -> Result<Self> {
         let fail = |e: CoreError| errors::to_js(&env, &e);
         let key = string_key(api_key).map_err(fail)?;
@@ -89,6 +91,9 @@ impl NativeClient {
                 );
             }));
             loaded = Some(tsfn);
+        }
+        if let Some(cache) = crate::flags::cache_provider_arg(flag_cache)? {
+            opts = opts.flag_definition_cache(cache);
         }
         let client = Arc::new(Client::new(opts).map_err(fail)?);
         let intake = Arc::new(crate::intake::start(client.clone()).map_err(fail)?);

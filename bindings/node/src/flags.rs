@@ -466,3 +466,222 @@ impl NativeFlagsSnapshot {
         })
     }
 }
+
+// ---- remote config ----------------------------------------------------------------------
+
+/// `getRemoteConfigPayload(flagKey)` on the libuv pool: the payload as JSON text (decoded as
+/// posthog-node does), `undefined` when there is none.
+pub struct RemoteConfigTask {
+    client: Arc<Client>,
+    key: String,
+}
+
+impl Task for RemoteConfigTask {
+    type Output = std::result::Result<Option<String>, CoreError>;
+    type JsValue = Option<String>;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        Ok(self
+            .client
+            .get_remote_config_payload(&self.key)
+            .map(|v| v.map(|v| text(&v))))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Option<String>> {
+        output.map_err(|e| errors::to_js(&env, &e))
+    }
+}
+
+#[napi]
+impl NativeClient {
+    /// The remote-config payload of `flagKey` (a Promise of its JSON text, or `undefined`);
+    /// rejects with `config` without a secret key.
+    #[napi(ts_return_type = "Promise<string | undefined>")]
+    pub fn get_remote_config_payload(
+        &self,
+        env: Env,
+        flag_key: Unknown,
+    ) -> Result<AsyncTask<RemoteConfigTask>> {
+        let key = string_arg(flag_key, "flagKey").map_err(|e| errors::to_js(&env, &e))?;
+        Ok(AsyncTask::new(RemoteConfigTask {
+            client: self.client.clone(),
+            key,
+        }))
+    }
+}
+
+// ---- the flag-definitions cache provider ------------------------------------------------
+
+/// Asks the JS layer to call one provider method: `{"id", "method", "data"?}` as JSON text.
+type Dispatcher =
+    napi::threadsafe_function::ThreadsafeFunction<String, (), String, Status, false, true>;
+
+/// An answer not given yet, and the task waiting for it.
+#[derive(Default)]
+struct Slot {
+    answer: Option<std::result::Result<Value, String>>,
+    waker: Option<std::task::Waker>,
+}
+
+type Pending = Arc<std::sync::Mutex<Slot>>;
+
+fn pending() -> &'static std::sync::Mutex<std::collections::HashMap<u32, Pending>> {
+    static PENDING: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<u32, Pending>>> =
+        std::sync::OnceLock::new();
+    PENDING.get_or_init(Default::default)
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Resolves when the JS layer answered (`cacheProviderAnswer`).
+struct Answer(Pending, u32);
+
+impl std::future::Future for Answer {
+    type Output = std::result::Result<Value, String>;
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let mut slot = lock(&self.0);
+        match slot.answer.take() {
+            Some(a) => std::task::Poll::Ready(a),
+            None => {
+                slot.waker = Some(cx.waker().clone());
+                std::task::Poll::Pending
+            }
+        }
+    }
+}
+
+impl Drop for Answer {
+    fn drop(&mut self) {
+        // A timed-out call's answer is not waited for any more.
+        lock(pending()).remove(&self.1);
+    }
+}
+
+/// posthog-node's `flagDefinitionCacheProvider`: each method call goes to the JS thread
+/// (`Promise.resolve(provider[method](data))`) and its result comes back through
+/// [`cache_provider_answer`]; the core bounds each call.
+pub struct JsCacheProvider {
+    dispatch: Dispatcher,
+}
+
+static NEXT_ID: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+
+impl JsCacheProvider {
+    /// Wraps the JS dispatcher `(request: string) => void`.
+    pub fn new(f: Unknown) -> Result<JsCacheProvider> {
+        let f: Function<String, ()> = Function::from_unknown(f)?;
+        let dispatch = f
+            .build_threadsafe_function::<String>()
+            .callee_handled::<false>()
+            .weak::<true>()
+            .build_callback(|ctx| Ok(ctx.value))?;
+        Ok(JsCacheProvider { dispatch })
+    }
+
+    fn call(
+        &self,
+        method: &'static str,
+        data: Option<Value>,
+    ) -> posthog_core::flags::CacheFuture<'_, Value> {
+        let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let slot: Pending = Arc::default();
+        lock(pending()).insert(id, slot.clone());
+        let mut req = Map::new();
+        req.insert("id".into(), Value::from(id));
+        req.insert("method".into(), Value::from(method));
+        if let Some(d) = data {
+            req.insert("data".into(), d);
+        }
+        let status = self.dispatch.call(
+            Value::Object(req).to_string(),
+            napi::threadsafe_function::ThreadsafeFunctionCallMode::NonBlocking,
+        );
+        let answer = Answer(slot, id);
+        Box::pin(async move {
+            if status != Status::Ok {
+                return Err(format!("the JS thread is not reachable ({status})"));
+            }
+            answer.await
+        })
+    }
+}
+
+impl posthog_core::flags::FlagDefinitionCache for JsCacheProvider {
+    fn get_flag_definitions(&self) -> posthog_core::flags::CacheFuture<'_, Option<Value>> {
+        let fut = self.call("getFlagDefinitions", None);
+        Box::pin(async move { fut.await.map(|v| Some(v).filter(|v| !v.is_null())) })
+    }
+    fn should_fetch_flag_definitions(&self) -> posthog_core::flags::CacheFuture<'_, bool> {
+        let fut = self.call("shouldFetchFlagDefinitions", None);
+        Box::pin(async move { fut.await.map(|v| v.as_bool().unwrap_or(true)) })
+    }
+    fn on_flag_definitions_received(
+        &self,
+        data: Value,
+    ) -> posthog_core::flags::CacheFuture<'_, ()> {
+        let fut = self.call("onFlagDefinitionsReceived", Some(data));
+        Box::pin(async move { fut.await.map(|_| ()) })
+    }
+    fn shutdown(&self) -> posthog_core::flags::CacheFuture<'_, ()> {
+        let fut = self.call("shutdown", None);
+        Box::pin(async move { fut.await.map(|_| ()) })
+    }
+}
+
+/// Private: the JS layer's answer to cache-provider request `id`: `ok` with the result as
+/// JSON text (`undefined`: none), or the error's text.
+#[napi(js_name = "_cacheProviderAnswer")]
+pub fn cache_provider_answer(id: u32, ok: bool, json: Option<String>) {
+    let Some(slot) = lock(pending()).remove(&id) else {
+        return;
+    };
+    let answer = if ok {
+        Ok(json
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or(Value::Null))
+    } else {
+        Err(json.unwrap_or_else(|| "the provider failed".into()))
+    };
+    let mut s = lock(&slot);
+    s.answer = Some(answer);
+    if let Some(w) = s.waker.take() {
+        w.wake();
+    }
+}
+
+/// The constructor's `flagCache` argument: the JS dispatcher of a provider object (a
+/// function), or a JS `FileFlagDefinitionCache` as JSON text `{"path", "leaseMs"?}` (the
+/// core's file-based provider, no JS call).
+pub fn cache_provider_arg(
+    v: Option<Unknown>,
+) -> Result<Option<Arc<dyn posthog_core::flags::FlagDefinitionCache>>> {
+    use posthog_core::flags::FileFlagDefinitionCache as F;
+    let Some(v) = v else {
+        return Ok(None);
+    };
+    match v.get_type()? {
+        ValueType::Function => Ok(Some(Arc::new(JsCacheProvider::new(v)?))),
+        ValueType::String => {
+            let text = String::from_unknown(v)?;
+            let spec: Value = serde_json::from_str(&text)
+                .map_err(|_| Error::from_reason("bad FileFlagDefinitionCache"))?;
+            let Some(path) = spec.get("path").and_then(Value::as_str) else {
+                return Err(Error::from_reason("FileFlagDefinitionCache needs a path"));
+            };
+            let lease = spec
+                .get("leaseMs")
+                .and_then(Value::as_f64)
+                .filter(|m| m.is_finite() && *m >= 0.0);
+            Ok(Some(Arc::new(match lease {
+                Some(ms) => F::with_lease(path, std::time::Duration::from_millis(ms as u64)),
+                None => F::new(path),
+            })))
+        }
+        _ => Ok(None),
+    }
+}

@@ -124,8 +124,8 @@ pub struct Rules {
     /// What `match_value` of a payload lookup means (see [`crate::Client::payload_lookup`]).
     pub payload_match: PayloadMatch,
     /// `get_remote_config_payload` decodes the payload's JSON text (posthog-node parses the
-    /// answer twice); otherwise the answer's JSON is returned as it is — posthog-python
-    /// gives the payload's text (a `str`).
+    /// answer twice, and a `null` answer is `null`); otherwise the answer's JSON is returned
+    /// as it is — posthog-python gives the payload's text (a `str`), `None` for `null`.
     pub remote_config_decodes_text: bool,
     /// `get_remote_config_payload` is bounded by the ingestion `request_timeout`
     /// (posthog-node's `requestTimeout`); otherwise by the `/flags` timeout (posthog-python's

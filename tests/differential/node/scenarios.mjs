@@ -4,6 +4,7 @@
 // what every call returned, resolved to, or threw. The harness adds what the server received.
 import { call, encodeError } from './lib/encode.mjs'
 import { exceptionScenarios } from './scenarios-exceptions.mjs'
+import { flagsSharedScenarios } from './scenarios-flags-shared.mjs'
 
 /** The options every scenario starts from: only explicit flushes send, no retry waits. */
 const base = (srv, extra = {}) => ({ host: srv.url, flushAt: 100, flushInterval: 60_000, fetchRetryCount: 0, ...extra })
@@ -663,4 +664,5 @@ export const scenarios = {
   },
   // --- error tracking (scenarios-exceptions.mjs) ------------------------------------------
   ...exceptionScenarios,
+  ...flagsSharedScenarios,
 }

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 impl Client {
     /// The remote-config payload of flag `key` (its key or numeric id), or `None` when the
-    /// flag has none, the client is disabled, or the request failed (reported through
+    /// flag has none (posthog-node's profile: `Some(Null)`), the client is disabled, or the
+    /// request failed (reported through
     /// `on_error` where the profile hands flag errors to it, else logged), as the official
     /// SDKs answer. The payload's JSON text is decoded when the profile says so
     /// ([`crate::profile::Rules::remote_config_decodes_text`]; a text that is not JSON stays
@@ -116,13 +117,14 @@ fn remote_config_url(host: &str, key: &str, token: &str) -> Result<String, Error
     Ok(url.to_string())
 }
 
-/// The answer's JSON; with `decode_text`, a string is decoded once more (PostHog stores the
-/// payload as JSON text), staying a string when it is not JSON. `null` is no payload.
+/// The answer's JSON; with `decode_text` (posthog-node), a string is decoded once more
+/// (PostHog stores the payload as JSON text), staying a string when it is not JSON, and a
+/// `null` answer is `null`; otherwise (posthog-python) `null` is no payload.
 fn decode_answer(body: &[u8], decode_text: bool) -> Result<Option<Value>, Error> {
     let v: Value = serde_json::from_slice(body)
         .map_err(|_| Error::Unexpected("the remote config answer is not JSON".into()))?;
     Ok(match v {
-        Value::Null => None,
+        Value::Null if !decode_text => None,
         Value::String(s) if decode_text => {
             Some(serde_json::from_str(&s).unwrap_or(Value::String(s)))
         }
@@ -156,7 +158,8 @@ mod tests {
             decode_answer(br#""plain""#, true).unwrap(),
             Some(json!("plain"))
         );
-        assert_eq!(decode_answer(b"null", true).unwrap(), None);
+        assert_eq!(decode_answer(b"null", true).unwrap(), Some(Value::Null));
+        assert_eq!(decode_answer(b"null", false).unwrap(), None);
         assert_eq!(
             decode_answer(b"{\"x\":2}", true).unwrap(),
             Some(json!({"x": 2}))
