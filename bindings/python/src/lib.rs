@@ -3,6 +3,7 @@
 //! hand-written Python package `posthog_sdk` over it.
 
 mod admin;
+mod ai;
 mod client;
 mod convert;
 mod errors;
@@ -28,6 +29,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(errors::raise_sample, m)?)?;
     m.add_function(wrap_pyfunction!(hooks::mark_finalizing, m)?)?;
     m.add_function(wrap_pyfunction!(convert::encoding_agrees, m)?)?;
+    m.add_function(wrap_pyfunction!(ai::ai_event, m)?)?;
+    m.add_function(wrap_pyfunction!(ai::ai_manual_event, m)?)?;
     m.add_function(wrap_pyfunction!(exception::exception_properties, m)?)?;
     m.add_class::<exception::ExceptionRateLimiter>()?;
     m.add_function(wrap_pyfunction!(exception::exception_reserved_properties, m)?)?;

@@ -357,12 +357,6 @@ const UNSUPPORTED: &[Unsupported] = &[
     ),
     un(
         P,
-        "privacy_mode",
-        &["false"],
-        "LLM analytics are not supported yet",
-    ),
-    un(
-        P,
         "flag_fallback_cache_url",
         &["null"],
         "a flag fallback cache is not supported",
@@ -529,6 +523,8 @@ const UNSUPPORTED: &[Unsupported] = &[
 const NO_EFFECT: &[(Profile, &str)] = &[
     (P, "debug"),
     (P, "sync_mode"),
+    // Read by the Python package's LLM-analytics wrappers (posthog_sdk.ai), not by the core.
+    (P, "privacy_mode"),
     // Error tracking: the binding installs the hooks and passes these to
     // `exception::exception_properties` with each capture.
     (P, "enable_exception_autocapture"),

@@ -261,6 +261,8 @@ class Posthog:
         self._poll_interval = poll_interval
         self._feature_flags_request_timeout_seconds = feature_flags_request_timeout_seconds
         self._super_properties = dict(super_properties or {})
+        #: Withhold ``$ai_input`` / ``$ai_output_choices`` of every AI event (posthog.ai).
+        self.privacy_mode = privacy_mode
         self._before_send = before_send
         # Every option — posthog-python's names, defaults, aliases and unsupported values,
         # and the core's own (storage_dir, fsync, …) — is read by the core's options schema.
@@ -645,7 +647,11 @@ class Posthog:
         return sent
 
     def capture_ai(self, event: str, **kwargs: Any) -> Optional[str]:
-        raise _not_supported("capture_ai (the AI capture endpoint)")
+        """posthog-python's ``capture_ai``: the same arguments and return value as
+        ``capture``. The event goes through the ordinary queue to ``/batch/`` (posthog-python
+        posts it to its dedicated ``/i/v0/ai/batch/`` lane); the wrappers of
+        ``posthog_sdk.ai`` use ``capture`` as posthog-python's do by default."""
+        return self.capture(event, **kwargs)
 
     # ---- feature flags ----------------------------------------------------------------
 

@@ -81,6 +81,17 @@ pub struct AiError {
     pub cancelled: bool,
 }
 
+/// `posthogCostOverride`: the price of one token, in USD.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub struct CostOverride {
+    /// USD per input token.
+    #[serde(default, alias = "inputCost")]
+    pub input_cost: Option<f64>,
+    /// USD per output token.
+    #[serde(default, alias = "outputCost")]
+    pub output_cost: Option<f64>,
+}
+
 /// One wrapped provider call: everything [`build_event`] needs, as JSON.
 #[derive(Debug, Clone, Deserialize)]
 pub struct AiCall {
@@ -104,9 +115,16 @@ pub struct AiCall {
     /// Seconds from the call to its end (the last chunk for a stream).
     #[serde(default)]
     pub latency: f64,
-    /// Seconds from the call to the first content chunk of a stream.
+    /// Seconds from the call to the first content chunk of a stream (else read from
+    /// `chunk_times`).
     #[serde(default)]
     pub time_to_first_token: Option<f64>,
+    /// Seconds from the call to the arrival of each chunk, in the order of `chunks`.
+    #[serde(default)]
+    pub chunk_times: Option<Vec<f64>>,
+    /// `posthogCostOverride`: USD per input and per output token.
+    #[serde(default)]
+    pub cost_override: Option<CostOverride>,
     /// The provider client's base URL.
     #[serde(default)]
     pub base_url: Option<String>,
@@ -268,10 +286,10 @@ pub fn build_event(call: &AiCall) -> Result<AiEvent, Error> {
     p.insert("$ai_http_status".into(), json!(http_status));
     usage::insert_counts(&mut p, &ex.usage, call.api, flavor, streamed);
     p.insert("$ai_latency".into(), json!(call.latency));
-    if flavor == Flavor::Node {
-        if let Some(t) = call.time_to_first_token {
-            p.insert("$ai_time_to_first_token".into(), json!(t));
-        }
+    if flavor == Flavor::Node
+        && let Some(t) = call.time_to_first_token.or_else(|| first_token_time(call))
+    {
+        p.insert("$ai_time_to_first_token".into(), json!(t));
     }
     p.insert("$ai_trace_id".into(), json!(trace_id));
     p.insert(
@@ -284,18 +302,19 @@ pub fn build_event(call: &AiCall) -> Result<AiEvent, Error> {
     if let Some(reason) = &ex.stop_reason {
         p.insert("$ai_stop_reason".into(), json!(reason));
     }
-    if call.api == Api::Responses && flavor == Flavor::Python {
-        if let Some(instr) = call.request.get("instructions").filter(|v| !v.is_null()) {
-            p.insert("$ai_instructions".into(), hide(instr.clone()));
-        }
+    if call.api == Api::Responses
+        && flavor == Flavor::Python
+        && let Some(instr) = call.request.get("instructions").filter(|v| !v.is_null())
+    {
+        p.insert("$ai_instructions".into(), hide(instr.clone()));
     }
     if let Some(id) = &ex.completion_id {
         p.insert("$ai_completion_id".into(), id.clone());
     }
-    if let Some(meta) = &ex.provider_metadata {
-        if !meta.is_empty() {
-            p.insert("$ai_provider_metadata".into(), Value::Object(meta.clone()));
-        }
+    if let Some(meta) = &ex.provider_metadata
+        && !meta.is_empty()
+    {
+        p.insert("$ai_provider_metadata".into(), Value::Object(meta.clone()));
     }
     if call.distinct_id.is_none() {
         p.insert("$process_person_profile".into(), json!(false));
@@ -311,6 +330,24 @@ pub fn build_event(call: &AiCall) -> Result<AiEvent, Error> {
     if let Some(e) = &call.error {
         p.insert("$ai_is_error".into(), json!(true));
         p.insert("$ai_error".into(), json!(error_text(e, flavor, privacy)));
+    }
+    if flavor == Flavor::Node
+        && let Some(cost) = call.cost_override
+    {
+        let mut total = None;
+        if let Some(n) = ex.usage.input {
+            let c = cost.input_cost.unwrap_or(0.0) * n as f64;
+            p.insert("$ai_input_cost_usd".into(), json!(c));
+            total = Some(c);
+        }
+        if let Some(n) = ex.usage.output {
+            let c = cost.output_cost.unwrap_or(0.0) * n as f64;
+            p.insert("$ai_output_cost_usd".into(), json!(c));
+            total = Some(total.unwrap_or(0.0) + c);
+        }
+        if let Some(t) = total {
+            p.insert("$ai_total_cost_usd".into(), json!(t));
+        }
     }
     let tokens_source = if tokens_overridden {
         "passthrough"
@@ -362,16 +399,57 @@ fn model_params(
         [].iter()
     });
     for key in keys {
-        if let Some(v) = request.get(*key) {
-            if !v.is_null() {
-                out.insert((*key).to_string(), v.clone());
-            }
+        if let Some(v) = request.get(*key)
+            && !v.is_null()
+        {
+            out.insert((*key).to_string(), v.clone());
         }
     }
     if let Some(tier) = served_tier {
         out.insert("service_tier".into(), tier.clone());
     }
     out
+}
+
+/// `$ai_time_to_first_token` read from `chunk_times`: when the first chunk carrying content
+/// arrived (text or a tool call; for the responses API any output, reasoning, audio or refusal
+/// delta), as `@posthog/ai` counts it.
+fn first_token_time(call: &AiCall) -> Option<f64> {
+    let chunks = call.chunks.as_ref()?;
+    let times = call.chunk_times.as_ref()?;
+    let first = chunks.iter().position(|c| match call.api {
+        Api::Chat => {
+            let delta = c
+                .get("choices")
+                .and_then(|cs| cs.get(0))
+                .and_then(|c| c.get("delta"));
+            delta.is_some_and(|d| {
+                d.get("content").is_some_and(truthy)
+                    || d.get("tool_calls").is_some_and(Value::is_array)
+            })
+        }
+        Api::Responses => matches!(
+            c.get("type").and_then(Value::as_str),
+            Some(
+                "response.output_item.added"
+                    | "response.content_part.added"
+                    | "response.output_text.delta"
+                    | "response.reasoning_text.delta"
+                    | "response.reasoning_summary_text.delta"
+                    | "response.audio.delta"
+                    | "response.audio.transcript.delta"
+                    | "response.refusal.delta"
+            )
+        ),
+        Api::AnthropicMessages => {
+            c.get("delta").and_then(|d| d.get("text")).is_some()
+                || (c.get("type") == Some(&json!("content_block_start"))
+                    && c.get("content_block").and_then(|b| b.get("type"))
+                        == Some(&json!("tool_use")))
+        }
+        Api::Embeddings => false,
+    })?;
+    times.get(first).copied()
 }
 
 /// `$ai_error`: the error's text, or with privacy mode (posthog-python) a summary without it.

@@ -462,10 +462,10 @@ fn python_output(resp: &Value) -> Value {
 fn output_role(items: &[Value]) -> Value {
     let mut role = json!("assistant");
     for item in items {
-        if item.get("type") == Some(&json!("message")) {
-            if let Some(r) = some(item, "role") {
-                role = r.clone();
-            }
+        if item.get("type") == Some(&json!("message"))
+            && let Some(r) = some(item, "role")
+        {
+            role = r.clone();
         }
     }
     role
@@ -572,10 +572,10 @@ fn node_output(resp: &Value) -> Value {
                             for part in parts {
                                 if let Some(t) = some(part, "text").filter(|t| truthy(t)) {
                                     content.push(json!({"type": "text", "text": t}));
-                                } else if part.get("type") == Some(&json!("input_image")) {
-                                    if let Some(u) = some(part, "image_url").filter(|u| truthy(u)) {
-                                        content.push(json!({"type": "image", "image": u}));
-                                    }
+                                } else if part.get("type") == Some(&json!("input_image"))
+                                    && let Some(u) = some(part, "image_url").filter(|u| truthy(u))
+                                {
+                                    content.push(json!({"type": "image", "image": u}));
                                 }
                             }
                         }
@@ -695,10 +695,11 @@ fn chat_stream(chunks: &[Value], flavor: Flavor, ex: &mut Extracted) {
                 Flavor::Node if pos == 0 => 0,
                 Flavor::Node => break,
             };
-            if let Some(reason) = some(choice, "finish_reason").and_then(Value::as_str) {
-                if index == 0 && (flavor == Flavor::Python || !reason.is_empty()) {
-                    ex.stop_reason = Some(reason.to_string());
-                }
+            if let Some(reason) = some(choice, "finish_reason").and_then(Value::as_str)
+                && index == 0
+                && (flavor == Flavor::Python || !reason.is_empty())
+            {
+                ex.stop_reason = Some(reason.to_string());
             }
             let Some(delta) = some(choice, "delta").filter(|d| truthy(d)) else {
                 continue;

@@ -173,3 +173,22 @@ fn manual_span() {
     assert_eq!(p["$ai_parent_id"], "t");
     assert_eq!(p["$ai_span_name"], "step");
 }
+
+#[test]
+fn node_time_to_first_token_and_cost_override() {
+    let chunks = vec![
+        json!({"choices": [{"index": 0, "delta": {"role": "assistant"}}]}),
+        json!({"choices": [{"index": 0, "delta": {"content": "x"}}]}),
+        json!({"choices": [], "usage": {"prompt_tokens": 10, "completion_tokens": 2}}),
+    ];
+    let e = call(
+        json!({"profile": "posthog-node", "api": "chat", "request": {"model": "m", "stream": true},
+        "chunks": chunks, "chunk_times": [0.1, 0.2, 0.3], "distinct_id": "u",
+        "cost_override": {"inputCost": 0.5, "outputCost": 1.0}}),
+    );
+    let p = &e.properties;
+    assert_eq!(p["$ai_time_to_first_token"], 0.2);
+    assert_eq!(p["$ai_input_cost_usd"], 5.0);
+    assert_eq!(p["$ai_total_cost_usd"], 7.0);
+    assert_eq!(p["$ai_cache_reporting_exclusive"], false);
+}

@@ -89,10 +89,10 @@ pub(crate) fn insert_counts(
         p.insert("$ai_input_tokens".into(), json!(n));
     }
     if api == Api::Embeddings {
-        if flavor == Flavor::Node {
-            if let Some(raw) = u.raw.as_ref().filter(|r| super::truthy(r)) {
-                p.insert("$ai_usage".into(), raw.clone());
-            }
+        if flavor == Flavor::Node
+            && let Some(raw) = u.raw.as_ref().filter(|r| super::truthy(r))
+        {
+            p.insert("$ai_usage".into(), raw.clone());
         }
         return;
     }
@@ -131,10 +131,8 @@ pub(crate) fn insert_counts(
         Flavor::Python => {
             positive(p, "$ai_cache_read_input_tokens", u.cache_read);
             positive(p, "$ai_cache_creation_input_tokens", u.cache_creation);
-            if !streamed {
-                if let Some(x) = u.cache_reporting_exclusive {
-                    p.insert("$ai_cache_reporting_exclusive".into(), json!(x));
-                }
+            if !streamed && let Some(x) = u.cache_reporting_exclusive {
+                p.insert("$ai_cache_reporting_exclusive".into(), json!(x));
             }
             positive(p, "$ai_reasoning_tokens", u.reasoning);
         }
@@ -144,10 +142,10 @@ pub(crate) fn insert_counts(
             positive(p, "$ai_cache_creation_input_tokens", u.cache_creation);
         }
     }
-    if streamed || flavor == Flavor::Node {
-        if let Some(x) = u.cache_reporting_exclusive {
-            p.insert("$ai_cache_reporting_exclusive".into(), json!(x));
-        }
+    if (streamed || flavor == Flavor::Node)
+        && let Some(x) = u.cache_reporting_exclusive
+    {
+        p.insert("$ai_cache_reporting_exclusive".into(), json!(x));
     }
     positive(p, "$ai_web_search_count", u.web_search);
     let raw = u.raw.as_ref().filter(|r| match flavor {
