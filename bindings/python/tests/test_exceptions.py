@@ -439,3 +439,22 @@ def test_overriding_a_reserved_property_warns(server: TestServer, ph: Posthog) -
         ph.capture_exception(ValueError("x"), distinct_id="u", properties={"$exception_level": "info"})
     (event,) = sent(server, ph)
     assert event["properties"]["$exception_level"] == "info", "the caller's value still wins"
+
+
+def test_context_lines_of_code_without_a_file(server: TestServer, ph: Posthog) -> None:
+    import linecache
+
+    name = "<posthog-test-cell>"
+    code = "x = 1\ndef cell():\n    raise KeyError('from a cell')\n"
+    linecache.cache[name] = (len(code), None, code.splitlines(True), name)
+    namespace: Dict[str, Any] = {"__name__": "cell_module"}
+    exec(compile(code, name, "exec"), namespace)
+    try:
+        namespace["cell"]()
+    except KeyError as e:
+        ph.capture_exception(e, distinct_id="u")
+    (event,) = sent(server, ph)
+    frame = event["properties"]["$exception_list"][0]["stacktrace"]["frames"][-1]
+    assert frame["function"] == "cell"
+    assert frame["context_line"] == "    raise KeyError('from a cell')"
+    assert frame["pre_context"] == ["x = 1", "def cell():"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import json
+import linecache
 import logging
 import math
 import os
@@ -182,13 +183,41 @@ def _frame(tb: types.TracebackType) -> Dict[str, Any]:
     except Exception:
         module = None
     module = module if isinstance(module, str) else None
-    return {
+    out: Dict[str, Any] = {
         "filename": _filename_for_module(module, path) or None,
         "abs_path": os.path.abspath(path) if path else None,
         "function": function or "<unknown>",
         "module": module,
         "lineno": tb.tb_lineno if tb.tb_lineno is not None else frame.f_lineno,
     }
+    if path and not os.path.isfile(path):
+        # Source the core cannot read from a file (a zip import, a notebook cell, code
+        # registered in linecache): the module's loader, else linecache, as posthog-python.
+        source = _loader_source(frame, module, path)
+        if source:
+            out["source"] = source
+    return out
+
+
+_MAX_SOURCE_LINES = 100_000
+
+
+def _loader_source(frame: types.FrameType, module: Optional[str], path: str) -> Optional[List[str]]:
+    lines: Optional[List[str]] = None
+    try:
+        loader = frame.f_globals.get("__loader__")
+        if loader is not None and hasattr(loader, "get_source"):
+            text = loader.get_source(module)
+            if isinstance(text, str):
+                lines = text.splitlines()
+    except Exception:
+        lines = None
+    if lines is None:
+        try:
+            lines = linecache.getlines(path)
+        except Exception:
+            return None
+    return lines if 0 < len(lines) <= _MAX_SOURCE_LINES else None
 
 
 def _safe_str(value: Any) -> str:
