@@ -11,8 +11,6 @@ const errors = () => require('./errors.js')
 
 /** posthog-node methods (and properties) this package does not provide, with the reason. */
 const UNSUPPORTED_METHODS = {
-  captureAi: 'the AI capture route is not supported',
-  captureAiImmediate: 'the AI capture route is not supported',
   captureLog: 'the logs API is not supported',
   startSpan: 'the tracing API is not supported',
   withSpan: 'the tracing API is not supported',

@@ -302,6 +302,18 @@ export declare class NativePager {
  */
 export declare function _cacheProviderAnswer(id: number, ok: boolean, json?: string | undefined | null): void
 
+/**
+ * Private (the `ai/` wrappers): the event (`{event, distinct_id, properties, groups}`, JSON
+ * text) of one wrapped provider call described by `call` (JSON text of the core's `AiCall`).
+ */
+export declare function _aiEvent(call: string): string
+
+/**
+ * Private (the `ai/` wrappers): `[event name, properties]` (JSON text) of a `$ai_trace`
+ * (`kind` `"trace"`) or `$ai_span` (`"span"`) built from `parts` (JSON text).
+ */
+export declare function _aiManualEvent(kind: string, parts: string): string
+
 /** Private (tests): the `code` of every core error kind, in the core's order. */
 export declare function _errorCodes(): Array<string>
 

@@ -444,6 +444,10 @@ export declare class PostHog {
   capture(message: EventMessage): string | undefined
   /** `capture`, then resolves once the event is delivered (or definitively failed). */
   captureImmediate(message: EventMessage): Promise<void>
+  /** posthog-node's `captureAi`: an LLM-analytics event, queued as `capture` does (to `/batch/`). */
+  captureAi(message: EventMessage): string | undefined
+  /** `captureAi`, then resolves once the event is delivered (or definitively failed). */
+  captureAiImmediate(message: EventMessage): Promise<void>
   /**
    * Captures `error` (anything thrown: an Error, a string, an object…) as an `$exception`
    * event; personless without `distinctId`. Never throws (bad input goes to the `'error'`
@@ -551,8 +555,6 @@ export declare class PostHog {
   /** @deprecated Not supported: throws `NotSupportedError`. */ readonly logger: NotSupported
   /** @deprecated Not supported: throws `NotSupportedError`. */ readonly metrics: NotSupported
   /** @deprecated Not supported: throws `NotSupportedError`. */ readonly emails: NotSupported
-  /** @deprecated Not supported: throws `NotSupportedError`. */ captureAi(...args: unknown[]): never
-  /** @deprecated Not supported: throws `NotSupportedError`. */ captureAiImmediate(...args: unknown[]): never
   /** @deprecated Not supported: throws `NotSupportedError`. */ captureLog(...args: unknown[]): never
   /** @deprecated Not supported: throws `NotSupportedError`. */ startSpan(...args: unknown[]): never
   /** @deprecated Not supported: throws `NotSupportedError`. */ withSpan(...args: unknown[]): never

@@ -113,6 +113,21 @@ class PostHog extends EventEmitter {
     await this.#flushImmediate()
   }
 
+  /**
+   * posthog-node's `captureAi`: an LLM-analytics event (`$ai_generation`…), same message and
+   * result as `capture`. It goes through the ordinary queue to `/batch/` (posthog-node posts
+   * it to its `/i/v0/ai/batch/` route); the `posthog-sdk/ai` wrappers use `capture`, as
+   * @posthog/ai does by default.
+   */
+  captureAi(message) {
+    return this.capture(message)
+  }
+
+  /** `captureAi`, then resolves once the event is delivered (or definitively failed). */
+  async captureAiImmediate(message) {
+    await this.captureImmediate(message)
+  }
+
   /** `sendFeatureFlags`: evaluates the flags, then queues the event with them. */
   async #captureWithFlags(message) {
     const o = typeof message.sendFeatureFlags === 'object' ? message.sendFeatureFlags : {}

@@ -14,6 +14,7 @@
 extern crate napi_derive;
 
 mod admin;
+mod ai;
 mod client;
 mod convert;
 mod errors;
