@@ -9,6 +9,17 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/**
+ * posthog-node's rate limit of autocaptured exceptions (10 of one type, then one per 10 s),
+ * one per client that autocaptures.
+ */
+export declare class ExceptionRateLimiter {
+  /** A limiter with posthog-node's bounds. */
+  constructor()
+  /** Takes a token for an exception of type `typeName`; `true` when it is to be skipped. */
+  limited(typeName: string): boolean
+}
+
 /** The native admin client. Use `AdminClient` of the package; this one is its engine. */
 export declare class NativeAdmin {
   /**

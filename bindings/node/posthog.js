@@ -42,6 +42,8 @@ class PostHog extends EventEmitter {
   #capturedErrors = new WeakSet()
   /** Stops `enableExceptionAutocapture` (set while it runs). */
   #stopAutocapture = null
+  /** posthog-node's per-type limit of autocaptured exceptions (native). */
+  #autocaptureLimiter = null
 
   /**
    * @param {string} apiKey the project API key (`phc_…`)
@@ -74,6 +76,7 @@ class PostHog extends EventEmitter {
     this.#recorder = new Recorder(this.#native)
     this.#refresh()
     if (js.options.enableExceptionAutocapture && !this.#native.disabled) {
+      this.#autocaptureLimiter = new native.ExceptionRateLimiter()
       this.#stopAutocapture = startAutocapture({
         capture: (error, mechanism) => this.#captureException(error, undefined, undefined, undefined, undefined, undefined, mechanism),
         flushSync: (timeoutMs) => {
@@ -502,7 +505,12 @@ class PostHog extends EventEmitter {
       this.#native.rejectInput(`captureException: ${PostHogError.from(e).message}`)
       return undefined
     }
-    return this.#enqueue({ event: '$exception', distinctId, properties: JSON.parse(text), uuid, flags })
+    const properties = JSON.parse(text)
+    // Autocapture (a mechanism given) is limited per exception type, as in posthog-node.
+    if (mechanism && this.#autocaptureLimiter?.limited(String(properties.$exception_list?.[0]?.type ?? 'Exception'))) {
+      return undefined
+    }
+    return this.#enqueue({ event: '$exception', distinctId, properties, uuid, flags })
   }
 
   // Feature flags. The getters resolve `undefined` when the value is unknown or unavailable

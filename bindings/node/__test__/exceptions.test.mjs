@@ -368,3 +368,21 @@ console.log(process.listenerCount('uncaughtExceptionMonitor'), process.listenerC
   assert.equal(r.code, 0)
   assert.match(r.out, / true\n$/, 'the same listener counts as without the SDK (compared above)')
 })
+
+test('autocapture is rate limited per type as posthog-node (10 of a type, the 10th already limited); explicit captures are not', async () => {
+  const marker = uid('limited')
+  const body = `
+process.on('uncaughtException', () => {})
+for (let i = 0; i < 12; i++) setTimeout(() => { throw new TypeError(${JSON.stringify(marker)} + ' auto ' + i) }, 1)
+setTimeout(() => { throw new RangeError(${JSON.stringify(marker)} + ' other') }, 2)
+setTimeout(() => { for (let i = 0; i < 12; i++) globalThis.client?.captureException(new TypeError(${JSON.stringify(marker)} + ' explicit ' + i), 'limit-explicit') }, 3)
+setTimeout(async () => { await globalThis.client?.shutdown(5000) }, 50)
+`
+  const r = await runChild('limited', body, true)
+  assert.equal(r.code, 0, r.err)
+  const events = await exceptionEvents(marker)
+  const values = events.map((e) => e.properties.$exception_list[0].value)
+  assert.equal(values.filter((v) => v.includes(' auto ')).length, 9)
+  assert.equal(values.filter((v) => v.includes(' other')).length, 1, 'another type has its own bucket')
+  assert.equal(values.filter((v) => v.includes(' explicit ')).length, 12)
+})

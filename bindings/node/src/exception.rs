@@ -64,3 +64,33 @@ pub fn flush_sync(client: &NativeClient, timeout_ms: Option<f64>) -> bool {
     client.intake.drain();
     client.client.flush(timeout).is_ok()
 }
+
+/// posthog-node's rate limit of autocaptured exceptions (10 of one type, then one per 10 s),
+/// one per client that autocaptures.
+#[napi]
+pub struct ExceptionRateLimiter {
+    inner: posthog_core::exception::rate_limit::BucketedRateLimiter,
+}
+
+impl Default for ExceptionRateLimiter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[napi]
+impl ExceptionRateLimiter {
+    /// A limiter with posthog-node's bounds.
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        ExceptionRateLimiter {
+            inner: posthog_core::exception::node_limits::node_autocapture_limiter(),
+        }
+    }
+
+    /// Takes a token for an exception of type `typeName`; `true` when it is to be skipped.
+    #[napi]
+    pub fn limited(&self, type_name: String) -> bool {
+        self.inner.consume(&type_name)
+    }
+}

@@ -23,6 +23,7 @@
 mod capture;
 pub mod coerce;
 mod frames;
+pub mod node_limits;
 pub mod rate_limit;
 mod v8;
 pub mod variables;
