@@ -1253,3 +1253,5 @@ def debug_raises_errors(ph, srv):
 import scenarios_exceptions  # noqa: E402,F401
 # Remote config, get_flags_decision, the definitions cache provider (issue #12).
 import scenarios_flags_shared  # noqa: E402,F401
+# LLM analytics: the OpenAI / Anthropic wrappers (issue #12).
+import scenarios_ai  # noqa: E402,F401

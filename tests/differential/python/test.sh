@@ -22,6 +22,8 @@ export PYO3_PYTHON="$PY"
 export VIRTUAL_ENV="$VENV"
 
 "$PY" -m pip install --quiet --disable-pip-version-check "maturin==1.16.0" "pytest>=7" "posthog==7.91.1"
+# The provider SDKs of the LLM-analytics scenarios (scenarios_ai.py), pinned.
+"$PY" -m pip install --quiet --disable-pip-version-check "openai==3.63.0" "anthropic==2.17.0"
 
 cargo build --quiet --manifest-path "$REPO/Cargo.toml" -p posthog-testserver
 export POSTHOG_TESTSERVER_BIN="${POSTHOG_TESTSERVER_BIN:-$REPO/target/debug/posthog-testserver}"

@@ -324,6 +324,15 @@ pub fn build_event(call: &AiCall) -> Result<AiEvent, Error> {
     if flavor == Flavor::Node && ex.usage.cache_reporting_exclusive.is_some() && tokens_overridden {
         p.remove("$ai_cache_reporting_exclusive");
     }
+    // posthog-python builds a non-streamed generation from context tags, and its capture
+    // lists their names in `$context_tags`: every built property but the library's own.
+    let context_tags: Option<Vec<String>> =
+        (flavor == Flavor::Python && !streamed && call.api != Api::Embeddings).then(|| {
+            p.keys()
+                .filter(|k| !matches!(k.as_str(), "$ai_lib" | "$ai_lib_version"))
+                .cloned()
+                .collect()
+        });
     for (k, v) in caller {
         p.insert(k, v);
     }
@@ -356,6 +365,10 @@ pub fn build_event(call: &AiCall) -> Result<AiEvent, Error> {
     };
     if call.api != Api::Embeddings || flavor == Flavor::Node {
         p.insert("$ai_tokens_source".into(), json!(tokens_source));
+    }
+    if let Some(mut tags) = context_tags {
+        tags.sort();
+        p.insert("$context_tags".into(), json!(tags));
     }
     Ok(AiEvent {
         event: event.to_string(),
