@@ -33,7 +33,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ai::ai_manual_event, m)?)?;
     m.add_function(wrap_pyfunction!(exception::exception_properties, m)?)?;
     m.add_class::<exception::ExceptionRateLimiter>()?;
-    m.add_function(wrap_pyfunction!(exception::exception_reserved_properties, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        exception::exception_reserved_properties,
+        m
+    )?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("SDK_NAME", client::SDK_NAME)?;
     m.add(

@@ -1020,8 +1020,8 @@ mod tests {
             Options::from_json(Profile::PosthogPython, json!({"project_root": "/app"})).is_ok(),
             "error tracking's options are the binding's"
         );
-        let err = Options::from_json(Profile::PosthogPython, json!({"metrics": {"a": 1}}))
-            .unwrap_err();
+        let err =
+            Options::from_json(Profile::PosthogPython, json!({"metrics": {"a": 1}})).unwrap_err();
         assert!(
             err.to_string().contains("not supported by posthog-sdk"),
             "{err}"
