@@ -222,3 +222,23 @@ def test_file_cache_methods_directly(tmp_path: Path) -> None:
     assert b.should_fetch_flag_definitions() is True
     assert a.path == tmp_path / "d.json"
     assert isinstance(a, FlagDefinitionCacheProvider)
+
+
+def test_module_level_provider(server: TestServer, tmp_path: Path) -> None:
+    import posthog_sdk
+
+    server.flag_definitions(DEFINITIONS)
+    saved = {k: getattr(posthog_sdk, k) for k in
+             ("api_key", "host", "personal_api_key", "flag_definition_cache_provider")}
+    try:
+        posthog_sdk.api_key = API_KEY
+        posthog_sdk.host = server.url
+        posthog_sdk.personal_api_key = SECURE_KEY
+        posthog_sdk.flag_definition_cache_provider = FileFlagDefinitionCache(tmp_path / "m.json")
+        assert posthog_sdk.get_feature_flag("on", "u1") is True
+        assert (tmp_path / "m.json").exists()
+    finally:
+        posthog_sdk.shutdown()
+        posthog_sdk.default_client = None
+        for k, v in saved.items():
+            setattr(posthog_sdk, k, v)

@@ -96,6 +96,8 @@ feature_flags_request_timeout_seconds: float = 3
 super_properties: Optional[Dict[str, Any]] = None
 before_send: Optional[Callable[[Dict[str, Any]], Optional[Dict[str, Any]]]] = None
 enable_local_evaluation: bool = True
+#: posthog-python's ``flag_definition_cache_provider`` (see :mod:`posthog_sdk.flags`).
+flag_definition_cache_provider: Optional[Any] = None
 #: The client the module-level functions use (built by ``setup()`` on first use).
 default_client: Optional[Posthog] = None
 
@@ -153,6 +155,7 @@ __all__ = [
     "super_properties",
     "before_send",
     "enable_local_evaluation",
+    "flag_definition_cache_provider",
     "default_client",
     "Client",
     "RecordCipher",

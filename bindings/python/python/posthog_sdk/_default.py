@@ -36,6 +36,7 @@ SETTINGS: Dict[str, Any] = {
     "super_properties": None,
     "before_send": None,
     "enable_local_evaluation": True,
+    "flag_definition_cache_provider": None,
 }
 _built_with: Optional[Tuple[Any, Any, Any]] = None
 
@@ -71,6 +72,7 @@ def setup() -> Posthog:
             super_properties=mod.super_properties,
             before_send=mod.before_send,
             enable_local_evaluation=mod.enable_local_evaluation,
+            flag_definition_cache_provider=mod.flag_definition_cache_provider,
         )
         mod.default_client = client
         _built_with = live
