@@ -308,12 +308,6 @@ export declare class NativePager {
 }
 
 /**
- * Private: the JS layer's answer to cache-provider request `id`: `ok` with the result as
- * JSON text (`undefined`: none), or the error's text.
- */
-export declare function _cacheProviderAnswer(id: number, ok: boolean, json?: string | undefined | null): void
-
-/**
  * Private (the `ai/` wrappers): the event (`{event, distinct_id, properties, groups}`, JSON
  * text) of one wrapped provider call described by `call` (JSON text of the core's `AiCall`).
  */
@@ -324,6 +318,12 @@ export declare function _aiEvent(call: string): string
  * (`kind` `"trace"`) or `$ai_span` (`"span"`) built from `parts` (JSON text).
  */
 export declare function _aiManualEvent(kind: string, parts: string): string
+
+/**
+ * Private: the JS layer's answer to cache-provider request `id`: `ok` with the result as
+ * JSON text (`undefined`: none), or the error's text.
+ */
+export declare function _cacheProviderAnswer(id: number, ok: boolean, json?: string | undefined | null): void
 
 /** Private (tests): the `code` of every core error kind, in the core's order. */
 export declare function _errorCodes(): Array<string>
