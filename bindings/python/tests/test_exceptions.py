@@ -458,3 +458,13 @@ def test_context_lines_of_code_without_a_file(server: TestServer, ph: Posthog) -
     assert frame["function"] == "cell"
     assert frame["context_line"] == "    raise KeyError('from a cell')"
     assert frame["pre_context"] == ["x = 1", "def cell():"]
+
+
+def test_a_lone_surrogate_is_replaced(server: TestServer, ph: Posthog) -> None:
+    broken = b"caf\xff".decode("utf-8", "surrogateescape")
+    try:
+        raise ValueError(f"bad {broken}")
+    except ValueError as e:
+        assert ph.capture_exception(e, distinct_id="u") is not None
+    (event,) = sent(server, ph)
+    assert event["properties"]["$exception_list"][0]["value"] == "bad caf\ufffd"

@@ -534,7 +534,15 @@ def exception_properties(
     """The ``$exception`` properties for an exc_info (``options``: the core's
     ``ExceptionOptions``); ``properties`` (the caller's) win."""
     data = exception_input(exc_info, code_variables, _masks_nothing(options))
-    return _native.exception_properties(json.dumps(data), json.dumps(options), properties)
+    settings = json.dumps(options)
+    try:
+        return _native.exception_properties(json.dumps(data), settings, properties)
+    except InvalidInputError:
+        # A lone surrogate (from a bytes-decoded message or local) is not text the core
+        # takes: it becomes U+FFFD.
+        text = json.dumps(data, ensure_ascii=False)
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return _native.exception_properties(text, settings, properties)
 
 
 _RESERVED = frozenset(_native.exception_reserved_properties())
