@@ -5,6 +5,7 @@
 import { call, encodeError } from './lib/encode.mjs'
 import { exceptionScenarios } from './scenarios-exceptions.mjs'
 import { flagsSharedScenarios } from './scenarios-flags-shared.mjs'
+import { aiScenarios } from './scenarios-ai.mjs'
 
 /** The options every scenario starts from: only explicit flushes send, no retry waits. */
 const base = (srv, extra = {}) => ({ host: srv.url, flushAt: 100, flushInterval: 60_000, fetchRetryCount: 0, ...extra })
@@ -665,4 +666,6 @@ export const scenarios = {
   // --- error tracking (scenarios-exceptions.mjs) ------------------------------------------
   ...exceptionScenarios,
   ...flagsSharedScenarios,
+  // --- LLM analytics (scenarios-ai.mjs): @posthog/ai against posthog-sdk/ai -------------
+  ...aiScenarios,
 }

@@ -25,6 +25,9 @@ pub(crate) fn extract(call: &AiCall, flavor: Flavor) -> Extracted {
         }
         ex.tools = None;
         ex.output = Value::Null;
+        if flavor == Flavor::Node {
+            ex.usage.cache_reporting_exclusive = Some(false);
+        }
         return ex;
     }
     ex.input = match flavor {
@@ -936,7 +939,8 @@ fn responses_stream(chunks: &[Value], flavor: Flavor, ex: &mut Extracted) {
             ex.usage = usage;
         }
         Flavor::Node => {
-            ex.output = node_output(&json!({"output": output}));
+            // @posthog/ai sends a streamed response's output items as the API gave them.
+            ex.output = Value::Array(output);
             let mut u = node_u.unwrap_or_default();
             u.web_search = Some(web);
             ex.usage = u;

@@ -89,10 +89,13 @@ pub(crate) fn insert_counts(
         p.insert("$ai_input_tokens".into(), json!(n));
     }
     if api == Api::Embeddings {
-        if flavor == Flavor::Node
-            && let Some(raw) = u.raw.as_ref().filter(|r| super::truthy(r))
-        {
-            p.insert("$ai_usage".into(), raw.clone());
+        if flavor == Flavor::Node {
+            if let Some(x) = u.cache_reporting_exclusive {
+                p.insert("$ai_cache_reporting_exclusive".into(), json!(x));
+            }
+            if let Some(raw) = u.raw.as_ref().filter(|r| super::truthy(r)) {
+                p.insert("$ai_usage".into(), raw.clone());
+            }
         }
         return;
     }
