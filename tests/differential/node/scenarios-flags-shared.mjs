@@ -51,6 +51,32 @@ const remoteConfigPaths = async (srv) =>
   (await srv.control.requests()).filter((r) => r.path.endsWith('/remote_config')).map((r) => `${r.path} ${r.status}`).sort()
 
 export const flagsSharedScenarios = {
+  capture_send_feature_flags_local: {
+    async run(ph, srv) {
+      await srv.control.flagDefinitions(DEFS)
+      const client = new ph.PostHog(srv.key, base(srv, { secretKey: SECURE }))
+      const ready = await call(() => client.waitForLocalEvaluationReady(5000))
+      const plain = await call(() => client.capture({ distinctId: 'user-l', event: 'local flags', sendFeatureFlags: true }))
+      const withOptions = await call(() =>
+        client.capture({
+          distinctId: 'user-m', event: 'local flags options',
+          sendFeatureFlags: { onlyEvaluateLocally: true, personProperties: { plan: 'pro' } },
+        }),
+      )
+      return { ready, plain: { threw: Boolean(plain.threw) }, withOptions: { threw: Boolean(withOptions.threw) }, flush: await call(() => client.flush()) }
+    },
+  },
+  feature_flag_result_local: {
+    async run(ph, srv) {
+      await srv.control.flagDefinitions(DEFS)
+      const client = new ph.PostHog(srv.key, base(srv, { secretKey: SECURE }))
+      const ready = await call(() => client.waitForLocalEvaluationReady(5000))
+      const on = await call(() => client.getFeatureFlagResult('on', 'user-r'))
+      const rc = await call(() => client.getFeatureFlagResult('rc', 'user-r'))
+      const missing = await call(() => client.getFeatureFlagResult('no-such-flag', 'user-r', { onlyEvaluateLocally: true }))
+      return { ready, on, rc, missing, flush: await call(() => client.flush()) }
+    },
+  },
   remote_config_payloads: {
     async run(ph, srv) {
       await srv.control.flagDefinitions(DEFS)

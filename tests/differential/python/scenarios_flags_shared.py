@@ -141,3 +141,46 @@ def shared_definitions_cache_provider(ph, srv):
     out["first_calls"] = [c for c in shared.calls if c.endswith(("should_fetch", "received"))][:3]
     out["shutdowns"] = sorted(c for c in shared.calls if c.endswith("shutdown"))
     return out
+
+
+@scenario
+def capture_send_feature_flags_local(ph, srv):
+    """capture(send_feature_flags=True | {...}) with local evaluation: the flags come from the
+    definitions (no /flags request when they decide)."""
+    srv.flag_definitions(DEFINITIONS)
+    posthog = client(ph, srv, personal_api_key=SECURE)
+    posthog.load_feature_flags()
+    out = {
+        "plain": attempt(lambda: posthog.capture("local flags", distinct_id="user-l",
+                                                 send_feature_flags=True) is not None),
+        "options": attempt(lambda: posthog.capture("local flags options", distinct_id="user-m",
+                                                   send_feature_flags={
+                                                       "only_evaluate_locally": True,
+                                                       "person_properties": {"plan": "pro"},
+                                                   }) is not None),
+    }
+    out.update(close(posthog))
+    return out
+
+
+@scenario
+def feature_flag_result_local(ph, srv):
+    """get_feature_flag_result with local evaluation (value, payload, reason)."""
+    srv.flag_definitions(DEFINITIONS)
+    posthog = client(ph, srv, personal_api_key=SECURE)
+    posthog.load_feature_flags()
+
+    def result(key, **kw):
+        r = posthog.get_feature_flag_result(key, "user-r", **kw)
+        return None if r is None else {"key": r.key, "enabled": r.enabled, "variant": r.variant,
+                                       "payload": r.payload, "reason": r.reason,
+                                       "value": r.get_value()}
+
+    out = {
+        "on": attempt(lambda: result("on")),
+        "half_pro": attempt(lambda: result("half", person_properties={"plan": "pro"})),
+        "half_local_only": attempt(lambda: result("half", only_evaluate_locally=True)),
+        "missing": attempt(lambda: result("no-such-flag", only_evaluate_locally=True)),
+    }
+    out.update(close(posthog))
+    return out
