@@ -70,9 +70,9 @@ function resolveOptions(options) {
   if (typeof options !== 'object' || Array.isArray(options)) {
     throw configError('options must be an object')
   }
-  let flagCache
   const beforeSend = []
   let onError
+  let flagCache
   const data = {}
   for (const [name, v] of Object.entries(options)) {
     if (v === undefined) continue
@@ -89,11 +89,11 @@ function resolveOptions(options) {
     if (hook === 'on_error') {
       if (v !== null && typeof v !== 'function') throw configError(`option ${name} must be a function`)
       onError = v ?? undefined
+      continue
+    }
     if (hook === 'flag_definition_cache') {
       if (v === null) continue
       flagCache = cacheProviderArg(name, v)
-      continue
-    }
       continue
     }
     if (typeof v === 'function') throw configError(`option ${name} must not be a function`)
@@ -108,14 +108,16 @@ function resolveOptions(options) {
     data[name] = v
   }
   const js = {
-    flagCache,
     beforeSend,
     onError,
+    flagCache,
     strictLocalEvaluation: options.strictLocalEvaluation === true,
     // posthog-node's `client.options`, without the secrets.
     options: Object.freeze(redacted(options)),
   }
   return { native: JSON.stringify(data), js }
+}
+
 const PROVIDER_METHODS = ['getFlagDefinitions', 'shouldFetchFlagDefinitions', 'onFlagDefinitionsReceived', 'shutdown']
 
 /**
@@ -149,8 +151,6 @@ function cacheProviderArg(name, provider) {
       if (id !== undefined) native._cacheProviderAnswer(id, false, String(err))
     }
   }
-}
-
 }
 
 function redacted(options) {

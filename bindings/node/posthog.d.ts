@@ -517,12 +517,12 @@ export declare class PostHog {
   evaluateFlags(distinctId: string, options?: EvaluateFlagsOptions): Promise<FlagsSnapshot>
   /** Fetches the definitions now (needs `personalApiKey`); rejects with every error. */
   reloadFeatureFlags(): Promise<void>
+  /** The payload of a remote-config flag (decrypted by PostHog), asked with the secret key. */
+  getRemoteConfigPayload(flagKey: string): Promise<JsonType | undefined>
   /** `true` once local definitions are loaded (loads them now); `false` without a key or after `timeoutMs` (default 30 000). */
   waitForLocalEvaluationReady(timeoutMs?: number): Promise<boolean>
   stats(): Stats
   /** `'posthog-sdk-node'`, the `$lib` of the events. */
-  /** The payload of a remote-config flag (decrypted by PostHog), asked with the secret key. */
-  getRemoteConfigPayload(flagKey: string): Promise<JsonType | undefined>
   getLibraryId(): string
   getLibraryVersion(): string
   /** The resolved ingestion host. */
