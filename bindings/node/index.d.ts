@@ -173,6 +173,10 @@ export declare class NativeClient {
    * `before_send`. Returns the uuid, or nothing when it was not accepted.
    */
   captureMessage(message: string, prepared: string): string | null
+  /** `capture` onto the AI lane (posthog-node's `captureAi`: `/i/v0/ai/batch/`). */
+  captureAi(event: string, distinctId?: string | undefined | null, properties?: string | undefined | null, groups?: string | undefined | null, timestamp?: string | undefined | null, uuid?: string | undefined | null, flags?: NativeFlagsSnapshot | undefined | null, disableGeoip?: boolean | undefined | null): string | null
+  /** `captureMessage` onto the AI lane (`captureAi` with a JS `beforeSend`). */
+  captureAiMessage(message: string, prepared: string): string | null
   /** Counts and reports an argument the JS layer could not convert (e.g. a BigInt property). */
   rejectInput(message: string): void
   /**

@@ -117,18 +117,18 @@ class PostHog extends EventEmitter {
   }
 
   /**
-   * posthog-node's `captureAi`: an LLM-analytics event (`$ai_generation`…), same message and
-   * result as `capture`. It goes through the ordinary queue to `/batch/` (posthog-node posts
-   * it to its `/i/v0/ai/batch/` route); the `posthog-sdk/ai` wrappers use `capture`, as
-   * @posthog/ai does by default.
+   * posthog-node's `captureAi`: an LLM-analytics event (`$ai_generation`…), the same message
+   * and result as `capture`, queued on the core's AI lane and posted to PostHog's dedicated
+   * `/i/v0/ai/batch/` route (8 MiB per event), as posthog-node does. Never throws.
    */
   captureAi(message) {
-    return this.capture(message)
+    return this.#enqueue(message, true)
   }
 
   /** `captureAi`, then resolves once the event is delivered (or definitively failed). */
   async captureAiImmediate(message) {
-    await this.captureImmediate(message)
+    this.captureAi(message)
+    await this.#flushImmediate()
   }
 
   /** `sendFeatureFlags`: evaluates the flags, then queues the event with them. */
@@ -148,7 +148,7 @@ class PostHog extends EventEmitter {
    * `prepare*` call, or nothing when it refused the event); the functions run on it in order
    * (`timestamp` as a `Date`) and the core queues what they return, or counts a drop.
    */
-  #hooked(prepared, what) {
+  #hooked(prepared, what, ai = false) {
     if (prepared === null || prepared === undefined) return undefined
     let msg
     try {
@@ -172,7 +172,7 @@ class PostHog extends EventEmitter {
       this.#native.rejectInput(`${what}: the message beforeSend returned must be JSON-serialisable`)
       return undefined
     }
-    return this.#native.captureMessage(text, prepared) ?? undefined
+    return (ai ? this.#native.captureAiMessage(text, prepared) : this.#native.captureMessage(text, prepared)) ?? undefined
   }
 
   #track(promise) {
@@ -180,8 +180,8 @@ class PostHog extends EventEmitter {
     promise.finally(() => this.#pending.delete(promise))
   }
 
-  #enqueue(msg) {
-    if (this.#record && msg !== null && typeof msg === 'object') {
+  #enqueue(msg, ai = false) {
+    if (!ai && this.#record && msg !== null && typeof msg === 'object') {
       const id = this.#recorded(msg)
       if (id !== null) return id
     }
@@ -207,8 +207,8 @@ class PostHog extends EventEmitter {
       const args = [event, id0 ?? undefined, p, g, t, uuid ?? undefined, f, disableGeoip ?? undefined]
       const id =
         this.#beforeSend.length > 0
-          ? this.#hooked(this.#native.prepareCapture(...args), 'capture')
-          : (this.#native.capture(...args) ?? undefined)
+          ? this.#hooked(this.#native.prepareCapture(...args), 'capture', ai)
+          : ((ai ? this.#native.captureAi(...args) : this.#native.capture(...args)) ?? undefined)
       if (this.#debugListener) console.log('[PostHog] capture', JSON.stringify({ event, distinctId, uuid: id }))
       return id
     } catch {

@@ -298,6 +298,39 @@ def run(name: str, a: str, srv: str) -> Checks:
     st, r = A("POST", "/get_feature_flag", {"distinct_id": "user-1"})
     c.check("POST /get_feature_flag without key: 400", st == 400, (st, r))
 
+    # --- capture_ai (the harness's capture_ai suite, capture_ai_v0) ---------------------------
+    c.check("GET /health: capabilities declare capture_ai_v0", isinstance(caps, list) and "capture_ai_v0" in caps, caps)
+    A("POST", "/reset", {})
+    S("POST", "/_test/reset", {})
+    A("POST", "/init", {"api_key": KEY, "host": srv, "flush_at": 1})
+    st, r = A("POST", "/capture_ai", {"distinct_id": "test_user", "event": "$ai_generation"})
+    ai_uuid = r.get("uuid") if isinstance(r, dict) else None
+    c.check("POST /capture_ai: success with a uuid", st == 200 and isinstance(r, dict) and r.get("success") is True and is_uuid(ai_uuid), (st, r))
+    st, r = A("POST", "/capture_ai", {"distinct_id": "test_user", "event": "$ai_generation", "uuid": "0198c0de-0000-7000-8000-000000000abc",
+                                      "timestamp": "2025-01-02T08:34:05+05:30", "properties": {"timestamp_like": "2025-01-02T08:34:05+05:30"}})
+    c.check("POST /capture_ai: a supplied uuid is the answer's", st == 200 and isinstance(r, dict) and r.get("uuid") == "0198c0de-0000-7000-8000-000000000abc", (st, r))
+    A("POST", "/capture", {"distinct_id": "test_user", "event": "$ai_generation"})
+    A("POST", "/flush", {})
+    wait_events(3)
+    st, reqs = S("GET", "/_test/requests")
+    reqs = reqs if isinstance(reqs, list) else []
+    ai_reqs = [q for q in reqs if q.get("path") == "/i/v0/ai/batch/"]
+    plain_reqs = [q for q in reqs if q.get("path", "").startswith("/batch")]
+    c.check("capture_ai posts to /i/v0/ai/batch/, capture of an $ai_ name to /batch", len(ai_reqs) >= 1 and len(plain_reqs) >= 1, [q.get("path") for q in reqs])
+    evs = server_events()
+    by_uuid = {e.get("uuid"): e for e in evs}
+    first = by_uuid.get(ai_uuid) or {}
+    c.check("capture_ai: the event at the server has the answer's uuid and name", first.get("event") == "$ai_generation" and first.get("distinct_id") == "test_user", first)
+    second = by_uuid.get("0198c0de-0000-7000-8000-000000000abc") or {}
+    c.check(
+        "capture_ai: a non-UTC timestamp keeps its instant, sent in UTC; properties untouched",
+        same_instant(second.get("timestamp"), "2025-01-02T03:04:05Z") and str(second.get("timestamp", "")).endswith("Z")
+        and (second.get("properties") or {}).get("timestamp_like") == "2025-01-02T08:34:05+05:30",
+        second,
+    )
+    A("POST", "/reset", {})
+    A("POST", "/init", init)
+
     # --- errors of the interface -----------------------------------------------------------
     st, r = A("GET", "/no_such_endpoint")
     c.check("unknown endpoint: 404", st == 404, (st, r))

@@ -285,6 +285,43 @@ impl NativeClient {
         self.client.capture_message(msg).map(|u| u.to_string())
     }
 
+    /// `capture` onto the AI lane (posthog-node's `captureAi`: `/i/v0/ai/batch/`).
+    #[napi]
+    #[allow(clippy::too_many_arguments)]
+    pub fn capture_ai(
+        &self,
+        event: String,
+        distinct_id: Option<String>,
+        properties: Option<String>,
+        groups: Option<String>,
+        timestamp: Option<String>,
+        uuid: Option<String>,
+        flags: Option<&NativeFlagsSnapshot>,
+        disable_geoip: Option<bool>,
+    ) -> Option<String> {
+        let read = convert::event(
+            event,
+            distinct_id,
+            properties,
+            groups,
+            timestamp,
+            uuid,
+            disable_geoip,
+        )
+        .map(|e| with_flags(e, flags));
+        let event = self.accept(read)?;
+        self.intake.drain();
+        self.client.capture_ai(event).map(|u| u.to_string())
+    }
+
+    /// `captureMessage` onto the AI lane (`captureAi` with a JS `beforeSend`).
+    #[napi]
+    pub fn capture_ai_message(&self, message: String, prepared: String) -> Option<String> {
+        let msg = self.accept(convert::message_from_text(&message, &prepared))?;
+        self.intake.drain();
+        self.client.capture_ai_message(msg).map(|u| u.to_string())
+    }
+
     /// Counts and reports an argument the JS layer could not convert (e.g. a BigInt property).
     #[napi]
     pub fn reject_input(&self, message: String) {

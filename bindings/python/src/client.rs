@@ -494,6 +494,41 @@ impl NativeClient {
         })
     }
 
+    /// posthog-python's `capture_ai`: the message `capture` builds, queued on the AI lane
+    /// (`/i/v0/ai/batch/`, see `posthog_core::Client::capture_ai`).
+    #[pyo3(signature = (event, distinct_id, properties=None, timestamp=None, uuid=None, groups=None,
+        disable_geoip=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn capture_ai(
+        &self,
+        py: Python<'_>,
+        event: &Bound<'_, PyAny>,
+        distinct_id: Option<&Bound<'_, PyAny>>,
+        properties: Option<&Bound<'_, PyAny>>,
+        timestamp: Option<&Bound<'_, PyAny>>,
+        uuid: Option<&Bound<'_, PyAny>>,
+        groups: Option<&Bound<'_, PyAny>>,
+        disable_geoip: Option<bool>,
+    ) -> Option<String> {
+        let built = (|| -> Result<Event, Rejected> {
+            let name = to_str(event, "event")?;
+            let mut e = match distinct_id.filter(|d| !d.is_none()) {
+                Some(d) => Event::new(name, to_id(d, "distinct_id")?),
+                None => Event::personless(name),
+            };
+            e.properties = to_map(properties, "properties")?;
+            e.groups = to_map(groups, "groups")?;
+            with_common(e, self.profile(), timestamp, uuid, disable_geoip)
+        })();
+        match built {
+            Ok(e) => {
+                self.settle(py);
+                py_maybe_detach(py, self.capture_may_block, || self.inner.capture_ai(e))
+            }
+            Err(text) => self.reject(text),
+        }
+    }
+
     #[pyo3(signature = (distinct_id, properties=None, set_once=None))]
     fn identify(
         &self,

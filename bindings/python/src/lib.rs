@@ -29,14 +29,14 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(errors::raise_sample, m)?)?;
     m.add_function(wrap_pyfunction!(hooks::mark_finalizing, m)?)?;
     m.add_function(wrap_pyfunction!(convert::encoding_agrees, m)?)?;
-    m.add_function(wrap_pyfunction!(ai::ai_event, m)?)?;
-    m.add_function(wrap_pyfunction!(ai::ai_manual_event, m)?)?;
     m.add_function(wrap_pyfunction!(exception::exception_properties, m)?)?;
     m.add_class::<exception::ExceptionRateLimiter>()?;
     m.add_function(wrap_pyfunction!(
         exception::exception_reserved_properties,
         m
     )?)?;
+    m.add_function(wrap_pyfunction!(ai::ai_event, m)?)?;
+    m.add_function(wrap_pyfunction!(ai::ai_manual_event, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("SDK_NAME", client::SDK_NAME)?;
     m.add(

@@ -1,6 +1,8 @@
 //! The ingestion client (project key): capture and friends enqueue and return at once; flush
 //! and shutdown wait on the worker's progress.
 
+mod lane;
+
 use crate::config::{ClientOptions, Config, OverflowPolicy};
 use crate::error::Error;
 use crate::event::{Event, EventMessage, QueuedEvent, serialize};
@@ -210,6 +212,17 @@ pub struct FlushReport {
 }
 
 impl FlushReport {
+    /// Both reports' counts together (a client and its AI lane).
+    fn plus(&self, other: &FlushReport) -> FlushReport {
+        FlushReport {
+            sent: self.sent + other.sent,
+            failed: self.failed + other.failed,
+            dropped: self.dropped + other.dropped,
+            retried: self.retried + other.retried,
+            undelivered: self.undelivered + other.undelivered,
+        }
+    }
+
     fn between(before: &Stats, after: &Stats) -> FlushReport {
         FlushReport {
             sent: after.sent - before.sent,
@@ -228,6 +241,8 @@ pub struct Client {
     runtime: tokio::runtime::Handle,
     /// This is a forked child's copy: its worker thread does not exist here.
     forked: std::sync::atomic::AtomicBool,
+    /// The AI lane (`capture_ai`), started on first use.
+    ai: std::sync::OnceLock<Option<Box<Client>>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -292,6 +307,7 @@ impl Client {
             worker: Mutex::new(Some(worker)),
             runtime,
             forked: std::sync::atomic::AtomicBool::new(false),
+            ai: std::sync::OnceLock::new(),
         })
     }
 
@@ -343,6 +359,9 @@ impl Client {
     /// Swaps the project key for every later request, without a restart.
     pub fn rotate_key(&self, key: impl Into<String>) -> Result<(), Error> {
         let key = ProjectKey::parse(key)?;
+        if let Some(lane) = self.started_ai_lane() {
+            *lane.shared.key.write().unwrap_or_else(|p| p.into_inner()) = key.clone();
+        }
         *self.shared.key.write().unwrap_or_else(|p| p.into_inner()) = key;
         Ok(())
     }
@@ -351,6 +370,10 @@ impl Client {
     /// invalid, filtered, too large, queue full, shut down — each counted and reported).
     /// Never blocks on I/O (only the `Block` overflow policy waits, up to its bound).
     pub fn capture(&self, event: Event) -> Option<Uuid> {
+        self.capture_on(event, false)
+    }
+
+    fn capture_on(&self, event: Event, ai: bool) -> Option<Uuid> {
         let cfg = &self.shared.config;
         if cfg.disabled || self.is_opted_out() {
             return None;
@@ -375,7 +398,7 @@ impl Client {
                 // A hook that fails drops the event (posthog-python and posthog-node do).
                 let failed =
                     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(msg))) {
-                        Ok(Ok(Some(m))) => return self.enqueue_message(m),
+                        Ok(Ok(Some(m))) => return self.enqueue_on(m, ai),
                         Ok(Ok(None)) => None,
                         Ok(Err(reason)) => Some(reason),
                         Err(_) => Some("it panicked".to_string()),
@@ -389,7 +412,7 @@ impl Client {
                 return None;
             }
         };
-        self.enqueue_message(msg)
+        self.enqueue_on(msg, ai)
     }
 
     /// Builds the message `capture` would queue — defaults, super properties, `$lib`, groups,
@@ -402,6 +425,10 @@ impl Client {
     /// Queues a message from [`Client::prepare`] (possibly rewritten by the binding's hook),
     /// skipping the client's own `before_send`. Same guarantees as [`Client::capture`].
     pub fn capture_message(&self, msg: EventMessage) -> Option<Uuid> {
+        self.capture_message_on(msg, false)
+    }
+
+    fn capture_message_on(&self, msg: EventMessage, ai: bool) -> Option<Uuid> {
         if self.shared.config.disabled || self.is_opted_out() {
             return None;
         }
@@ -410,7 +437,7 @@ impl Client {
                 .drop_event(DropCause::Closed, Some(Error::Closed));
             return None;
         }
-        self.enqueue_message(msg)
+        self.enqueue_on(msg, ai)
     }
 
     fn enqueue_message(&self, msg: EventMessage) -> Option<Uuid> {
@@ -926,7 +953,11 @@ impl Client {
 
     /// The counters now.
     pub fn stats(&self) -> Stats {
-        self.shared.stats_now()
+        let main = self.shared.stats_now();
+        match self.started_ai_lane() {
+            Some(lane) => main.merged(&lane.stats()),
+            None => main,
+        }
     }
 
     /// Sends everything queued before this call and waits until it is delivered or has
@@ -938,7 +969,10 @@ impl Client {
     /// (that batch's), as posthog-node's `flush()` rejects; elsewhere the report's `failed`
     /// says so.
     pub fn flush(&self, timeout: Duration) -> Result<FlushReport, Error> {
-        let report = self.shared.flush(timeout)?;
+        let mut report = self.shared.flush(timeout)?;
+        if let Some(lane) = self.started_ai_lane() {
+            report = report.plus(&lane.flush(timeout)?);
+        }
         if report.failed > 0 && self.config().profile.rules().flush_fails_on_failed_batch {
             let last = self
                 .shared
@@ -998,6 +1032,9 @@ impl Client {
     /// spending its retries; events are still accepted (and kept on disk with a storage
     /// directory). Back online, everything queued is sent at once. Starts online.
     pub fn set_online(&self, online: bool) {
+        if let Some(lane) = self.started_ai_lane() {
+            lane.set_online(online);
+        }
         {
             let mut st = self.shared.lock();
             if st.offline != online {
@@ -1045,6 +1082,18 @@ impl Client {
         if self.is_forked_copy() {
             return Ok(FlushReport::default());
         }
+        let lane = match self.started_ai_lane() {
+            Some(lane) => Some(lane.close(timeout)?),
+            None => None,
+        };
+        let report = self.close_own(timeout)?;
+        Ok(match lane {
+            Some(l) => report.plus(&l),
+            None => report,
+        })
+    }
+
+    fn close_own(&self, timeout: Duration) -> Result<FlushReport, Error> {
         let Some(handle) = self.worker.lock().unwrap_or_else(|p| p.into_inner()).take() else {
             return Ok(FlushReport::default());
         };

@@ -607,6 +607,7 @@ impl ClientOptions {
             opt_out: self.opt_out,
             shutdown_timeout: self.shutdown_timeout,
             runtime_properties: self.runtime_properties,
+            ai_lane: false,
         })
     }
 }
@@ -723,6 +724,9 @@ pub struct Config {
     /// See [`ClientOptions::shutdown_timeout`].
     pub shutdown_timeout: Duration,
     pub(crate) runtime_properties: serde_json::Map<String, serde_json::Value>,
+    /// This client is another client's AI lane (see [`crate::Client::capture_ai`]): batches
+    /// go to `/i/v0/ai/batch/`.
+    pub(crate) ai_lane: bool,
 }
 
 impl Config {

@@ -45,7 +45,12 @@ pub fn build_request(
             head.push_str(",\"sent_at\":\"");
             head.push_str(&format_ts(&now));
             head.push_str("\",\"batch\":[");
-            (format!("{}/batch/", cfg.host), join(head, events, "]}"))
+            let path = if cfg.ai_lane {
+                "/i/v0/ai/batch/"
+            } else {
+                "/batch/"
+            };
+            (format!("{}{path}", cfg.host), join(head, events, "]}"))
         }
         Protocol::V1 => {
             headers.push(("Authorization".into(), format!("Bearer {}", key.expose())));

@@ -59,6 +59,30 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// Both counters together (a client and its AI lane); auth failures: the longer streak.
+    pub fn merged(&self, other: &Stats) -> Stats {
+        Stats {
+            queued: self.queued + other.queued,
+            pending: self.pending + other.pending,
+            accepted: self.accepted + other.accepted,
+            sent: self.sent + other.sent,
+            retried: self.retried + other.retried,
+            failed: self.failed + other.failed,
+            failed_batches: self.failed_batches + other.failed_batches,
+            deferred: self.deferred + other.deferred,
+            spilled: self.spilled + other.spilled,
+            dropped_queue_full: self.dropped_queue_full + other.dropped_queue_full,
+            dropped_too_large: self.dropped_too_large + other.dropped_too_large,
+            dropped_invalid: self.dropped_invalid + other.dropped_invalid,
+            dropped_closed: self.dropped_closed + other.dropped_closed,
+            dropped_before_send: self.dropped_before_send + other.dropped_before_send,
+            dropped_server: self.dropped_server + other.dropped_server,
+            consecutive_auth_failures: self
+                .consecutive_auth_failures
+                .max(other.consecutive_auth_failures),
+        }
+    }
+
     /// All drops, every cause.
     pub fn dropped(&self) -> u64 {
         self.dropped_queue_full

@@ -40,6 +40,22 @@ async function discard() {
   }
 }
 
+async function capture(body, ai) {
+    if (!session) return NOT_INITIALISED()
+    const { distinct_id: distinctId, event, properties, timestamp } = body
+    if (typeof distinctId !== 'string' || typeof event !== 'string') {
+      return bad(400, 'distinct_id and event are required strings')
+    }
+    if (properties != null && !isObject(properties)) return bad(400, 'properties must be an object')
+    const message = { distinctId, event }
+    if (properties != null) message.properties = properties
+    if (timestamp != null) message.timestamp = String(timestamp)
+    if (body.uuid != null) message.uuid = String(body.uuid)
+    const uuid = ai ? session.client.captureAi(message) : session.client.capture(message)
+    if (uuid === undefined) return bad(400, 'the SDK did not accept the event (see /state last_error)')
+    return [200, { success: true, uuid }]
+}
+
 const handlers = {
   'GET /health': async () => [
     200,
@@ -47,7 +63,7 @@ const handlers = {
       sdk_name: 'posthog-sdk-node',
       sdk_version: SDK_VERSION,
       adapter_version: ADAPTER_VERSION,
-      capabilities: [CAPTURE_V1 ? 'capture_v1' : 'capture_v0', 'encoding_gzip'],
+      capabilities: [CAPTURE_V1 ? 'capture_v1' : 'capture_v0', 'encoding_gzip', ...(CAPTURE_V1 ? [] : ['capture_ai_v0'])],
     },
   ],
 
@@ -79,20 +95,8 @@ const handlers = {
     return [200, { success: true }]
   },
 
-  'POST /capture': async (body) => {
-    if (!session) return NOT_INITIALISED()
-    const { distinct_id: distinctId, event, properties, timestamp } = body
-    if (typeof distinctId !== 'string' || typeof event !== 'string') {
-      return bad(400, 'distinct_id and event are required strings')
-    }
-    if (properties != null && !isObject(properties)) return bad(400, 'properties must be an object')
-    const message = { distinctId, event }
-    if (properties != null) message.properties = properties
-    if (timestamp != null) message.timestamp = String(timestamp)
-    const uuid = session.client.capture(message)
-    if (uuid === undefined) return bad(400, 'the SDK did not accept the event (see /state last_error)')
-    return [200, { success: true, uuid }]
-  },
+  'POST /capture': async (body) => capture(body, false),
+  'POST /capture_ai': async (body) => capture(body, true),
 
   'POST /flush': async () => {
     if (!session) return NOT_INITIALISED()

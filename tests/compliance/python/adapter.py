@@ -113,7 +113,8 @@ class Adapter:
             "sdk_name": "posthog-sdk-python",
             "sdk_version": posthog_sdk.__version__,
             "adapter_version": ADAPTER_VERSION,
-            "capabilities": ["capture_v1" if CAPTURE_V1 else "capture_v0", "encoding_gzip"],
+            "capabilities": ["capture_v1" if CAPTURE_V1 else "capture_v0", "encoding_gzip"]
+            + (["capture_ai_v0"] if not CAPTURE_V1 and hasattr(CLIENT_CLASS, "capture_ai") else []),
             "client_class": f"posthog_sdk.{CLIENT_CLASS.__name__}",
         }
 
@@ -168,7 +169,7 @@ class Adapter:
             self.session = session
         return 200, {"success": True}
 
-    def capture(self, body: Dict[str, Any]) -> Reply:
+    def capture(self, body: Dict[str, Any], ai: bool = False) -> Reply:
         session = self._current()
         if session is None:
             return NOT_INITIALISED
@@ -186,8 +187,14 @@ class Adapter:
                 kwargs["timestamp"] = _timestamp(str(body["timestamp"]))
             except ValueError as e:
                 return _bad(400, f"timestamp: {e}")
+        if body.get("uuid") is not None:
+            kwargs["uuid"] = str(body["uuid"])
         try:
-            uuid = session.client.capture(**kwargs)
+            if ai:
+                event_name = kwargs.pop("event")
+                uuid = session.client.capture_ai(event_name, **kwargs)
+            else:
+                uuid = session.client.capture(**kwargs)
         except Exception as e:  # noqa: BLE001
             session.last_error = f"{type(e).__name__}: {e}"
             return _bad(500, session.last_error)
@@ -292,6 +299,7 @@ class Adapter:
             ("GET", "/state"): lambda: self.state(),
             ("POST", "/init"): lambda: self.init(body),
             ("POST", "/capture"): lambda: self.capture(body),
+            ("POST", "/capture_ai"): lambda: self.capture(body, ai=True),
             ("POST", "/flush"): lambda: self.flush(),
             ("POST", "/get_feature_flag"): lambda: self.get_feature_flag(body),
             ("POST", "/reset"): lambda: self.reset(),

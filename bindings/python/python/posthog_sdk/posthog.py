@@ -646,12 +646,39 @@ class Posthog:
             exceptions.mark_captured(exception, sent)
         return sent
 
-    def capture_ai(self, event: str, **kwargs: Any) -> Optional[str]:
+    def capture_ai(
+        self,
+        event: str,
+        *,
+        distinct_id: Optional[ID_TYPES] = None,
+        properties: Optional[Dict[str, Any]] = None,
+        timestamp: Optional[Union[datetime, str]] = None,
+        uuid: Optional[Union[str, UUID]] = None,
+        groups: Optional[Dict[str, str]] = None,
+        flags: Optional[Any] = None,
+        send_feature_flags: Optional[Any] = None,
+        disable_geoip: Optional[bool] = None,
+    ) -> Optional[str]:
         """posthog-python's ``capture_ai``: the same arguments and return value as
-        ``capture``. The event goes through the ordinary queue to ``/batch/`` (posthog-python
-        posts it to its dedicated ``/i/v0/ai/batch/`` lane); the wrappers of
-        ``posthog_sdk.ai`` use ``capture`` as posthog-python's do by default."""
-        return self.capture(event, **kwargs)
+        ``capture``; the event is queued on the AI lane and posted to PostHog's dedicated
+        ``/i/v0/ai/batch/`` endpoint (a larger per-event bound: 8 MiB). ``flags`` and
+        ``send_feature_flags`` are not applied on the AI lane (logged)."""
+        try:
+            if flags is not None or send_feature_flags:
+                log.warning("capture_ai: flags / send_feature_flags are not applied to AI events")
+            props = self._properties(properties)
+            did = _id(distinct_id) or contexts.get_context_distinct_id()
+            sent = self._client._native.capture_ai(
+                event, did, props, timestamp, uuid, groups, disable_geoip
+            )
+            if self._sync_mode and sent is not None:
+                self._flush_now()
+            return sent
+        except Exception as e:
+            if self.debug:
+                raise
+            log.exception("Error in %s: %s", "capture_ai", e)
+            return None
 
     # ---- feature flags ----------------------------------------------------------------
 

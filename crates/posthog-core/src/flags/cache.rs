@@ -146,7 +146,11 @@ mod tests {
         assert!(python.get("groupTypeMapping").is_none());
         let bare = cache_document(&json!({"flags": []}), false);
         assert_eq!(bare["property_matching_version"], json!(1));
-        assert!(cache_document(&json!({"flags": []}), true).get("propertyMatchingVersion").is_none());
+        assert!(
+            cache_document(&json!({"flags": []}), true)
+                .get("propertyMatchingVersion")
+                .is_none()
+        );
         assert_eq!(python["minimal_flag_called_events"], json!(false));
         let back = endpoint_document(node).unwrap();
         assert_eq!(back["group_type_mapping"], json!({"0": "company"}));

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod ai_lane;
 mod batching;
 mod bodies;
 mod delivery;

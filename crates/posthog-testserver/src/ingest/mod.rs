@@ -84,6 +84,8 @@ fn classify(path: &str, profile: Profile, definitions_route_missing: bool) -> Ro
         "/capture" | "/capture/" | "/track" | "/track/" | "/engage" | "/engage/" if current => {
             Route::V0
         }
+        // posthog-python's and posthog-node's AI lane (`capture_ai`): the v0 batch body.
+        "/i/v0/ai/batch" | "/i/v0/ai/batch/" if current => Route::V0,
         "/i/v1/analytics/events" if current => Route::V1,
         _ if crate::admin::is_admin_path(path) => Route::Admin,
         "/" | "/_readiness" => Route::Health,

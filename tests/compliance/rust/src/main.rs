@@ -142,6 +142,16 @@ fn capture_mode_v1() -> bool {
     std::env::var("POSTHOG_CAPTURE_MODE").is_ok_and(|v| v == "v1")
 }
 
+/// What the adapter advertises: the capture protocol, gzip, and the AI lane (`capture_ai`
+/// posts to `/i/v0/ai/batch/`, a v0 body) in v0 mode.
+fn capabilities(capture: &str) -> Vec<&str> {
+    let mut caps = vec![capture, "encoding_gzip"];
+    if capture == "capture_v0" {
+        caps.push("capture_ai_v0");
+    }
+    caps
+}
+
 impl Adapter {
     fn client(&self) -> Option<Arc<Client>> {
         lock(&self.session).as_ref().map(|s| s.client.clone())
@@ -159,7 +169,7 @@ impl Adapter {
                 "sdk_name": "posthog-sdk-rust",
                 "sdk_version": posthog_core::VERSION,
                 "adapter_version": ADAPTER_VERSION,
-                "capabilities": [capture, "encoding_gzip"],
+                "capabilities": capabilities(capture),
             }),
         )
     }
@@ -227,7 +237,7 @@ impl Adapter {
         }
     }
 
-    fn capture(&self, body: &Value) -> Reply {
+    fn capture(&self, body: &Value, ai: bool) -> Reply {
         let Some(client) = self.client() else {
             return not_initialised();
         };
@@ -247,7 +257,18 @@ impl Adapter {
                 Err(e) => return bad(400, e.to_string()),
             }
         }
-        match client.capture(event) {
+        if let Some(u) = str_field(body, "uuid") {
+            match posthog_core::parse_uuid(u) {
+                Ok(u) => event.uuid = Some(u),
+                Err(e) => return bad(400, e.to_string()),
+            }
+        }
+        let sent = if ai {
+            client.capture_ai(event)
+        } else {
+            client.capture(event)
+        };
+        match sent {
             Some(uuid) => (200, json!({"success": true, "uuid": uuid.to_string()})),
             None => bad(
                 400,
@@ -363,14 +384,15 @@ impl Adapter {
             ("GET", "/health") => self.health(),
             ("GET", "/state") => self.state(),
             ("POST", "/init") => self.init(&json_body),
-            ("POST", "/capture") => self.capture(&json_body),
+            ("POST", "/capture") => self.capture(&json_body, false),
+            ("POST", "/capture_ai") => self.capture(&json_body, true),
             ("POST", "/flush") => self.flush(),
             ("POST", "/get_feature_flag") => self.get_feature_flag(&json_body),
             ("POST", "/reset") => self.reset(),
             (
                 _,
-                "/health" | "/state" | "/init" | "/capture" | "/flush" | "/get_feature_flag"
-                | "/reset",
+                "/health" | "/state" | "/init" | "/capture" | "/capture_ai" | "/flush"
+                | "/get_feature_flag" | "/reset",
             ) => bad(405, "method not allowed"),
             _ => bad(404, format!("no endpoint {path}")),
         }
