@@ -185,16 +185,16 @@ impl NativeClient {
         flags: Option<&NativeFlagsSnapshot>,
         disable_geoip: Option<bool>,
     ) -> Option<String> {
-        let read = convert::event(
+        let read = read_event(
             event,
             distinct_id,
             properties,
             groups,
             timestamp,
             uuid,
+            flags,
             disable_geoip,
-        )
-        .map(|e| with_flags(e, flags));
+        );
         self.queue(read)
     }
 
@@ -214,16 +214,16 @@ impl NativeClient {
         flags: Option<&NativeFlagsSnapshot>,
         disable_geoip: Option<bool>,
     ) -> Option<String> {
-        let read = convert::event(
+        let read = read_event(
             event,
             distinct_id,
             properties,
             groups,
             timestamp,
             uuid,
+            flags,
             disable_geoip,
-        )
-        .map(|e| with_flags(e, flags));
+        );
         self.prepare(read)
     }
 
@@ -299,16 +299,16 @@ impl NativeClient {
         flags: Option<&NativeFlagsSnapshot>,
         disable_geoip: Option<bool>,
     ) -> Option<String> {
-        let read = convert::event(
+        let read = read_event(
             event,
             distinct_id,
             properties,
             groups,
             timestamp,
             uuid,
+            flags,
             disable_geoip,
-        )
-        .map(|e| with_flags(e, flags));
+        );
         let event = self.accept(read)?;
         self.intake.drain();
         self.client.capture_ai(event).map(|u| u.to_string())
@@ -440,6 +440,30 @@ impl NativeClient {
             }
         }
     }
+}
+
+/// `capture`'s positional arguments → the event (with the snapshot's flags).
+#[allow(clippy::too_many_arguments)]
+fn read_event(
+    event: String,
+    distinct_id: Option<String>,
+    properties: Option<String>,
+    groups: Option<String>,
+    timestamp: Option<String>,
+    uuid: Option<String>,
+    flags: Option<&NativeFlagsSnapshot>,
+    disable_geoip: Option<bool>,
+) -> std::result::Result<Event, Rejection> {
+    convert::event(
+        event,
+        distinct_id,
+        properties,
+        groups,
+        timestamp,
+        uuid,
+        disable_geoip,
+    )
+    .map(|e| with_flags(e, flags))
 }
 
 fn with_flags(event: Event, flags: Option<&NativeFlagsSnapshot>) -> Event {

@@ -207,6 +207,28 @@ impl NativeClient {
     }
 
     /// Counts and reports an argument that could not be converted; the call returns `None`.
+    /// The event of `capture`'s (and `capture_ai`'s) arguments: no distinct id → personless.
+    #[allow(clippy::too_many_arguments)]
+    fn event_of(
+        &self,
+        event: &Bound<'_, PyAny>,
+        distinct_id: Option<&Bound<'_, PyAny>>,
+        properties: Option<&Bound<'_, PyAny>>,
+        groups: Option<&Bound<'_, PyAny>>,
+        timestamp: Option<&Bound<'_, PyAny>>,
+        uuid: Option<&Bound<'_, PyAny>>,
+        disable_geoip: Option<bool>,
+    ) -> Result<Event, Rejected> {
+        let name = to_str(event, "event")?;
+        let mut e = match distinct_id.filter(|d| !d.is_none()) {
+            Some(d) => Event::new(name, to_id(d, "distinct_id")?),
+            None => Event::personless(name),
+        };
+        e.properties = to_map(properties, "properties")?;
+        e.groups = to_map(groups, "groups")?;
+        with_common(e, self.profile(), timestamp, uuid, disable_geoip)
+    }
+
     fn reject(&self, text: Rejected) -> Option<String> {
         self.inner.reject_input(text);
         None
@@ -469,20 +491,22 @@ impl NativeClient {
             return Ok(answer);
         }
         let built = (|| -> Result<Event, Rejected> {
-            let name = to_str(event, "event")?;
-            let mut e = match distinct_id.filter(|d| !d.is_none()) {
-                Some(d) => Event::new(name, to_id(d, "distinct_id")?),
-                None => Event::personless(name),
-            };
-            e.properties = to_map(properties, "properties")?;
-            e.groups = to_map(groups, "groups")?;
+            let mut e = self.event_of(
+                event,
+                distinct_id,
+                properties,
+                groups,
+                timestamp,
+                uuid,
+                disable_geoip,
+            )?;
             if let Some(f) = flags.filter(|f| !f.is_none()) {
                 let snap = f.cast::<Snapshot>().map_err(|_| {
                     "flags must be a FlagsSnapshot (from evaluate_flags)".to_string()
                 })?;
                 e = e.flags(&snap.get().inner);
             }
-            with_common(e, self.profile(), timestamp, uuid, disable_geoip)
+            Ok(e)
         })();
         Ok(match (built, with_flags) {
             (Ok(mut e), Some(spec)) => {
@@ -510,16 +534,15 @@ impl NativeClient {
         groups: Option<&Bound<'_, PyAny>>,
         disable_geoip: Option<bool>,
     ) -> Option<String> {
-        let built = (|| -> Result<Event, Rejected> {
-            let name = to_str(event, "event")?;
-            let mut e = match distinct_id.filter(|d| !d.is_none()) {
-                Some(d) => Event::new(name, to_id(d, "distinct_id")?),
-                None => Event::personless(name),
-            };
-            e.properties = to_map(properties, "properties")?;
-            e.groups = to_map(groups, "groups")?;
-            with_common(e, self.profile(), timestamp, uuid, disable_geoip)
-        })();
+        let built = self.event_of(
+            event,
+            distinct_id,
+            properties,
+            groups,
+            timestamp,
+            uuid,
+            disable_geoip,
+        );
         match built {
             Ok(e) => {
                 self.settle(py);
