@@ -7,7 +7,8 @@ use serde_json::json;
 fn capture_ai_travels_on_its_own_lane_and_capture_never_reroutes() {
     let server = TestServer::spawn();
     let (o, _) = opts(&server);
-    let c = client(o.flush_at(1).protocol(posthog_core::Protocol::V0));
+    // Both wait for the flush (a report counts what resolved while it waited).
+    let c = client(o.flush_at(100).protocol(posthog_core::Protocol::V0));
     let mut sup = serde_json::Map::new();
     sup.insert("app".into(), json!("demo"));
     c.register(sup);
